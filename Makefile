@@ -1,0 +1,135 @@
+# Smartsheet -> Cloud App Security connector test kit.
+#
+#   make                    build every program into $(BUILD)/bin
+#   make check              install missing packages, build, run every test
+#   make conformance        run the conformance suite on the default fixtures
+#   make bench              run the benchmarks (docs/benchmarks.md has figures)
+#   make install            PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=address,undefined check
+#   make V=1                show full commands
+#
+# Each program is a folder with a main.c; every .c beside it is one of its
+# modules.  common/ is a static library linked into every program.  Tests
+# live in <folder>/tests/test_*.c, one cmocka binary each, linked with the
+# folder's modules (all but main.c) and the common library.
+
+PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+SANITIZE ?=
+
+ifeq ($(SANITIZE),)
+BUILD   ?= build
+else
+BUILD   ?= build/sanitize
+endif
+
+PKGS    := libmicrohttpd libcurl libcjson openssl sqlite3 zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+           -Wno-missing-field-initializers -fno-strict-aliasing \
+           -Icommon $(PKG_CFLAGS) -MMD -MP
+CFLAGS  += -DKIT_SOURCE_FIXTURES=\"$(CURDIR)/fixtures\" \
+           -DKIT_VERSION=\"$(shell cat VERSION 2>/dev/null || echo 0.0.0)\"
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+OBJ := $(BUILD)/obj
+BIN := $(BUILD)/bin
+TESTBIN := $(BUILD)/tests
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
+LIBKIT     := $(BUILD)/libkit.a
+
+.PHONY: all check unit-tests conformance bench install clean deps serve
+all: $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/main.c),$(BIN)/$(p)))
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBKIT): $(COMMON_OBJ)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+# program_template(folder): the program, its module objects and its tests.
+define program_template
+$(1)_SRC  := $$(wildcard $(1)/*.c)
+$(1)_MODS := $$(filter-out $(OBJ)/$(1)/main.o,$$($(1)_SRC:%.c=$(OBJ)/%.o))
+$(1)_TESTS := $$(patsubst $(1)/tests/%.c,$(TESTBIN)/$(1)/%,$$(wildcard $(1)/tests/test_*.c))
+$(1)_TEST_SUPPORT := $$(patsubst %.c,$(OBJ)/%.o,$$(filter-out $(1)/tests/test_%.c,$$(wildcard $(1)/tests/*.c)))
+
+$(BIN)/$(1): $(OBJ)/$(1)/main.o $$($(1)_MODS) $(LIBKIT)
+	@mkdir -p $$(dir $$@)
+	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+$(TESTBIN)/$(1)/%: $(OBJ)/$(1)/tests/%.o $$($(1)_MODS) $$($(1)_TEST_SUPPORT) $(LIBKIT)
+	@mkdir -p $$(dir $$@)
+	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(LDLIBS)
+
+ALL_TESTS += $$($(1)_TESTS)
+endef
+
+COMMON_TESTS := $(patsubst common/tests/%.c,$(TESTBIN)/common/%,$(wildcard common/tests/test_*.c))
+$(TESTBIN)/common/%: $(OBJ)/common/tests/%.o $(LIBKIT)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+ALL_TESTS := $(COMMON_TESTS)
+
+$(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
+
+deps:
+	@sh mk/ensure-deps.sh
+
+# Tests find the programs and fixtures through the environment, so the same
+# binaries also run from an installed tree.
+TEST_ENV := KIT_BIN_DIR=$(CURDIR)/$(BIN) KIT_FIXTURES=$(CURDIR)/fixtures \
+            KIT_REPORT_DIR=$(CURDIR)/$(BUILD)/reports
+ifneq ($(SANITIZE),)
+TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+endif
+
+check: deps
+	@$(MAKE) --no-print-directory all $(ALL_TESTS)
+	@$(MAKE) --no-print-directory unit-tests
+
+unit-tests: all $(ALL_TESTS)
+	@mkdir -p $(BUILD)/reports
+	@$(TEST_ENV) sh mk/run-tests.sh $(ALL_TESTS)
+
+CONNECTOR ?= $(CURDIR)/$(BIN)/connector
+conformance: deps
+	@$(MAKE) --no-print-directory all
+	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
+
+bench: deps all
+	@$(TEST_ENV) sh bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sscas-kit
+	install -m 0755 $(wildcard $(foreach p,$(PROGRAMS),$(BIN)/$(p))) $(DESTDIR)$(PREFIX)/bin/
+	cp -R fixtures $(DESTDIR)$(PREFIX)/share/sscas-kit/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/sscas-kit
+	cp -R docs/. README.md $(DESTDIR)$(PREFIX)/share/doc/sscas-kit/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

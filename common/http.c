@@ -1,0 +1,680 @@
+/* http.c - libmicrohttpd glue: request assembly, transport faults, gzip.
+ *
+ * Ownership: one struct req_state per request, created in the URI-log
+ * callback, freed in the completion callback, nowhere else.  A response
+ * body handed to libmicrohttpd is freed by it (free callback); until then
+ * it belongs to the req_state. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "dclock.h"
+#include "strutil.h"
+
+/* ------------------------------------------------------------------ */
+/* Delayed answers: suspended connections resumed by a timer thread.   */
+
+struct pending {
+    struct MHD_Connection *conn;
+    int64_t due_mono_ms;
+    struct pending *next;
+};
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct http_config cfg;
+    char base_url[192];
+    char *tls_cert;
+    char *tls_key;
+    pthread_mutex_t seq_lock;
+    uint64_t seq;
+
+    pthread_t timer;
+    pthread_mutex_t timer_lock;
+    pthread_cond_t timer_cond;
+    struct pending *pending;
+    int stopping;
+};
+
+enum stage { ST_NEW = 0, ST_BODY, ST_SUSPENDED, ST_RESUMED, ST_DONE };
+
+struct req_state {
+    struct http_server *srv;
+    char *uri;                 /* raw request target */
+    char *path;                /* copy of the path part */
+    struct buf body;
+    int body_too_large;
+    enum stage stage;
+    struct http_req req;
+    struct http_resp resp;
+};
+
+static void *timer_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->timer_lock);
+    for (;;) {
+        int64_t now = dclock_mono_ms();
+        int64_t next = -1;
+        struct pending **pp = &srv->pending;
+        while (*pp) {
+            struct pending *p = *pp;
+            if (srv->stopping || p->due_mono_ms <= now) {
+                *pp = p->next;
+                MHD_resume_connection(p->conn);
+                free(p);
+                continue;
+            }
+            if (next < 0 || p->due_mono_ms < next)
+                next = p->due_mono_ms;
+            pp = &p->next;
+        }
+        if (srv->stopping)
+            break;
+        if (next < 0) {
+            pthread_cond_wait(&srv->timer_cond, &srv->timer_lock);
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t wait = next - now;
+            ts.tv_sec += wait / 1000;
+            ts.tv_nsec += (wait % 1000) * 1000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&srv->timer_cond, &srv->timer_lock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&srv->timer_lock);
+    return NULL;
+}
+
+static void schedule_resume(struct http_server *srv, struct MHD_Connection *conn,
+                            int64_t delay_ms)
+{
+    struct pending *p = xmalloc(sizeof *p);
+    p->conn = conn;
+    p->due_mono_ms = dclock_mono_ms() + delay_ms;
+    pthread_mutex_lock(&srv->timer_lock);
+    p->next = srv->pending;
+    srv->pending = p;
+    pthread_cond_signal(&srv->timer_cond);
+    pthread_mutex_unlock(&srv->timer_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Request accessors                                                    */
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+int http_query(const struct http_req *req, const char *name, char *out, size_t cap)
+{
+    return form_get(req->query, strlen(req->query), name, out, cap);
+}
+
+int http_query_has(const struct http_req *req, const char *name)
+{
+    char tmp[LIM_PARAM_VALUE];
+    int rc = http_query(req, name, tmp, sizeof tmp);
+    return rc != 0;
+}
+
+int http_accepts_gzip(const struct http_req *req)
+{
+    const char *ae = http_header(req, "Accept-Encoding");
+    if (!ae)
+        return 0;
+    const char *p = strstr(ae, "gzip");
+    if (!p)
+        return 0;
+    /* "gzip;q=0" refuses it */
+    const char *q = p + 4;
+    while (*q == ' ')
+        q++;
+    if (*q == ';') {
+        q++;
+        while (*q == ' ')
+            q++;
+        if (!strncmp(q, "q=0", 3) && (q[3] == '\0' || q[3] == ',' || !strncmp(q + 3, ".0", 2)))
+            return 0;
+    }
+    return 1;
+}
+
+char *http_gzip(const char *data, size_t len, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&zs, (uLong)len);
+    char *out = xmalloc(cap);
+    zs.next_in = (Bytef *)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    *out_len = zs.total_out;
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Response helpers                                                     */
+
+static void resp_drop_body(struct http_resp *resp)
+{
+    if (resp->body_owned)
+        free((void *)resp->body);
+    resp->body = NULL;
+    resp->len = 0;
+    resp->body_owned = 0;
+}
+
+void http_resp_take(struct http_resp *resp, int status, const char *ctype,
+                    char *data, size_t len)
+{
+    resp_drop_body(resp);
+    resp->status = status;
+    resp->content_type = ctype;
+    resp->body = data;
+    resp->len = len;
+    resp->body_owned = 1;
+}
+
+void http_resp_copy(struct http_resp *resp, int status, const char *ctype,
+                    const char *data, size_t len)
+{
+    http_resp_take(resp, status, ctype, xstrndup(data, len), len);
+}
+
+void http_resp_static(struct http_resp *resp, int status, const char *ctype,
+                      const char *data, size_t len)
+{
+    resp_drop_body(resp);
+    resp->status = status;
+    resp->content_type = ctype;
+    resp->body = data;
+    resp->len = len;
+}
+
+void http_resp_header(struct http_resp *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= LIM_RESP_HEADERS)
+        return;
+    snprintf(resp->headers[resp->nheaders].name, sizeof resp->headers[0].name, "%s", name);
+    snprintf(resp->headers[resp->nheaders].value, sizeof resp->headers[0].value, "%s", value);
+    resp->nheaders++;
+}
+
+/* Body served through a reader callback (truncate, dribble). */
+struct slow_body {
+    char *data;
+    size_t len;       /* bytes we will actually send */
+    size_t chunk;
+    int64_t pause_ms; /* real ms before each chunk */
+    int fail_at_end;  /* end with an error (truncation) */
+};
+
+static ssize_t slow_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct slow_body *sb = cls;
+    if (pos >= sb->len)
+        return sb->fail_at_end ? MHD_CONTENT_READER_END_WITH_ERROR
+                               : MHD_CONTENT_READER_END_OF_STREAM;
+    if (sb->pause_ms > 0) {
+        struct timespec ts = {sb->pause_ms / 1000, (sb->pause_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    size_t n = sb->len - (size_t)pos;
+    if (n > max)
+        n = max;
+    if (n > sb->chunk)
+        n = sb->chunk;
+    memcpy(out, sb->data + pos, n);
+    return (ssize_t)n;
+}
+
+static void slow_free(void *cls)
+{
+    struct slow_body *sb = cls;
+    free(sb->data);
+    free(sb);
+}
+
+/* Builds the libmicrohttpd response for resp, consuming its body. */
+static struct MHD_Response *build_response(struct req_state *st)
+{
+    struct http_resp *resp = &st->resp;
+    const char *body = resp->body ? resp->body : "";
+    size_t len = resp->body ? resp->len : 0;
+    int gz = 0;
+    struct MHD_Response *r = NULL;
+
+    if (resp->transport == HTTP_MALFORM && len > 0) {
+        /* keep the first half, then bytes no JSON parser accepts */
+        static const char junk[] = "\x01<<malformed by fault injection>>";
+        size_t half = len / 2;
+        char *m = xmalloc(half + sizeof junk);
+        memcpy(m, body, half);
+        memcpy(m + half, junk, sizeof junk - 1);
+        http_resp_take(resp, resp->status, resp->content_type, m, half + sizeof junk - 1);
+        body = resp->body;
+        len = resp->len;
+    } else if (resp->transport == HTTP_SEND && len > 0 && http_accepts_gzip(&st->req)) {
+        if (resp->gz_body) {
+            http_resp_static(resp, resp->status, resp->content_type, resp->gz_body, resp->gz_len);
+            body = resp->body;
+            len = resp->len;
+            gz = 1;
+        } else if (resp->gzip_ok && len >= 1024) {
+            size_t zlen = 0;
+            char *z = http_gzip(body, len, &zlen);
+            if (z) {
+                http_resp_take(resp, resp->status, resp->content_type, z, zlen);
+                body = resp->body;
+                len = resp->len;
+                gz = 1;
+            }
+        }
+    }
+
+    if (resp->transport == HTTP_TRUNCATE || resp->transport == HTTP_DRIBBLE) {
+        struct slow_body *sb = xcalloc(1, sizeof *sb);
+        sb->data = xstrndup(body, len);
+        if (resp->transport == HTTP_TRUNCATE) {
+            sb->len = len / 2;
+            sb->chunk = sb->len ? sb->len : 1;
+            sb->fail_at_end = 1;
+        } else {
+            sb->len = len;
+            sb->chunk = len / 20 + 1;
+            sb->pause_ms = resp->delay_ms / 20;
+        }
+        r = MHD_create_response_from_callback(len, 64 * 1024, slow_reader, sb, slow_free);
+        if (!r)
+            slow_free(sb);
+        resp_drop_body(resp);
+    } else if (resp->body_owned) {
+        r = MHD_create_response_from_buffer_with_free_callback(len, (void *)body, free);
+        if (r)
+            resp->body_owned = 0;   /* libmicrohttpd frees it now */
+    } else {
+        r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r)
+        return NULL;
+    if (resp->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    if (gz)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    for (size_t i = 0; i < resp->nheaders; i++)
+        MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+    return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* libmicrohttpd callbacks                                              */
+
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)conn;
+    struct req_state *st = xcalloc(1, sizeof *st);
+    st->srv = cls;
+    size_t ulen = strnlen(uri, LIM_PATH + LIM_PARAM_VALUE * 4);
+    st->uri = xstrndup(uri, ulen);
+    buf_init(&st->body, LIM_REQUEST_BODY);
+    return st;
+}
+
+static int peer_is_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return 0;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const void *)sa;
+        if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+            return 1;
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+            return in6->sin6_addr.s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+static void fill_request(struct req_state *st, struct MHD_Connection *conn,
+                         const char *method)
+{
+    struct http_server *srv = st->srv;
+    char *q = strchr(st->uri, '?');
+    st->path = q ? xstrndup(st->uri, (size_t)(q - st->uri)) : xstrdup(st->uri);
+    st->req.method = method;
+    st->req.path = st->path;
+    st->req.query = q ? q + 1 : "";
+    st->req.body = st->body.ptr ? st->body.ptr : "";
+    st->req.body_len = st->body.len;
+    st->req.body_too_large = st->body_too_large;
+    st->req.peer_loopback = peer_is_loopback(conn);
+    st->req.real_ms = dclock_wall_ms();
+    st->req.dur_ms = dclock_now_ms();
+    st->req.conn = conn;
+    pthread_mutex_lock(&srv->seq_lock);
+    st->req.seq = ++srv->seq;
+    pthread_mutex_unlock(&srv->seq_lock);
+}
+
+static enum MHD_Result queue(struct req_state *st, struct MHD_Connection *conn)
+{
+    struct http_server *srv = st->srv;
+    st->stage = ST_DONE;
+    if (st->resp.transport == HTTP_CLOSE) {
+        if (srv->cfg.done)
+            srv->cfg.done(srv->cfg.app, &st->req, &st->resp);
+        return MHD_NO;
+    }
+    struct MHD_Response *r = build_response(st);
+    if (!r)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)st->resp.status, r);
+    MHD_destroy_response(r);
+    if (srv->cfg.done)
+        srv->cfg.done(srv->cfg.app, &st->req, &st->resp);
+    return ret;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
+{
+    (void)url;
+    (void)version;
+    struct http_server *srv = cls;
+    struct req_state *st = *req_cls;
+    if (!st)
+        return MHD_NO;
+
+    switch (st->stage) {
+    case ST_NEW:
+        st->stage = ST_BODY;
+        return MHD_YES;
+    case ST_BODY:
+        if (*upload_data_size) {
+            if (!st->body_too_large &&
+                buf_append(&st->body, upload_data, *upload_data_size) != BUF_OK)
+                st->body_too_large = 1;
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        break;
+    case ST_SUSPENDED:
+        return MHD_YES;
+    case ST_RESUMED:
+        return queue(st, conn);
+    case ST_DONE:
+        return MHD_NO;
+    }
+
+    /* The request is complete: handle it. */
+    fill_request(st, conn, method);
+    srv->cfg.handler(srv->cfg.app, &st->req, &st->resp);
+    if (st->resp.status == 0)
+        http_resp_copy(&st->resp, 404, "text/plain", "not found\n", 10);
+
+    int64_t delay = st->resp.transport == HTTP_DRIBBLE ? 0 : st->resp.delay_ms;
+    if (delay > 0) {
+        st->stage = ST_RESUMED;
+        MHD_suspend_connection(conn);
+        schedule_resume(srv, conn, delay);
+        return MHD_YES;
+    }
+    return queue(st, conn);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct req_state *st = *req_cls;
+    if (!st)
+        return;
+    resp_drop_body(&st->resp);
+    buf_release(&st->body);
+    free(st->path);
+    free(st->uri);
+    free(st);
+    *req_cls = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start and stop                                                       */
+
+static char *read_file(const char *path, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b;
+    buf_init(&b, cap);
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        if (buf_append(&b, tmp, n))
+            break;
+    int bad = ferror(f) || b.err;
+    fclose(f);
+    if (bad) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_take(&b, NULL);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6,
+                        char *host, size_t hostcap)
+{
+    const char *colon;
+    char addr[64];
+    memset(ss, 0, sizeof *ss);
+    if (listen[0] == '[') {
+        const char *end = strchr(listen, ']');
+        if (!end || end[1] != ':' || (size_t)(end - listen - 1) >= sizeof addr)
+            return -1;
+        memcpy(addr, listen + 1, (size_t)(end - listen - 1));
+        addr[end - listen - 1] = '\0';
+        colon = end + 1;
+        *v6 = 1;
+    } else {
+        colon = strrchr(listen, ':');
+        if (!colon || (size_t)(colon - listen) >= sizeof addr)
+            return -1;
+        memcpy(addr, listen, (size_t)(colon - listen));
+        addr[colon - listen] = '\0';
+        *v6 = 0;
+    }
+    int64_t port;
+    if (parse_i64(colon + 1, 0, 65535, &port))
+        return -1;
+    if (!strcmp(addr, "localhost"))
+        snprintf(addr, sizeof addr, "127.0.0.1");
+    if (*v6) {
+        struct sockaddr_in6 *in6 = (void *)ss;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
+            return -1;
+        snprintf(host, hostcap, "[%s]", addr);
+    } else {
+        struct sockaddr_in *in = (void *)ss;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, addr, &in->sin_addr) != 1)
+            return -1;
+        snprintf(host, hostcap, "%s", addr);
+    }
+    return 0;
+}
+
+struct http_server *http_start(const struct http_config *cfg, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    int v6 = 0;
+    char host[128];
+    if (parse_listen(cfg->listen, &ss, &v6, host, sizeof host)) {
+        snprintf(err, errlen, "bad --listen value '%.100s' (want ADDR:PORT)", cfg->listen);
+        return NULL;
+    }
+    if (!cfg->tls_cert_file != !cfg->tls_key_file) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        return NULL;
+    }
+
+    struct http_server *srv = xcalloc(1, sizeof *srv);
+    srv->cfg = *cfg;
+    pthread_mutex_init(&srv->seq_lock, NULL);
+    pthread_mutex_init(&srv->timer_lock, NULL);
+    pthread_cond_init(&srv->timer_cond, NULL);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (cfg->tls_cert_file) {
+        srv->tls_cert = read_file(cfg->tls_cert_file, 1024 * 1024);
+        srv->tls_key = read_file(cfg->tls_key_file, 1024 * 1024);
+        if (!srv->tls_cert || !srv->tls_key) {
+            snprintf(err, errlen, "cannot read TLS %s file '%.200s'",
+                     srv->tls_cert ? "key" : "certificate",
+                     srv->tls_cert ? cfg->tls_key_file : cfg->tls_cert_file);
+            goto fail;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    unsigned threads = cfg->threads;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 && n < 64 ? (unsigned)n : 2;
+    }
+
+    struct MHD_OptionItem opts[16];
+    int n = 0;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log_cb, srv};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 1000, NULL};
+    if (threads > 1)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (cfg->tls_cert_file) {
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+    }
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    if (pthread_create(&srv->timer, NULL, timer_main, srv)) {
+        snprintf(err, errlen, "cannot start timer thread");
+        goto fail;
+    }
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
+                                   MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on '%.100s': %s", cfg->listen,
+                 errno ? strerror(errno) : "libmicrohttpd refused the options");
+        pthread_mutex_lock(&srv->timer_lock);
+        srv->stopping = 1;
+        pthread_cond_signal(&srv->timer_cond);
+        pthread_mutex_unlock(&srv->timer_lock);
+        pthread_join(srv->timer, NULL);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = di ? di->port : 0;
+    snprintf(srv->base_url, sizeof srv->base_url, "%s://%s:%u",
+             cfg->tls_cert_file ? "https" : "http", host, port);
+    return srv;
+
+fail:
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv);
+    return NULL;
+}
+
+const char *http_base_url(const struct http_server *srv)
+{
+    return srv->base_url;
+}
+
+void http_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_quiesce_daemon(srv->daemon);
+    pthread_mutex_lock(&srv->timer_lock);
+    srv->stopping = 1;
+    pthread_cond_signal(&srv->timer_cond);
+    pthread_mutex_unlock(&srv->timer_lock);
+    pthread_join(srv->timer, NULL);
+    MHD_stop_daemon(srv->daemon);
+    pthread_mutex_destroy(&srv->seq_lock);
+    pthread_mutex_destroy(&srv->timer_lock);
+    pthread_cond_destroy(&srv->timer_cond);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv);
+}
+
+static sigset_t stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+void http_signals_block(void)
+{
+    sigset_t set = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int http_signals_wait(void)
+{
+    sigset_t set = stop_signals();
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0)
+        ;
+    return sig;
+}

@@ -1,0 +1,119 @@
+/* http.h - the HTTP server plumbing both doubles stand on (libmicrohttpd).
+ *
+ * A double gives one handler.  The server calls it once per request, after
+ * the whole body has arrived (queueing earlier makes libmicrohttpd close
+ * keep-alive connections), with a read-only view of the request; the
+ * handler fills a response.  The server then applies any transport fault
+ * the handler asked for (delay, closed connection, truncated or malformed
+ * body, slow dribble), gzips when the client accepts it, and calls the
+ * optional completion hook (used for the journal).
+ *
+ * All libmicrohttpd calls in the kit are in http.c.  Handlers run on the
+ * server's worker threads, concurrently: the double guards its own state. */
+#ifndef KIT_HTTP_H
+#define KIT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kit_limits.h"
+
+struct http_server;
+
+struct http_req {
+    const char *method;       /* "GET", "POST", ... */
+    const char *path;         /* raw path, without the query ("/2.0/events") */
+    const char *query;        /* raw query string without '?', "" if none */
+    const char *body;         /* NUL-terminated; "" if none */
+    size_t body_len;
+    int body_too_large;       /* the body passed LIM_REQUEST_BODY and was dropped */
+    int peer_loopback;        /* the peer is 127.0.0.0/8 or ::1 */
+    int64_t real_ms;          /* wall-clock arrival time (epoch ms) */
+    int64_t dur_ms;           /* duration-clock arrival time */
+    uint64_t seq;             /* 1, 2, 3 ... per server */
+    void *conn;               /* private: the libmicrohttpd connection */
+};
+
+/* Returns the value of request header name (case-insensitive), or NULL. */
+const char *http_header(const struct http_req *req, const char *name);
+/* Looks name up in the query string, decoded into out.  1 found, 0 absent,
+ * -1 malformed or longer than cap-1. */
+int http_query(const struct http_req *req, const char *name, char *out, size_t cap);
+/* Whether the query string has name at all (with or without a value). */
+int http_query_has(const struct http_req *req, const char *name);
+
+enum http_transport {
+    HTTP_SEND = 0,        /* send the response normally */
+    HTTP_CLOSE,           /* close the connection without answering */
+    HTTP_TRUNCATE,        /* promise the full length, send half, close */
+    HTTP_MALFORM,         /* replace the body's second half with garbage */
+    HTTP_DRIBBLE,         /* send the body in small pieces over delay_ms */
+};
+
+struct http_resp {
+    int status;                    /* 0 means "not handled": answered 404 */
+    const char *content_type;      /* static string; NULL for none */
+    const char *body;              /* response bytes */
+    size_t len;
+    int body_owned;                /* 1: the server frees body with free() */
+    const char *gz_body;           /* optional precompressed body (borrowed, */
+    size_t gz_len;                 /*   must outlive the server) */
+    int gzip_ok;                   /* compress on the fly when accepted */
+    size_t nheaders;
+    struct { char name[48]; char value[2048]; } headers[LIM_RESP_HEADERS];
+
+    enum http_transport transport;
+    int64_t delay_ms;              /* real ms before answering (or dribbling) */
+
+    /* Annotations for the completion hook (journal); not sent. */
+    int error_code;                /* service error code, 0 if none */
+    char token_id[9];              /* short id of the caller's token, "" if none */
+};
+
+/* Sets body to a copy of the len bytes at data (the server frees it). */
+void http_resp_copy(struct http_resp *resp, int status, const char *ctype,
+                    const char *data, size_t len);
+/* Takes ownership of a malloc'd body. */
+void http_resp_take(struct http_resp *resp, int status, const char *ctype,
+                    char *data, size_t len);
+/* Points at bytes that outlive the response (fixture pages). */
+void http_resp_static(struct http_resp *resp, int status, const char *ctype,
+                      const char *data, size_t len);
+/* Adds a header; silently ignored past LIM_RESP_HEADERS (a programming
+ * error caught in tests), values cut to fit. */
+void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+
+typedef void (*http_handler_fn)(void *app, const struct http_req *req,
+                                struct http_resp *resp);
+/* Called after the response is queued (or the connection closed). */
+typedef void (*http_done_fn)(void *app, const struct http_req *req,
+                             const struct http_resp *resp);
+
+struct http_config {
+    const char *listen;            /* "ADDR:PORT", "[v6]:PORT"; port 0 = any */
+    const char *tls_cert_file;     /* both or neither */
+    const char *tls_key_file;
+    unsigned threads;              /* worker threads; 0 = number of CPUs */
+    http_handler_fn handler;
+    http_done_fn done;             /* may be NULL */
+    void *app;
+};
+
+/* Starts listening.  On failure returns NULL and writes a message to err. */
+struct http_server *http_start(const struct http_config *cfg, char *err, size_t errlen);
+/* "http://127.0.0.1:43121" (no trailing slash); valid until http_stop. */
+const char *http_base_url(const struct http_server *srv);
+/* Stops accepting, finishes nothing further, frees everything. */
+void http_stop(struct http_server *srv);
+
+/* Blocks until SIGTERM or SIGINT, then returns the signal number.  Call
+ * http_signals_block() before starting threads so only this waits. */
+void http_signals_block(void);
+int http_signals_wait(void);
+
+/* True when the client's Accept-Encoding admits gzip. */
+int http_accepts_gzip(const struct http_req *req);
+/* Gzips data; returns a malloc'd buffer or NULL on failure. */
+char *http_gzip(const char *data, size_t len, size_t *out_len);
+
+#endif

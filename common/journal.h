@@ -1,0 +1,60 @@
+/* journal.h - a bounded record of every request a double answered.
+ *
+ * A ring of the last `cap` entries; older ones are dropped and counted.
+ * Entries never hold secrets: callers pass token ids, and query strings or
+ * form bodies go through journal_redact first.  Thread-safe. */
+#ifndef KIT_JOURNAL_H
+#define KIT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct journal_entry {
+    uint64_t seq;
+    int64_t real_ms;        /* wall clock, epoch ms */
+    int64_t dur_ms;         /* duration clock */
+    char method[8];
+    int status;
+    int error_code;         /* service error code or 0 */
+    char token_id[9];       /* short id of the bearer/instance token, "" if none */
+    char auth_scheme[12];   /* "Bearer", "Token", "none", "other" */
+    char *path;
+    char *query;            /* redacted */
+    char *form;             /* redacted form body, or NULL */
+    char *user_agent;
+    char *content_type;
+    char *accept_encoding;
+    char *note;             /* free text from the double (fault applied, ...) */
+};
+
+struct journal_filter {
+    const char *method;       /* NULL = any */
+    const char *path_prefix;  /* NULL = any */
+    const char *token_id;     /* NULL = any */
+    int status;               /* 0 = any */
+    uint64_t after_seq;       /* entries with seq > after_seq */
+    size_t limit;             /* 0 = all */
+};
+
+struct journal;
+
+struct journal *journal_new(size_t cap);
+void journal_free(struct journal *j);
+/* Copies e (strings included); NULL strings are stored as NULL. */
+void journal_add(struct journal *j, const struct journal_entry *e);
+void journal_clear(struct journal *j);
+/* Appends {"dropped":N,"total":N,"entries":[...]} for entries matching f. */
+int journal_to_json(struct journal *j, const struct journal_filter *f, struct buf *out);
+/* Calls fn for each matching entry, oldest first, under the journal lock
+ * (fn must not call back into the journal). */
+void journal_each(struct journal *j, const struct journal_filter *f,
+                  void (*fn)(void *ctx, const struct journal_entry *e), void *ctx);
+
+/* Copies a form/query string into out with the values of the named
+ * parameters replaced by "REDACTED-<8 hex of SHA-256>" so that equal
+ * secrets can be correlated without being stored.  names is NULL-ended. */
+int journal_redact(const char *form, size_t len, const char *const *names, struct buf *out);
+
+#endif

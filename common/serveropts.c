@@ -1,0 +1,167 @@
+#include "serveropts.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kit_limits.h"
+#include "rng.h"
+#include "strutil.h"
+
+const char serveropts_help[] =
+    "  --listen ADDR:PORT       where to listen (default 127.0.0.1:0; port 0 picks one)\n"
+    "  --time-scale F           duration time runs F times faster (default 1)\n"
+    "  --tls-cert FILE          serve HTTPS with this PEM certificate ...\n"
+    "  --tls-key FILE           ... and this PEM private key\n"
+    "  --log text|json          log format on stderr (default text)\n"
+    "  --journal-size N         requests kept in the journal (default 100000)\n"
+    "  --threads N              worker threads (default: number of CPUs)\n"
+    "  --admin-token-file FILE  token non-loopback clients must send in X-Admin-Token\n"
+    "  --help, --version\n";
+
+void serveropts_init(struct server_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->listen = "127.0.0.1:0";
+    o->time_scale = 1.0;
+    o->log_format = LOG_TEXT;
+    o->journal_size = LIM_JOURNAL_DEFAULT;
+}
+
+static const char *need_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "option '%s' needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int read_token_file(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open admin token file '%.200s'\n", path);
+        return -1;
+    }
+    size_t n = fread(out, 1, cap - 1, f);
+    fclose(f);
+    out[n] = '\0';
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+        out[--n] = '\0';
+    if (n < 16) {
+        fprintf(stderr, "admin token in '%.200s' is shorter than 16 characters\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char *v;
+    int64_t n;
+    if (!strcmp(a, "--listen")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        o->listen = v;
+    } else if (!strcmp(a, "--time-scale")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_double(v, 0.001, 1e6, &o->time_scale)) {
+            fprintf(stderr, "--time-scale wants a number from 0.001 to 1000000, not '%.40s'\n", v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--tls-cert")) {
+        if (!(o->tls_cert = need_value(argc, argv, i)))
+            return -1;
+    } else if (!strcmp(a, "--tls-key")) {
+        if (!(o->tls_key = need_value(argc, argv, i)))
+            return -1;
+    } else if (!strcmp(a, "--log")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (log_parse_format(v, &o->log_format)) {
+            fprintf(stderr, "--log wants 'text' or 'json', not '%.40s'\n", v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--journal-size")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_i64(v, 1, 100000000, &n)) {
+            fprintf(stderr, "--journal-size wants a number from 1 to 100000000\n");
+            return -1;
+        }
+        o->journal_size = (size_t)n;
+    } else if (!strcmp(a, "--threads")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_i64(v, 1, 64, &n)) {
+            fprintf(stderr, "--threads wants a number from 1 to 64\n");
+            return -1;
+        }
+        o->threads = (unsigned)n;
+    } else if (!strcmp(a, "--admin-token-file")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (read_token_file(v, o->admin_token, sizeof o->admin_token))
+            return -1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req)
+{
+    if (req->peer_loopback)
+        return 1;
+    if (!o->admin_token[0])
+        return 0;
+    const char *t = http_header(req, "X-Admin-Token");
+    return t && rng_equal(t, strlen(t), o->admin_token, strlen(o->admin_token));
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int serveropts_fixtures_dir(const char *given, char *out, size_t cap)
+{
+    if (given) {
+        if (!is_dir(given))
+            return -1;
+        snprintf(out, cap, "%s", given);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char cand[PATH_MAX + 64];
+            snprintf(cand, sizeof cand, "%s/../share/sscas-kit/fixtures", exe);
+            if (is_dir(cand)) {
+                snprintf(out, cap, "%s", cand);
+                return 0;
+            }
+        }
+    }
+    if (is_dir(KIT_SOURCE_FIXTURES)) {
+        snprintf(out, cap, "%s", KIT_SOURCE_FIXTURES);
+        return 0;
+    }
+    return -1;
+}
+
+void serveropts_announce(const struct http_server *srv)
+{
+    printf("listening on %s\n", http_base_url(srv));
+    fflush(stdout);
+}

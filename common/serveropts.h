@@ -1,0 +1,44 @@
+/* serveropts.h - the command-line options both doubles share, and the
+ * admin-API access rule.
+ *
+ * A double's main() loops over argv and offers each argument to
+ * serveropts_parse() first; what it does not know the double handles. */
+#ifndef KIT_SERVEROPTS_H
+#define KIT_SERVEROPTS_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "log.h"
+
+struct server_opts {
+    const char *listen;          /* default 127.0.0.1:0 */
+    double time_scale;           /* default 1 */
+    const char *tls_cert;
+    const char *tls_key;
+    enum log_format log_format;
+    size_t journal_size;
+    unsigned threads;
+    char admin_token[128];       /* required from non-loopback peers; "" = none */
+};
+
+void serveropts_init(struct server_opts *o);
+/* Returns 1 if argv[*i] was a shared option (and advances *i past its
+ * value), 0 if it is not one, -1 after printing an error to stderr. */
+int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i);
+/* Help text for the shared options. */
+extern const char serveropts_help[];
+
+/* Whether this request may use /_mock/: loopback peers always; others only
+ * with "X-Admin-Token: <token>" when a token was configured. */
+int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req);
+
+/* Resolves the fixtures folder: the given one, else the one installed next
+ * to the executable (../share/sscas-kit/fixtures), else the source tree's.
+ * Writes the path to out; returns 0, or -1 if none exists. */
+int serveropts_fixtures_dir(const char *given, char *out, size_t cap);
+
+/* Prints "listening on <url>" on stdout and flushes. */
+void serveropts_announce(const struct http_server *srv);
+
+#endif

@@ -1,0 +1,224 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dclock.h"
+
+int spawn_double(char *const argv[], const char *stderr_path, int timeout_ms,
+                 struct child *out, char *err, size_t errlen)
+{
+    int pfd[2];
+    memset(out, 0, sizeof *out);
+    out->stderr_fd = -1;
+    if (pipe2(pfd, O_CLOEXEC)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        if (stderr_path) {
+            int fd = open(stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0)
+                dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pfd[1]);
+    out->pid = pid;
+
+    char line[512];
+    size_t len = 0;
+    int64_t deadline = dclock_mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - dclock_mono_ms();
+        if (left <= 0) {
+            snprintf(err, errlen, "'%s' did not announce its address within %d ms", argv[0],
+                     timeout_ms);
+            break;
+        }
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            continue;
+        ssize_t n = read(pfd[0], line + len, sizeof line - 1 - len);
+        if (n <= 0) {
+            snprintf(err, errlen, "'%s' exited before announcing its address", argv[0]);
+            break;
+        }
+        len += (size_t)n;
+        line[len] = '\0';
+        char *nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+            if (strncmp(line, "listening on ", 13)) {
+                snprintf(err, errlen, "unexpected first line from '%s': '%.100s'", argv[0], line);
+                break;
+            }
+            snprintf(out->url, sizeof out->url, "%s", line + 13);
+            close(pfd[0]);
+            return 0;
+        }
+        if (len >= sizeof line - 1) {
+            snprintf(err, errlen, "first line from '%s' is too long", argv[0]);
+            break;
+        }
+    }
+    close(pfd[0]);
+    spawn_stop(out, 2000);
+    return -1;
+}
+
+static int wait_pid(pid_t pid, int timeout_ms, int *status)
+{
+    int64_t deadline = dclock_mono_ms() + timeout_ms;
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (dclock_mono_ms() >= deadline)
+            return 1;
+        struct timespec ts = {0, 2 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int spawn_stop(struct child *c, int timeout_ms)
+{
+    if (c->pid <= 0)
+        return -1;
+    int status = -1;
+    kill(c->pid, SIGTERM);
+    int r = wait_pid(c->pid, timeout_ms, &status);
+    if (r == 1) {
+        kill(c->pid, SIGKILL);
+        wait_pid(c->pid, 5000, &status);
+    }
+    c->pid = 0;
+    if (c->stderr_fd >= 0)
+        close(c->stderr_fd);
+    c->stderr_fd = -1;
+    return status;
+}
+
+static void drain(int *fd, struct buf *b)
+{
+    char tmp[8192];
+    ssize_t n = read(*fd, tmp, sizeof tmp);
+    if (n > 0) {
+        if (!b->err)
+            buf_append(b, tmp, (size_t)n);
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+int spawn_run(char *const argv[], char *const envp[], int timeout_ms, int kill_after_ms,
+              struct run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    buf_init(&res->out, 16 * 1024 * 1024);
+    buf_init(&res->err, 16 * 1024 * 1024);
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC))
+        return -1;
+    if (pipe2(pe, O_CLOEXEC)) {
+        close(po[0]);
+        close(po[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        if (envp)
+            execve(argv[0], argv, envp);
+        else
+            execv(argv[0], argv);
+        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    int64_t start = dclock_mono_ms();
+    int killed = 0;
+    int fo = po[0], fe = pe[0];
+    while (fo >= 0 || fe >= 0) {
+        int64_t now = dclock_mono_ms();
+        int64_t limit = kill_after_ms >= 0 ? kill_after_ms : timeout_ms;
+        if (!killed && now - start >= limit) {
+            kill(pid, SIGKILL);
+            killed = 1;
+            res->timed_out = kill_after_ms < 0;
+        }
+        struct pollfd p[2];
+        int n = 0;
+        if (fo >= 0)
+            p[n++] = (struct pollfd){fo, POLLIN, 0};
+        if (fe >= 0)
+            p[n++] = (struct pollfd){fe, POLLIN, 0};
+        int wait_ms = killed ? 100 : (int)(limit - (now - start));
+        if (wait_ms < 1)
+            wait_ms = 1;
+        int r = poll(p, (nfds_t)n, wait_ms);
+        if (r <= 0)
+            continue;
+        for (int k = 0; k < n; k++) {
+            if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (p[k].fd == fo)
+                drain(&fo, &res->out);
+            else
+                drain(&fe, &res->err);
+        }
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status)) {
+        res->exited = 1;
+        res->code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        res->code = WTERMSIG(status);
+    }
+    if (!res->out.ptr)
+        buf_append(&res->out, "", 0);
+    if (!res->err.ptr)
+        buf_append(&res->err, "", 0);
+    return 0;
+}
+
+void run_result_release(struct run_result *res)
+{
+    buf_release(&res->out);
+    buf_release(&res->err);
+}

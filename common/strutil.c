@@ -1,0 +1,203 @@
+#include "strutil.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_double(const char *s, double min, double max, double *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_bool(const char *s, int *out)
+{
+    if (!s)
+        return -1;
+    if (!strcmp(s, "true"))
+        *out = 1;
+    else if (!strcmp(s, "false"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int parse_iso8601_ms(const char *s, int64_t *out_ms)
+{
+    if (!s)
+        return -1;
+    size_t len = strlen(s);
+    int y, mo, d, h, mi, se;
+    if (len < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+        s[13] != ':' || s[16] != ':')
+        return -1;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1;
+    const char *p = s + 19;
+    int frac_ms = 0;
+    if (*p == '.') {
+        p++;
+        int n = 0, scale = 100;
+        while (isdigit((unsigned char)*p) && n < 9) {
+            frac_ms += (*p - '0') * scale;
+            scale /= 10;
+            p++;
+            n++;
+        }
+        if (n == 0)
+            return -1;
+    }
+    int offset_min = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, oh, om;
+        p++;
+        if (digits(p, 2, &oh))
+            return -1;
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (digits(p, 2, &om))
+            return -1;
+        p += 2;
+        if (oh > 23 || om > 59)
+            return -1;
+        offset_min = sign * (oh * 60 + om);
+    } else if (*p != '\0') {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    int64_t days = days_from_civil(y, mo, d);
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)offset_min * 60;
+    *out_ms = secs * 1000 + frac_ms;
+    return 0;
+}
+
+void format_iso8601(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long url_decode(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            if (i + 2 >= len)
+                return -1;
+            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = hi * 16 + lo;
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (o + 1 >= cap)
+            return -1;
+        out[o++] = (char)c;
+    }
+    if (cap == 0)
+        return -1;
+    out[o] = '\0';
+    return (long)o;
+}
+
+int form_get(const char *form, size_t len, const char *name, char *out, size_t cap)
+{
+    size_t nlen = strlen(name);
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && form[j] != '&')
+            j++;
+        const char *eq = memchr(form + i, '=', j - i);
+        size_t klen = eq ? (size_t)(eq - (form + i)) : j - i;
+        char key[128];
+        long kd = klen < sizeof key ? url_decode(form + i, klen, key, sizeof key) : -1;
+        if (kd >= 0 && (size_t)kd == nlen && !memcmp(key, name, nlen)) {
+            const char *v = eq ? eq + 1 : form + j;
+            size_t vlen = eq ? (size_t)(form + j - v) : 0;
+            return url_decode(v, vlen, out, cap) < 0 ? -1 : 1;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
+void str_sanitize(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (!cap)
+        return;
+    for (; s && *s && o + 1 < cap; s++)
+        out[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+    out[o] = '\0';
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages the build and tests need, when they are missing.
+# As root it runs apt-get; otherwise it prints the exact command and fails.
+set -u
+PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev \
+libcjson-dev libssl-dev libsqlite3-dev zlib1g-dev sqlite3 curl"
+[ -n "${KIT_EXTRA_PACKAGES:-}" ] && PKGS="$PKGS $KIT_EXTRA_PACKAGES"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    echo "installing missing packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    exit $?
+fi
+echo "missing packages:$missing" >&2
+echo "run:  sudo apt-get install -y$missing   (then make check again)" >&2
+exit 1
