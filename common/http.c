@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,7 +122,19 @@ static void schedule_resume(struct http_server *srv, struct MHD_Connection *conn
 
 const char *http_header(const struct http_req *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    if (req->conn)
+        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    size_t n = strlen(name);
+    for (size_t i = 0; req->test_headers && req->test_headers[i]; i++) {
+        const char *h = req->test_headers[i];
+        if (!strncasecmp(h, name, n) && h[n] == ':') {
+            h += n + 1;
+            while (*h == ' ')
+                h++;
+            return h;
+        }
+    }
+    return NULL;
 }
 
 int http_query(const struct http_req *req, const char *name, char *out, size_t cap)

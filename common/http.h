@@ -32,6 +32,9 @@ struct http_req {
     int64_t dur_ms;           /* duration-clock arrival time */
     uint64_t seq;             /* 1, 2, 3 ... per server */
     void *conn;               /* private: the libmicrohttpd connection */
+    /* Unit tests build requests without a connection: when conn is NULL,
+     * http_header looks names up in this NULL-ended "Name: value" list. */
+    const char *const *test_headers;
 };
 
 /* Returns the value of request header name (case-insensitive), or NULL. */

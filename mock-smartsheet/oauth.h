@@ -1,0 +1,73 @@
+/* oauth.h - Smartsheet's OAuth 2.0 authorisation-code flow: registered
+ * apps, the consent step at /b/authorize, the token endpoint with the
+ * SHA-256 "hash" exchange, refresh rotation and revocation, and bearer
+ * token checks for every API call.
+ *
+ * Codes and tokens are CSPRNG strings; secrets are compared in constant
+ * time; lifetimes run on duration time (dclock).  Internally locked. */
+#ifndef SS_OAUTH_H
+#define SS_OAUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "http.h"
+#include "scenario.h"
+
+struct ss_oauth;
+
+enum ss_scope {
+    SCOPE_READ_USERS = 1 << 0,
+    SCOPE_READ_EVENTS = 1 << 1,
+    SCOPE_OTHER = 1 << 2,      /* any other known scope */
+};
+
+struct ss_grant {                /* what a valid access token stands for */
+    int64_t user_id;
+    unsigned scopes;             /* enum ss_scope bits */
+    char token_id[9];            /* short id for journal and rate limiting */
+    char client_id[64];
+};
+
+struct ss_oauth *oauth_new(void);
+void oauth_free(struct ss_oauth *o);
+/* Forgets every code and token and the registered apps, then registers the
+ * scenario's apps and takes its consent setting. */
+void oauth_reset(struct ss_oauth *o, const struct ss_scenario *sc);
+
+/* Developer Tools: registers an app; writes a fresh client id (out 32) and
+ * secret (out 40).  Returns 0, or -1 with a message naming the field. */
+int oauth_register_app(struct ss_oauth *o, const char *name, const char *description,
+                       const char *app_url, const char *contact_url,
+                       const char *redirect_url, int publish, char *client_id_out,
+                       size_t client_id_cap, char *secret_out, size_t secret_cap,
+                       char *err, size_t errlen);
+
+/* GET|POST /b/authorize (and the consent form's POST back).  The scenario
+ * gives the users who can sign in and approve. */
+void oauth_authorize(struct ss_oauth *o, const struct ss_scenario *sc,
+                     const struct http_req *req, struct http_resp *resp);
+/* POST /2.0/token */
+void oauth_token(struct ss_oauth *o, const struct http_req *req, struct http_resp *resp);
+/* DELETE /2.0/token, with the caller's bearer token already extracted. */
+void oauth_revoke(struct ss_oauth *o, const char *bearer, const struct http_req *req,
+                  struct http_resp *resp);
+
+/* Checks a bearer token at duration time now.  Returns 0 and fills *out,
+ * or the Smartsheet errorCode to answer: 1002 invalid (unknown, revoked,
+ * rotated away), 1003 expired. */
+int oauth_check_bearer(struct ss_oauth *o, const char *token, int64_t now_ms,
+                       struct ss_grant *out);
+
+/* Admin: set how the next consents answer (mode, approving user). */
+void oauth_set_consent(struct ss_oauth *o, struct ss_consent c);
+/* Admin: expire every access token now (refresh tokens stay valid). */
+void oauth_expire_all(struct ss_oauth *o);
+/* Admin: revoke every token (access and refresh). */
+void oauth_revoke_all(struct ss_oauth *o);
+/* Admin: a JSON summary of apps (without secrets) and live tokens (ids,
+ * users, scopes, expiry) appended to out. */
+int oauth_state_json(struct ss_oauth *o, struct buf *out);
+
+#endif

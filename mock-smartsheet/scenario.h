@@ -1,0 +1,88 @@
+/* scenario.h - one Smartsheet organisation loaded from fixtures: account,
+ * users, registered OAuth apps, consent behaviour, rate-limit settings and
+ * the Event Reporting stream (recorded pages).  Format: docs/fixtures.md.
+ *
+ * Loading rebases every event timestamp so that the scenario's recorded
+ * "now" becomes the load moment (architecture section 4).  A scenario is
+ * not thread-safe: the server guards it with a read/write lock (reads for
+ * the API, writes for appended events and reloads). */
+#ifndef SS_SCENARIO_H
+#define SS_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "http.h"
+
+struct ss_scenario;
+
+struct ss_account {
+    int64_t id;
+    const char *name;
+    const char *plan;           /* e.g. "ENTERPRISE" */
+    int event_reporting;        /* the Event Reporting add-on is enabled */
+};
+
+struct ss_user {
+    int64_t id;
+    const char *email;
+    const char *first_name;
+    const char *last_name;
+    const char *status;         /* ACTIVE, PENDING, DECLINED, DEACTIVATED */
+    int admin;                  /* System Admin */
+    int licensed_sheet_creator;
+    int group_admin;
+    int resource_viewer;
+    int64_t last_login_ms;      /* 0 = never */
+};
+
+struct ss_app {                 /* an app registered in Developer Tools */
+    const char *name;
+    const char *client_id;
+    const char *secret;
+    const char *redirect_url;
+};
+
+enum ss_consent_mode { SS_CONSENT_APPROVE = 0, SS_CONSENT_DENY, SS_CONSENT_PAGE };
+
+struct ss_consent {
+    enum ss_consent_mode mode;
+    int64_t user_id;            /* who approves (APPROVE); 0 = the first System Admin */
+};
+
+struct ss_ratelimit_cfg {
+    uint32_t requests;          /* 0 = not set by the scenario */
+    int64_t window_ms;
+};
+
+/* Loads fixtures_dir/scenarios/<name>/.  Timestamps are rebased to
+ * now_wall_ms.  Returns 0, or -1 with a message naming the file and field
+ * in err. */
+int scenario_load(const char *fixtures_dir, const char *name, int64_t now_wall_ms,
+                  struct ss_scenario **out, char *err, size_t errlen);
+void scenario_free(struct ss_scenario *sc);
+
+const char *scenario_name(const struct ss_scenario *sc);
+const struct ss_account *scenario_account(const struct ss_scenario *sc);
+size_t scenario_user_count(const struct ss_scenario *sc);
+const struct ss_user *scenario_user(const struct ss_scenario *sc, size_t i);
+const struct ss_user *scenario_user_by_id(const struct ss_scenario *sc, int64_t id);
+size_t scenario_app_count(const struct ss_scenario *sc);
+const struct ss_app *scenario_app(const struct ss_scenario *sc, size_t i);
+struct ss_consent scenario_consent(const struct ss_scenario *sc);
+struct ss_ratelimit_cfg scenario_ratelimit(const struct ss_scenario *sc);
+size_t scenario_event_count(const struct ss_scenario *sc);
+
+/* Appends live events (a JSON array of Event objects, or one object) at the
+ * end of the stream; events without eventTimestamp get now_wall_ms, events
+ * without eventId get a fresh one.  Returns the number appended, or -1 with
+ * a message in err (nothing is appended then). */
+long scenario_append_events(struct ss_scenario *sc, const char *json, size_t len,
+                            int64_t now_wall_ms, char *err, size_t errlen);
+
+/* Writes the whole event stream as a JSON array (admin API, conformance
+ * cross-checks), with ISO timestamps unless numeric_dates. */
+int scenario_events_json(const struct ss_scenario *sc, int numeric_dates, struct buf *out);
+
+#endif
