@@ -95,22 +95,34 @@ ALL_TESTS := $(COMMON_TESTS)
 
 $(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
 
+# The conformance self-test runs a connector with one defect switched on at a
+# time (KIT_DEFECT=<name>); that build exists only among the test programs.
+DEFECT_OBJ := $(patsubst %.c,$(OBJ)/defects/%.o,$(wildcard connector/*.c))
+DEFECTIVE  := $(if $(wildcard connector/main.c),$(TESTBIN)/connector-defective)
+$(OBJ)/defects/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [defects])$(CC) $(CFLAGS) -DKIT_DEFECTS -c -o $@ $<
+$(TESTBIN)/connector-defective: $(DEFECT_OBJ) $(LIBKIT)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@sh mk/ensure-deps.sh
 
 # Tests find the programs and fixtures through the environment, so the same
 # binaries also run from an installed tree.
 TEST_ENV := KIT_BIN_DIR=$(CURDIR)/$(BIN) KIT_FIXTURES=$(CURDIR)/fixtures \
+            KIT_TEST_BIN_DIR=$(CURDIR)/$(TESTBIN) \
             KIT_REPORT_DIR=$(CURDIR)/$(BUILD)/reports
 ifneq ($(SANITIZE),)
 TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 endif
 
 check: deps
-	@$(MAKE) --no-print-directory all $(ALL_TESTS)
+	@$(MAKE) --no-print-directory all $(ALL_TESTS) $(DEFECTIVE)
 	@$(MAKE) --no-print-directory unit-tests
 
-unit-tests: all $(ALL_TESTS)
+unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
 	@$(TEST_ENV) sh mk/run-tests.sh $(ALL_TESTS)
 
