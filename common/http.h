@@ -71,6 +71,7 @@ struct http_resp {
     /* Annotations for the completion hook (journal); not sent. */
     int error_code;                /* service error code, 0 if none */
     char token_id[9];              /* short id of the caller's token, "" if none */
+    char note[64];                 /* e.g. the fault applied, "" if none */
 };
 
 /* Sets body to a copy of the len bytes at data (the server frees it). */

@@ -8,6 +8,7 @@
 #ifndef SS_SSERROR_H
 #define SS_SSERROR_H
 
+#include "buf.h"
 #include "http.h"
 
 #define SS_JSON "application/json;charset=UTF-8"
