@@ -1,0 +1,121 @@
+/* mock-smartsheet: a faithful Smartsheet API double.  main() parses the
+ * command line, loads the scenario, serves until SIGTERM/SIGINT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dclock.h"
+#include "log.h"
+#include "server.h"
+
+static const char usage[] =
+    "usage: mock-smartsheet [options]\n"
+    "A test double of the Smartsheet API (OAuth, Users, Event Reporting).\n"
+    "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
+    "  --scenario NAME          scenario to serve (default: default)\n"
+    "  --rate-limit N/SECONDS   requests per access token per window (default 300/60)\n"
+    "  --rate-limit-algorithm A sliding (default), fixed or gcra\n"
+    "  --retry-after            send Retry-After on 429 (the real API documents none)\n";
+
+int main(int argc, char **argv)
+{
+    struct ss_server s;
+    memset(&s, 0, sizeof s);
+    serveropts_init(&s.opts);
+    const char *fixtures = NULL, *scenario = "default";
+    enum rl_algo algo = RL_SLIDING;
+    uint32_t limit = 300;
+    int64_t window = 60000;
+
+    for (int i = 1; i < argc; i++) {
+        int r = serveropts_parse(&s.opts, argc, argv, &i);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            fputs(serveropts_help, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("mock-smartsheet %s\n", KIT_VERSION);
+            return 0;
+        } else if (!strcmp(a, "--retry-after")) {
+            s.retry_after = 1;
+        } else if (!v) {
+            fprintf(stderr, "unknown option or missing value: '%.80s' (see --help)\n", a);
+            return 2;
+        } else if (!strcmp(a, "--fixtures")) {
+            fixtures = argv[++i];
+        } else if (!strcmp(a, "--scenario")) {
+            scenario = argv[++i];
+        } else if (!strcmp(a, "--rate-limit")) {
+            if (rl_parse_spec(argv[++i], &limit, &window)) {
+                fprintf(stderr, "--rate-limit wants N/SECONDS, e.g. 300/60\n");
+                return 2;
+            }
+            s.rate_limit_from_cli = 1;
+        } else if (!strcmp(a, "--rate-limit-algorithm")) {
+            if (rl_parse_algo(argv[++i], &algo)) {
+                fprintf(stderr, "--rate-limit-algorithm wants sliding, fixed or gcra\n");
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "unknown option '%.80s' (see --help)\n", a);
+            return 2;
+        }
+    }
+
+    log_setup("mock-smartsheet", s.opts.log_format, LOG_INFO);
+    dclock_init(s.opts.time_scale);
+    if (serveropts_fixtures_dir(fixtures, s.fixtures_dir, sizeof s.fixtures_dir)) {
+        fprintf(stderr, "fixtures folder '%s' not found\n", fixtures ? fixtures : "(default)");
+        return 2;
+    }
+    pthread_rwlock_init(&s.lock, NULL);
+    pthread_mutex_init(&s.stats_lock, NULL);
+    s.oauth = oauth_new();
+    s.rl = rl_new(algo, limit, window);
+    s.faults = fault_set_new();
+    s.journal = journal_new(s.opts.journal_size);
+
+    int rc = 1;
+    struct http_server *srv = NULL;
+    char err[512];
+    if (ss_load_scenario(&s, scenario, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        rc = 2;
+        goto out;
+    }
+    http_signals_block();
+    struct http_config hc = {
+        .listen = s.opts.listen,
+        .tls_cert_file = s.opts.tls_cert,
+        .tls_key_file = s.opts.tls_key,
+        .threads = s.opts.threads,
+        .handler = ss_handle,
+        .done = ss_done,
+        .app = &s,
+    };
+    srv = http_start(&hc, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    serveropts_announce(srv);
+    int sig = http_signals_wait();
+    log_info("stopping on signal %d", sig);
+    http_stop(srv);
+    rc = 0;
+out:
+    journal_free(s.journal);
+    fault_set_free(s.faults);
+    rl_free(s.rl);
+    oauth_free(s.oauth);
+    scenario_free(s.sc);
+    pthread_rwlock_destroy(&s.lock);
+    pthread_mutex_destroy(&s.stats_lock);
+    return rc;
+}

@@ -1,0 +1,362 @@
+/* server.c - mock-smartsheet's request pipeline: route, faults, bearer
+ * token, rate limit, scope, endpoint; and the journal hook. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "dclock.h"
+#include "log.h"
+#include "rng.h"
+#include "sserror.h"
+#include "strutil.h"
+
+/* Parameters whose values never reach the journal. */
+static const char *const secret_params[] = {"client_secret", "code", "refresh_token", "hash",
+                                            "access_token", NULL};
+
+enum route {
+    R_NONE = 0,
+    R_AUTHORIZE,
+    R_TOKEN,
+    R_USERS,
+    R_USERS_ME,
+    R_USER,
+    R_EVENTS,
+    R_API_UNKNOWN,
+};
+
+struct route_match {
+    enum route route;
+    char segment[64];       /* {id} of /2.0/users/{id} */
+};
+
+/* Strips one trailing slash (SDKs before 4.7 send "events/"). */
+static size_t path_len(const char *path)
+{
+    size_t n = strlen(path);
+    if (n > 1 && path[n - 1] == '/')
+        n--;
+    return n;
+}
+
+static int path_is(const char *path, size_t n, const char *want)
+{
+    return strlen(want) == n && !memcmp(path, want, n);
+}
+
+static struct route_match route_of(const char *path)
+{
+    struct route_match m = {R_NONE, ""};
+    size_t n = path_len(path);
+    if (path_is(path, n, "/b/authorize"))
+        m.route = R_AUTHORIZE;
+    else if (path_is(path, n, "/2.0/token"))
+        m.route = R_TOKEN;
+    else if (path_is(path, n, "/2.0/users"))
+        m.route = R_USERS;
+    else if (path_is(path, n, "/2.0/users/me"))
+        m.route = R_USERS_ME;
+    else if (path_is(path, n, "/2.0/events"))
+        m.route = R_EVENTS;
+    else if (n > 12 && !strncmp(path, "/2.0/users/", 11) && !memchr(path + 11, '/', n - 11) &&
+             n - 11 < sizeof m.segment) {
+        m.route = R_USER;
+        memcpy(m.segment, path + 11, n - 11);
+        m.segment[n - 11] = '\0';
+    } else if (!strncmp(path, "/2.0/", 5) || path_is(path, n, "/2.0")) {
+        m.route = R_API_UNKNOWN;
+    }
+    return m;
+}
+
+/* The bearer token of the request, or NULL.  *scheme says what was sent. */
+static const char *bearer_of(const struct http_req *req, const char **scheme)
+{
+    const char *h = http_header(req, "Authorization");
+    *scheme = "none";
+    if (!h)
+        return NULL;
+    if (strncasecmp(h, "Bearer ", 7)) {
+        *scheme = "other";
+        return NULL;
+    }
+    *scheme = "Bearer";
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+static void not_found(const struct http_req *req, struct http_resp *resp)
+{
+    char ref[13], method[16], path[256];
+    ss_ref_id(ref);
+    str_sanitize(req->method, method, sizeof method);
+    str_sanitize(req->path, path, sizeof path);
+    struct buf b;
+    buf_init(&b, 4096);
+    buf_printf(&b, "{\"errorCode\":1006,\"message\":\"Not Found\",\"refId\":\"%s\","
+                   "\"detail\":{\"unmatched\":", ref);
+    char what[300];
+    snprintf(what, sizeof what, "%s %s", method, path);
+    buf_json_str(&b, what, strlen(what));
+    buf_puts(&b, "}}");
+    size_t len = 0;
+    char *body = buf_take(&b, &len);
+    http_resp_take(resp, 404, SS_JSON, body, len);
+    resp->error_code = 1006;
+}
+
+static void method_not_allowed(const struct http_req *req, struct http_resp *resp)
+{
+    char method[16];
+    str_sanitize(req->method, method, sizeof method);
+    ss_error(resp, 1122, method, NULL);
+}
+
+static int method_is(const struct http_req *req, const char *m)
+{
+    return !strcmp(req->method, m);
+}
+
+/* Applies a fault that answers by itself; returns 1 if the request is done. */
+static int apply_fault(struct ss_server *s, const struct http_req *req, const char *token,
+                       struct http_resp *resp)
+{
+    char tid[9] = "";
+    if (token)
+        rng_token_id(token, tid);
+    struct fault_fire f;
+    if (!fault_check(s->faults, req->method, req->path, tid, req->dur_ms, &f))
+        return 0;
+    snprintf(resp->note, sizeof resp->note, "fault %u: %s", f.rule_id, fault_action_name(f.action));
+    memcpy(resp->token_id, tid, sizeof tid);
+    switch (f.action) {
+    case FAULT_ERROR:
+        ss_error(resp, f.error_code, NULL, NULL);
+        if (f.status)
+            resp->status = f.status;
+        return 1;
+    case FAULT_STATUS: {
+        char page[256];
+        int n = snprintf(page, sizeof page,
+                         "<html><head><title>%d</title></head><body><h1>%d</h1>"
+                         "<p>upstream unavailable</p></body></html>\n", f.status, f.status);
+        http_resp_copy(resp, f.status, "text/html", page, (size_t)n);
+        return 1;
+    }
+    case FAULT_CLOSE:
+        http_resp_copy(resp, 444, NULL, "", 0);
+        resp->transport = HTTP_CLOSE;
+        return 1;
+    case FAULT_DELAY:
+        resp->delay_ms = dclock_to_real_ms(f.delay_ms);
+        return 0;
+    case FAULT_TRUNCATE:
+        resp->transport = HTTP_TRUNCATE;
+        return 0;
+    case FAULT_MALFORM:
+        resp->transport = HTTP_MALFORM;
+        return 0;
+    case FAULT_DRIBBLE:
+        resp->transport = HTTP_DRIBBLE;
+        resp->delay_ms = dclock_to_real_ms(f.delay_ms);
+        return 0;
+    }
+    return 0;
+}
+
+static void rate_limited(struct ss_server *s, int64_t retry_ms, struct http_resp *resp)
+{
+    ss_error(resp, 4003, NULL, NULL);
+    if (s->retry_after) {
+        int64_t real = dclock_to_real_ms(retry_ms);
+        char v[32];
+        snprintf(v, sizeof v, "%lld", (long long)((real + 999) / 1000));
+        http_resp_header(resp, "Retry-After", v);
+    }
+    pthread_mutex_lock(&s->stats_lock);
+    s->served_429++;
+    pthread_mutex_unlock(&s->stats_lock);
+}
+
+/* The API calls behind a bearer token. */
+static void api_call(struct ss_server *s, const struct http_req *req,
+                     const struct route_match *m, const char *token, struct http_resp *resp)
+{
+    if (!token) {
+        ss_error(resp, 1001, NULL, NULL);
+        return;
+    }
+    struct ss_grant g;
+    int code = oauth_check_bearer(s->oauth, token, req->dur_ms, &g);
+    if (code) {
+        ss_error(resp, code, NULL, NULL);
+        return;
+    }
+    memcpy(resp->token_id, g.token_id, sizeof g.token_id);
+    int64_t retry = 0;
+    if (!rl_take(s->rl, g.token_id, req->dur_ms, &retry)) {
+        rate_limited(s, retry, resp);
+        return;
+    }
+    if (m->route == R_TOKEN) {            /* DELETE /2.0/token */
+        oauth_revoke(s->oauth, token, req, resp);
+        return;
+    }
+    unsigned need = m->route == R_EVENTS ? SCOPE_READ_EVENTS
+                  : m->route == R_USERS_ME ? 0 : SCOPE_READ_USERS;
+    if ((g.scopes & need) != need) {
+        ss_error(resp, 1004, NULL, NULL);
+        return;
+    }
+
+    pthread_rwlock_rdlock(&s->lock);
+    const struct ss_user *u = scenario_user_by_id(s->sc, g.user_id);
+    if (!u) {
+        /* the scenario was reloaded under the token's feet */
+        pthread_rwlock_unlock(&s->lock);
+        ss_error(resp, 1002, NULL, NULL);
+        return;
+    }
+    struct ss_caller caller = {g.user_id, u->admin};
+    switch (m->route) {
+    case R_EVENTS: api_events(s->sc, &caller, req, dclock_wall_ms(), resp); break;
+    case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
+    case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
+    case R_USER: api_users_get(s->sc, &caller, m->segment, req, resp); break;
+    default: not_found(req, resp); break;
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
+void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
+{
+    struct ss_server *s = app;
+    if (!strncmp(req->path, "/_mock/", 7) || !strcmp(req->path, "/_mock")) {
+        if (!serveropts_admin_allowed(&s->opts, req)) {
+            static const char msg[] = "{\"error\":\"the admin API is open to loopback clients "
+                                      "or with X-Admin-Token only\"}";
+            http_resp_copy(resp, 403, SS_JSON, msg, sizeof msg - 1);
+            return;
+        }
+        ss_admin(s, req, resp);
+        return;
+    }
+
+    struct route_match m = route_of(req->path);
+    const char *scheme;
+    const char *token = bearer_of(req, &scheme);
+    if (m.route == R_NONE || m.route == R_API_UNKNOWN) {
+        not_found(req, resp);
+        return;
+    }
+    if (apply_fault(s, req, token, resp))
+        return;
+
+    switch (m.route) {
+    case R_AUTHORIZE:
+        if (!method_is(req, "GET") && !method_is(req, "POST")) {
+            method_not_allowed(req, resp);
+            return;
+        }
+        pthread_rwlock_rdlock(&s->lock);
+        oauth_authorize(s->oauth, s->sc, req, resp);
+        pthread_rwlock_unlock(&s->lock);
+        return;
+    case R_TOKEN:
+        if (method_is(req, "POST"))
+            oauth_token(s->oauth, req, resp);
+        else if (method_is(req, "DELETE"))
+            api_call(s, req, &m, token, resp);
+        else
+            method_not_allowed(req, resp);
+        return;
+    default:
+        if (!method_is(req, "GET")) {
+            method_not_allowed(req, resp);
+            return;
+        }
+        api_call(s, req, &m, token, resp);
+        return;
+    }
+}
+
+void ss_done(void *app, const struct http_req *req, const struct http_resp *resp)
+{
+    struct ss_server *s = app;
+    if (!strncmp(req->path, "/_mock/", 7))
+        return;    /* the admin API is not part of what a client did */
+
+    struct buf query, form;
+    buf_init(&query, 16384);
+    buf_init(&form, 16384);
+    journal_redact(req->query, strlen(req->query), secret_params, &query);
+    const char *ctype = http_header(req, "Content-Type");
+    if (req->body_len && ctype && !strncasecmp(ctype, "application/x-www-form-urlencoded", 33))
+        journal_redact(req->body, req->body_len, secret_params, &form);
+    const char *scheme;
+    (void)bearer_of(req, &scheme);
+
+    struct journal_entry e;
+    memset(&e, 0, sizeof e);
+    e.seq = req->seq;
+    e.real_ms = req->real_ms;
+    e.dur_ms = req->dur_ms;
+    snprintf(e.method, sizeof e.method, "%s", req->method);
+    e.status = resp->status;
+    e.error_code = resp->error_code;
+    memcpy(e.token_id, resp->token_id, sizeof e.token_id);
+    snprintf(e.auth_scheme, sizeof e.auth_scheme, "%s", scheme);
+    e.path = (char *)req->path;
+    e.query = query.ptr;
+    e.form = form.ptr;
+    e.user_agent = (char *)http_header(req, "User-Agent");
+    e.content_type = (char *)ctype;
+    e.accept_encoding = (char *)http_header(req, "Accept-Encoding");
+    e.note = resp->note[0] ? (char *)resp->note : NULL;
+    journal_add(s->journal, &e);
+    buf_release(&query);
+    buf_release(&form);
+
+    pthread_mutex_lock(&s->stats_lock);
+    s->requests++;
+    pthread_mutex_unlock(&s->stats_lock);
+}
+
+int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t errlen)
+{
+    struct ss_scenario *sc = NULL;
+    if (scenario_load(s->fixtures_dir, name, dclock_wall_ms(), &sc, err, errlen))
+        return -1;
+    pthread_rwlock_wrlock(&s->lock);
+    struct ss_scenario *old = s->sc;
+    s->sc = sc;
+    snprintf(s->scenario_name, sizeof s->scenario_name, "%s", name);
+    oauth_reset(s->oauth, sc);
+    struct ss_ratelimit_cfg rc = scenario_ratelimit(sc);
+    if (!s->rate_limit_from_cli && rc.requests) {
+        enum rl_algo a;
+        uint32_t n;
+        int64_t w;
+        rl_get_config(s->rl, &a, &n, &w);
+        rl_configure(s->rl, a, rc.requests, rc.window_ms);
+    } else {
+        rl_reset(s->rl);
+    }
+    fault_set_clear(s->faults);
+    journal_clear(s->journal);
+    pthread_mutex_lock(&s->stats_lock);
+    s->served_429 = 0;
+    s->requests = 0;
+    pthread_mutex_unlock(&s->stats_lock);
+    pthread_rwlock_unlock(&s->lock);
+    scenario_free(old);
+    log_info("scenario '%s' loaded: %zu users, %zu events", name, scenario_user_count(sc),
+             scenario_event_count(sc));
+    return 0;
+}

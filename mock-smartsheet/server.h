@@ -1,0 +1,51 @@
+/* server.h - mock-smartsheet's state and request dispatch.
+ *
+ * One struct ss_server owns everything the double serves: the scenario
+ * (under a read/write lock: API reads, admin writes), OAuth state, the rate
+ * limiter, fault rules and journal.  ss_handle is the http handler: route,
+ * faults, bearer token, rate limit, scope, then the endpoint (api.c,
+ * oauth.c) or the admin API (admin.c). */
+#ifndef SS_SERVER_H
+#define SS_SERVER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "fault.h"
+#include "http.h"
+#include "journal.h"
+#include "oauth.h"
+#include "ratelimit.h"
+#include "scenario.h"
+#include "serveropts.h"
+
+struct ss_server {
+    struct server_opts opts;
+    char fixtures_dir[1024];
+    char scenario_name[128];
+    int rate_limit_from_cli;        /* --rate-limit given: scenario cannot override */
+    int retry_after;                /* send Retry-After on 429 */
+
+    pthread_rwlock_t lock;          /* guards sc */
+    struct ss_scenario *sc;
+    struct ss_oauth *oauth;
+    struct ratelimit *rl;
+    struct fault_set *faults;
+    struct journal *journal;
+
+    pthread_mutex_t stats_lock;
+    uint64_t served_429;
+    uint64_t requests;
+};
+
+/* Loads the named scenario and resets every piece of state.  Returns 0, or
+ * -1 with a message in err (the current scenario is then kept). */
+int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t errlen);
+
+void ss_handle(void *app, const struct http_req *req, struct http_resp *resp);
+void ss_done(void *app, const struct http_req *req, const struct http_resp *resp);
+
+/* admin.c: the /_mock/ routes. */
+void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp *resp);
+
+#endif
