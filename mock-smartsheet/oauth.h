@@ -70,4 +70,16 @@ void oauth_revoke_all(struct ss_oauth *o);
  * users, scopes, expiry) appended to out. */
 int oauth_state_json(struct ss_oauth *o, struct buf *out);
 
+/* The scenario-free cores of oauth_reset and oauth_authorize (used by them
+ * and by unit tests): apps to register (copied) with the consent setting;
+ * users are the people who can sign in and approve (borrowed for the call). */
+void oauth_reset_with(struct ss_oauth *o, const struct ss_app *apps, size_t napps,
+                      struct ss_consent consent);
+void oauth_authorize_users(struct ss_oauth *o, const struct ss_user *const *users,
+                           size_t nusers, const struct http_req *req,
+                           struct http_resp *resp);
+/* Caps on live authorisation codes and token pairs (default 100000 each);
+ * when full, expired ones are dropped first (oldest first), then the oldest. */
+void oauth_set_limits(struct ss_oauth *o, size_t max_codes, size_t max_tokens);
+
 #endif
