@@ -35,6 +35,8 @@ struct ss_user {
     int group_admin;
     int resource_viewer;
     int64_t last_login_ms;      /* 0 = never */
+    const char *locale;         /* "en_US" unless the scenario says */
+    const char *time_zone;      /* "US/Pacific" unless the scenario says */
 };
 
 struct ss_app {                 /* an app registered in Developer Tools */
@@ -84,5 +86,40 @@ long scenario_append_events(struct ss_scenario *sc, const char *json, size_t len
 /* Writes the whole event stream as a JSON array (admin API, conformance
  * cross-checks), with ISO timestamps unless numeric_dates. */
 int scenario_events_json(const struct ss_scenario *sc, int numeric_dates, struct buf *out);
+
+/* The stream as stored, for api_events.  Each event is its compact JSON
+ * object (not NUL-terminated) whose eventTimestamp value is the quoted ISO
+ * time of SS_TS_QLEN bytes at ts_off, so numericDates can splice in
+ * milliseconds instead.  Events are oldest first (ts_ms non-decreasing). */
+#define SS_TS_QLEN 22
+struct ss_event {
+    const char *json;
+    uint32_t len;
+    uint32_t ts_off;
+    int64_t ts_ms;
+};
+/* A recorded page, prebuilt at load: what a client reading from the
+ * beginning with maxCount = scenario_page_size() gets, ISO dates. */
+struct ss_page {
+    size_t start;               /* index of its first event */
+    size_t count;
+    int more;                   /* its moreAvailable */
+    const char *body;           /* the whole response body */
+    size_t len;
+    const char *gz;             /* gzip of body (NULL if compression failed) */
+    size_t gz_len;
+};
+
+const struct ss_event *scenario_event(const struct ss_scenario *sc, size_t i);
+/* Index of the first event at or after ms (event_count when none). */
+size_t scenario_event_at(const struct ss_scenario *sc, int64_t ms);
+/* Recorded page size (0 when the scenario has no pages) and the pages. */
+size_t scenario_page_size(const struct ss_scenario *sc);
+size_t scenario_page_count(const struct ss_scenario *sc);
+const struct ss_page *scenario_page(const struct ss_scenario *sc, size_t k);
+/* The recorded "now" after rebasing (the load moment) in epoch ms. */
+int64_t scenario_now_ms(const struct ss_scenario *sc);
+/* Appends event i to out, with epoch-ms eventTimestamp when numeric. */
+int scenario_event_write(const struct ss_event *ev, int numeric_dates, struct buf *out);
 
 #endif

@@ -1,0 +1,182 @@
+/* events.c - GET /2.0/events (Event Reporting).  Requests that match a
+ * recorded page get its prebuilt bytes; every other valid request is
+ * rendered from the same events with the API's semantics.  Modelled
+ * choices (error codes, since resolution, `to`) are in
+ * docs/smartsheet-model.md. */
+#include "api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "kit_limits.h"
+#include "sserror.h"
+#include "sspos.h"
+#include "strutil.h"
+
+#define EV_MAX_COUNT     10000
+#define EV_DEFAULT_COUNT 1000
+#define HOUR_MS          3600000LL
+
+/* 400 errorCode 1018 quoting the (sanitized) value. */
+static void bad_value(struct http_resp *resp, const char *value, const char *param)
+{
+    char v[128];
+    str_sanitize(value, v, sizeof v);
+    ss_error(resp, 1018, v, param);
+}
+
+/* Reads a query parameter; 1 present, 0 absent, -1 answered with 1018. */
+static int query_param(const struct http_req *req, const char *name, char *out, size_t cap,
+                       struct http_resp *resp)
+{
+    int rc = http_query(req, name, out, cap);
+    if (rc < 0) {
+        bad_value(resp, "(malformed or too long)", name);
+        return -1;
+    }
+    return rc;
+}
+
+static int parse_time(const char *s, int numeric, int64_t *out)
+{
+    if (numeric)
+        return parse_i64(s, 0, 253402300799999LL, out);
+    return parse_iso8601_ms(s, out);
+}
+
+struct ev_query {
+    size_t start, end;          /* event index range the request may see */
+    size_t max;                 /* maxCount */
+    int numeric;
+    int has_to;
+};
+
+/* Parses and checks the query; 0, or -1 with resp holding the error. */
+static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
+                       int64_t now_wall_ms, struct ev_query *q, struct http_resp *resp)
+{
+    char since[LIM_PARAM_VALUE], pos[LIM_PARAM_VALUE], to[LIM_PARAM_VALUE], val[LIM_PARAM_VALUE];
+    int has_since = query_param(req, "since", since, sizeof since, resp);
+    int has_pos = has_since < 0 ? -1 : query_param(req, "streamPosition", pos, sizeof pos, resp);
+    int has_to = has_pos < 0 ? -1 : query_param(req, "to", to, sizeof to, resp);
+    if (has_to < 0)
+        return -1;
+    if (has_since && has_pos) {
+        ss_error(resp, 1227, "since", "streamPosition");
+        return -1;
+    }
+    if (!has_since && !has_pos) {
+        ss_error(resp, 1228, "since", "streamPosition");
+        return -1;
+    }
+    q->numeric = 0;
+    int rc = query_param(req, "numericDates", val, sizeof val, resp);
+    if (rc < 0)
+        return -1;
+    if (rc > 0 && parse_bool(val, &q->numeric) != 0) {
+        bad_value(resp, val, "numericDates");
+        return -1;
+    }
+    q->max = EV_DEFAULT_COUNT;
+    rc = query_param(req, "maxCount", val, sizeof val, resp);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        int64_t m;
+        if (parse_i64(val, INT64_MIN, INT64_MAX, &m) != 0) {
+            bad_value(resp, val, "maxCount");
+            return -1;
+        }
+        if (m < 1 || m > EV_MAX_COUNT) {
+            char v[32];
+            snprintf(v, sizeof v, "%lld", (long long)m);
+            ss_error(resp, 1229, v, "maxCount");
+            return -1;
+        }
+        q->max = (size_t)m;
+    }
+    size_t total = scenario_event_count(sc);
+    q->end = total;
+    q->has_to = has_to;
+    if (has_pos) {
+        uint64_t idx;
+        if (has_to) {
+            ss_error(resp, 1227, "to", "streamPosition");
+            return -1;
+        }
+        if (sspos_decode(pos, &idx) != 0 || idx > total) {
+            bad_value(resp, pos, "streamPosition");
+            return -1;
+        }
+        q->start = (size_t)idx;
+        return 0;
+    }
+    int64_t since_ms, to_ms;
+    if (parse_time(since, q->numeric, &since_ms) != 0) {
+        bad_value(resp, since, "since");
+        return -1;
+    }
+    if (since_ms < 0)
+        since_ms = 0;
+    q->start = scenario_event_at(sc, since_ms - since_ms % HOUR_MS);
+    if (!has_to)
+        return 0;
+    if (parse_time(to, q->numeric, &to_ms) != 0 || to_ms < since_ms) {
+        bad_value(resp, to, "to");
+        return -1;
+    }
+    if (to_ms > now_wall_ms)
+        to_ms = now_wall_ms;
+    q->end = to_ms <= since_ms ? q->start : scenario_event_at(sc, to_ms);
+    if (q->end < q->start)
+        q->end = q->start;
+    return 0;
+}
+
+void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
+                const struct http_req *req, int64_t now_wall_ms, struct http_resp *resp)
+{
+    if (!caller->is_admin) {
+        ss_error(resp, 1004, NULL, NULL);
+        return;
+    }
+    if (!scenario_account(sc)->event_reporting) {
+        ss_error(resp, 1013, NULL, NULL);
+        return;
+    }
+    struct ev_query q;
+    if (parse_query(sc, req, now_wall_ms, &q, resp) != 0)
+        return;
+    size_t n = q.end - q.start < q.max ? q.end - q.start : q.max;
+    int more = q.start + n < q.end;
+
+    size_t psize = scenario_page_size(sc);
+    if (!q.numeric && !q.has_to && psize > 0 && q.max == psize && q.start % psize == 0) {
+        const struct ss_page *pg = scenario_page(sc, q.start / psize);
+        if (pg && pg->count == n && pg->more == more) {
+            http_resp_static(resp, 200, SS_JSON, pg->body, pg->len);
+            resp->gz_body = pg->gz;
+            resp->gz_len = pg->gz_len;
+            resp->gzip_ok = 1;
+            return;
+        }
+    }
+    char next[SSPOS_LEN + 1];
+    sspos_encode(q.start + n, next);
+    struct buf b;
+    buf_init(&b, LIM_FIXTURE_FILE);
+    buf_printf(&b, "{\"nextStreamPosition\":\"%s\",\"moreAvailable\":%s,\"data\":[", next,
+               more ? "true" : "false");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_puts(&b, ",");
+        scenario_event_write(scenario_event(sc, q.start + i), q.numeric, &b);
+    }
+    if (buf_puts(&b, "]}") != BUF_OK) {
+        buf_release(&b);
+        ss_error(resp, 4000, NULL, NULL);
+        return;
+    }
+    ss_json_ok(resp, &b);
+}
