@@ -1,0 +1,182 @@
+/* Fault rules (matching, nth, count, probability, windows, bad input) and
+ * the journal (ring bound, filters, redaction). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "fault.h"
+#include "journal.h"
+
+static const int codes[] = {4001, 4004, 0};
+
+static unsigned add(struct fault_set *fs, const char *json, char *err, size_t errlen)
+{
+    cJSON *j = cJSON_Parse(json);
+    unsigned id = fault_add_json(fs, j, codes, err, errlen);
+    cJSON_Delete(j);
+    return id;
+}
+
+static void nth_and_count(void **state)
+{
+    (void)state;
+    struct fault_set *fs = fault_set_new();
+    char err[256];
+    assert_true(add(fs, "{\"path\":\"/2.0/events\",\"nth\":3,\"action\":\"error\",\"errorCode\":4001}",
+                    err, sizeof err));
+    struct fault_fire f;
+    assert_false(fault_check(fs, "GET", "/2.0/events", "", 0, &f));
+    assert_false(fault_check(fs, "GET", "/2.0/users", "", 0, &f));    /* not counted */
+    assert_false(fault_check(fs, "GET", "/2.0/events/", "", 0, &f));
+    assert_true(fault_check(fs, "GET", "/2.0/events", "", 0, &f));    /* the third */
+    assert_int_equal(f.action, FAULT_ERROR);
+    assert_int_equal(f.error_code, 4001);
+    assert_false(fault_check(fs, "GET", "/2.0/events", "", 0, &f));
+
+    fault_set_clear(fs);
+    assert_true(add(fs, "{\"path\":\"/2.0/*\",\"count\":2,\"action\":\"close\"}", err, sizeof err));
+    assert_true(fault_check(fs, "GET", "/2.0/users", "", 0, &f));
+    assert_true(fault_check(fs, "POST", "/2.0/token", "", 0, &f));
+    assert_false(fault_check(fs, "GET", "/2.0/users", "", 0, &f));
+    fault_set_free(fs);
+}
+
+static void token_method_and_window(void **state)
+{
+    (void)state;
+    struct fault_set *fs = fault_set_new();
+    char err[256];
+    assert_true(add(fs, "{\"method\":\"GET\",\"token\":\"abcd1234\",\"afterMs\":1000,\"untilMs\":2000,"
+                        "\"action\":\"delay\",\"delayMs\":500}", err, sizeof err));
+    struct fault_fire f;
+    assert_false(fault_check(fs, "GET", "/x", "abcd1234", 999, &f));
+    assert_false(fault_check(fs, "GET", "/x", "ffff0000", 1500, &f));
+    assert_false(fault_check(fs, "POST", "/x", "abcd1234", 1500, &f));
+    assert_true(fault_check(fs, "GET", "/x", "abcd1234", 1500, &f));
+    assert_int_equal(f.delay_ms, 500);
+    assert_false(fault_check(fs, "GET", "/x", "abcd1234", 2000, &f));
+    fault_set_free(fs);
+}
+
+static int fires_in(struct fault_set *fs, int n)
+{
+    struct fault_fire f;
+    int fired = 0;
+    for (int i = 0; i < n; i++)
+        fired += fault_check(fs, "GET", "/p", "", 0, &f);
+    return fired;
+}
+
+static void seeded_probability_is_repeatable(void **state)
+{
+    (void)state;
+    char err[256];
+    struct fault_set *a = fault_set_new(), *b = fault_set_new();
+    const char *rule = "{\"probability\":0.25,\"seed\":42,\"action\":\"truncate\"}";
+    assert_true(add(a, rule, err, sizeof err));
+    assert_true(add(b, rule, err, sizeof err));
+    int fa = fires_in(a, 4000), fb = fires_in(b, 4000);
+    assert_int_equal(fa, fb);
+    assert_in_range(fa, 800, 1200);
+    fault_set_free(a);
+    fault_set_free(b);
+}
+
+static void bad_rules_are_refused_with_the_field(void **state)
+{
+    (void)state;
+    struct fault_set *fs = fault_set_new();
+    char err[256];
+    struct { const char *json, *field; } bad[] = {
+        {"[]", "object"},
+        {"{\"action\":\"explode\"}", "action"},
+        {"{\"action\":\"error\",\"errorCode\":1234}", "errorCode"},
+        {"{\"action\":\"error\"}", "errorCode"},
+        {"{\"action\":\"status\"}", "status"},
+        {"{\"action\":\"delay\"}", "delayMs"},
+        {"{\"action\":\"close\",\"probability\":2}", "probability"},
+        {"{\"action\":\"close\",\"nth\":\"3\"}", "nth"},
+        {"{\"action\":\"close\",\"paht\":\"/x\"}", "paht"},
+        {"{\"action\":\"close\",\"method\":\"VERYLONGMETHOD\"}", "method"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(add(fs, bad[i].json, err, sizeof err), 0);
+        assert_non_null(strstr(err, bad[i].field));
+    }
+    for (unsigned i = 0; i < 64; i++)
+        assert_true(add(fs, "{\"action\":\"close\"}", err, sizeof err));
+    assert_int_equal(add(fs, "{\"action\":\"close\"}", err, sizeof err), 0);
+    assert_non_null(strstr(err, "too many"));
+    fault_set_free(fs);
+}
+
+static void journal_ring_and_filters(void **state)
+{
+    (void)state;
+    struct journal *j = journal_new(3);
+    for (int i = 1; i <= 5; i++) {
+        struct journal_entry e = {.seq = (uint64_t)i, .status = i == 5 ? 429 : 200};
+        strcpy(e.method, i % 2 ? "GET" : "POST");
+        strcpy(e.token_id, "aaaa0000");
+        e.path = i == 4 ? "/2.0/token" : "/2.0/events";
+        journal_add(j, &e);
+    }
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    journal_to_json(j, NULL, &b);
+    cJSON *doc = cJSON_Parse(b.ptr);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetObjectItem(doc, "dropped")->valueint, 2);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "entries")), 3);
+    cJSON_Delete(doc);
+
+    buf_clear(&b);
+    struct journal_filter f = {.method = "GET", .path_prefix = "/2.0/events"};
+    journal_to_json(j, &f, &b);
+    doc = cJSON_Parse(b.ptr);
+    cJSON *entries = cJSON_GetObjectItem(doc, "entries");
+    assert_int_equal(cJSON_GetArraySize(entries), 2);           /* seq 3 and 5 */
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(entries, 1), "status")->valueint, 429);
+    cJSON_Delete(doc);
+    buf_release(&b);
+    journal_free(j);
+}
+
+static void redaction_keeps_names_hides_values(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"code", "client_secret", NULL};
+    const char *form = "grant_type=authorization_code&code=s3cr3t&client_id=abc&client_secret=p%40ss";
+    struct buf b;
+    buf_init(&b, 4096);
+    assert_int_equal(journal_redact(form, strlen(form), names, &b), 0);
+    assert_null(strstr(b.ptr, "s3cr3t"));
+    assert_null(strstr(b.ptr, "p%40ss"));
+    assert_non_null(strstr(b.ptr, "grant_type=authorization_code&code=REDACTED-"));
+    assert_non_null(strstr(b.ptr, "client_id=abc&client_secret=REDACTED-"));
+    /* equal secrets give equal ids, so reuse stays visible */
+    struct buf c;
+    buf_init(&c, 4096);
+    journal_redact("code=s3cr3t", 11, names, &c);
+    assert_non_null(strstr(b.ptr, c.ptr));
+    buf_release(&b);
+    buf_release(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nth_and_count),
+        cmocka_unit_test(token_method_and_window),
+        cmocka_unit_test(seeded_probability_is_repeatable),
+        cmocka_unit_test(bad_rules_are_refused_with_the_field),
+        cmocka_unit_test(journal_ring_and_filters),
+        cmocka_unit_test(redaction_keeps_names_hides_values),
+    };
+    return cmocka_run_group_tests_name("faults_journal", tests, NULL, NULL);
+}

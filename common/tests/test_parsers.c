@@ -1,0 +1,140 @@
+/* Bounded parsers and buffers fed good and bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "rng.h"
+#include "strutil.h"
+
+static void integers(void **state)
+{
+    (void)state;
+    int64_t v = 7;
+    assert_int_equal(parse_i64("42", 0, 100, &v), 0);
+    assert_int_equal(v, 42);
+    const char *bad[] = {"", " 1", "1 ", "1x", "x", "101", "-1", "99999999999999999999", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 7;
+        assert_int_equal(parse_i64(bad[i], 0, 100, &v), -1);
+        assert_int_equal(v, 7);   /* untouched on failure */
+    }
+    double d;
+    assert_int_equal(parse_double("nan", 0, 1, &d), -1);
+    assert_int_equal(parse_double("inf", 0, 1e9, &d), -1);
+    assert_int_equal(parse_double("0.5", 0, 1, &d), 0);
+    int b;
+    assert_int_equal(parse_bool("TRUE", &b), -1);
+    assert_int_equal(parse_bool("false", &b), 0);
+    assert_int_equal(b, 0);
+}
+
+static void iso8601_forms(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_int_equal(parse_iso8601_ms("2024-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(ms, 1704067200000LL);
+    /* the forms the Java and Python SDKs send */
+    assert_int_equal(parse_iso8601_ms("2024-01-01T00:00:00+0000", &ms), 0);
+    assert_int_equal(ms, 1704067200000LL);
+    assert_int_equal(parse_iso8601_ms("2024-01-01 00:00:00", &ms), 0);
+    assert_int_equal(ms, 1704067200000LL);
+    assert_int_equal(parse_iso8601_ms("2024-01-01T01:00:00+01:00", &ms), 0);
+    assert_int_equal(ms, 1704067200000LL);
+    assert_int_equal(parse_iso8601_ms("2024-01-01T00:00:00.250Z", &ms), 0);
+    assert_int_equal(ms, 1704067200250LL);
+    const char *bad[] = {"", "2024-01-01", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z",
+                         "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00+2", "2024-01-01X00:00:00Z",
+                         "20a4-01-01T00:00:00Z", "2024-01-01T00:00:00."};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(parse_iso8601_ms(bad[i], &ms), -1);
+    char out[32];
+    format_iso8601(1704067200999LL, out);
+    assert_string_equal(out, "2024-01-01T00:00:00Z");
+}
+
+static void url_decoding(void **state)
+{
+    (void)state;
+    char out[16];
+    assert_int_equal(url_decode("a%20b+c", 7, out, sizeof out), 5);
+    assert_string_equal(out, "a b c");
+    assert_int_equal(url_decode("%", 1, out, sizeof out), -1);
+    assert_int_equal(url_decode("%2", 2, out, sizeof out), -1);
+    assert_int_equal(url_decode("%zz", 3, out, sizeof out), -1);
+    assert_int_equal(url_decode("0123456789abcdefg", 17, out, sizeof out), -1);  /* too long */
+    const char *form = "grant_type=authorization_code&code=ab%2Fc&empty=&flag&code=second";
+    assert_int_equal(form_get(form, strlen(form), "code", out, sizeof out), 1);
+    assert_string_equal(out, "ab/c");                          /* the first value wins */
+    assert_int_equal(form_get(form, strlen(form), "empty", out, sizeof out), 1);
+    assert_string_equal(out, "");
+    assert_int_equal(form_get(form, strlen(form), "flag", out, sizeof out), 1);
+    assert_int_equal(form_get(form, strlen(form), "missing", out, sizeof out), 0);
+    assert_int_equal(form_get("x=%G1", 5, "x", out, sizeof out), -1);
+    char tiny[4];
+    assert_int_equal(form_get("x=12345", 7, "x", tiny, sizeof tiny), -1);
+}
+
+static void buffers_enforce_their_cap(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 8);
+    assert_int_equal(buf_puts(&b, "1234"), BUF_OK);
+    assert_int_equal(buf_puts(&b, "5678"), BUF_OK);
+    assert_string_equal(b.ptr, "12345678");
+    assert_int_equal(buf_puts(&b, "9"), BUF_TOO_LARGE);
+    assert_null(b.ptr);                                   /* freed, nothing half-built */
+    assert_int_equal(buf_puts(&b, "a"), BUF_TOO_LARGE);   /* sticky */
+    buf_release(&b);
+
+    buf_init(&b, 1024);
+    buf_json_str(&b, "a\"b\\c\n\x01", 7);
+    assert_string_equal(b.ptr, "\"a\\\"b\\\\c\\n\\u0001\"");
+    buf_clear(&b);
+    buf_urlenc(&b, "a b/c~", 6);
+    assert_string_equal(b.ptr, "a%20b%2Fc~");
+    size_t len;
+    char *taken = buf_take(&b, &len);
+    assert_int_equal(len, 10);
+    assert_null(b.ptr);
+    free(taken);
+    buf_release(&b);
+}
+
+static void secrets(void **state)
+{
+    (void)state;
+    char a[33], b[33];
+    rng_hex(a, 16);
+    rng_hex(b, 16);
+    assert_int_equal(strlen(a), 32);
+    assert_string_not_equal(a, b);
+    assert_true(rng_equal(a, 32, a, 32));
+    assert_false(rng_equal(a, 32, b, 32));
+    assert_false(rng_equal(a, 32, a, 31));
+    char h[65];
+    sha256_hex("abc", 3, h);
+    assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    char t[21];
+    rng_token(t, 20);
+    for (int i = 0; i < 20; i++)
+        assert_true((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9'));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(integers),
+        cmocka_unit_test(iso8601_forms),
+        cmocka_unit_test(url_decoding),
+        cmocka_unit_test(buffers_enforce_their_cap),
+        cmocka_unit_test(secrets),
+    };
+    return cmocka_run_group_tests_name("parsers", tests, NULL, NULL);
+}
