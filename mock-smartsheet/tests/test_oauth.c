@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -654,7 +657,7 @@ static void test_token_error_codes(void **state)
 
 /* ---- revocation and admin ---- */
 
-static void revoke(const char *bearer, const char *query, struct http_resp *r)
+static void revoke_req(const char *bearer, const char *query, struct http_resp *r)
 {
     struct http_req q = {0};
     q.method = "DELETE";
@@ -680,7 +683,7 @@ static void test_revoke(void **state)
     exchange(code, &other);
 
     struct http_resp r;
-    revoke(a.access, "", &r);
+    revoke_req(a.access, "", &r);
     assert_int_equal(r.status, 200);
     cJSON *j = body_json(&r);
     assert_string_equal(cJSON_GetObjectItem(j, "message")->valuestring, "SUCCESS");
@@ -691,7 +694,7 @@ static void test_revoke(void **state)
     assert_int_equal(check(b.access), 0);
     refresh_req(a.refresh, &r);
     assert_oauth_error(&r, 1071, "invalid_grant");
-    revoke(a.access, "", &r);
+    revoke_req(a.access, "", &r);
     assert_int_equal(r.status, 401);
     assert_int_equal(r.error_code, 1002);
     resp_free(&r);
@@ -701,7 +704,7 @@ static void test_revoke(void **state)
     oauth_set_consent(oa, (struct ss_consent){SS_CONSENT_APPROVE, 1001});
     get_code(code, sizeof code);
     exchange(code, &a);
-    revoke(a.access, "deleteAllForApiClient=true", &r);
+    revoke_req(a.access, "deleteAllForApiClient=true", &r);
     assert_int_equal(r.status, 200);
     resp_free(&r);
     assert_int_equal(check(a.access), 1002);
@@ -831,6 +834,75 @@ static void test_live_tokens_are_capped(void **state)
     buf_release(&b);
 }
 
+/* ---- through a loaded scenario ---- */
+
+static const char scenario_json[] =
+    "{\"name\":\"oauthtest\",\"recordedAt\":\"2026-01-01T00:00:00Z\","
+    "\"account\":{\"id\":1,\"name\":\"Acme\",\"eventReporting\":true},"
+    "\"users\":[{\"id\":21,\"email\":\"u@acme.test\",\"status\":\"ACTIVE\",\"admin\":false},"
+    "{\"id\":22,\"email\":\"a@acme.test\",\"status\":\"ACTIVE\",\"admin\":true}],"
+    "\"apps\":[{\"name\":\"Scenario app\",\"clientId\":\"scenarioclient\","
+    "\"secret\":\"scenariosecret\",\"redirectUrl\":\"https://cb.example.test/x?keep=1\"}],"
+    "\"consent\":{\"mode\":\"approve\"},\"eventPages\":[]}";
+
+static void test_scenario_apps_users_and_consent(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_oauth.XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/scenarios", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/scenarios/oauthtest", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/scenarios/oauthtest/scenario.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(scenario_json, f);
+    fclose(f);
+    struct ss_scenario *sc = NULL;
+    char err[512];
+    int rc = scenario_load(dir, "oauthtest", dclock_wall_ms(), &sc, err, sizeof err);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/scenarios/oauthtest", dir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/scenarios", dir);
+    rmdir(path);
+    rmdir(dir);
+    if (rc)
+        fail_msg("scenario_load: %s", err);
+
+    oauth_reset(oa, sc);                 /* the app of setup() is gone */
+    struct http_req q = {0};
+    q.method = "GET";
+    q.path = "/b/authorize";
+    q.query = "response_type=code&client_id=" CID "&scope=READ_USERS";
+    q.body = "";
+    struct http_resp r = {0};
+    oauth_authorize(oa, sc, &q, &r);
+    assert_int_equal(r.status, 400);
+    resp_free(&r);
+
+    q.query = "response_type=code&client_id=scenarioclient&scope=READ_USERS&state=s";
+    oauth_authorize(oa, sc, &q, &r);
+    assert_int_equal(r.status, 302);
+    const char *loc = resp_header(&r, "Location");
+    assert_memory_equal(loc, "https://cb.example.test/x?keep=1&code=", 38);
+    char code[64];
+    assert_int_equal(form_get(strchr(loc, '?') + 1, strlen(loc), "code", code, sizeof code), 1);
+    resp_free(&r);
+    char h[65], body[512];
+    hash_of("scenariosecret", code, h);
+    snprintf(body, sizeof body, "grant_type=authorization_code&client_id=scenarioclient"
+             "&code=%s&hash=%s", code, h);
+    run("POST", "/2.0/token", NULL, body, form_ct, &r);
+    struct pair p;
+    take_pair(&r, &p);
+    struct ss_grant g;
+    assert_int_equal(oauth_check_bearer(oa, p.access, dclock_now_ms(), &g), 0);
+    assert_int_equal(g.user_id, 22);                /* the first System Admin */
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +929,7 @@ int main(void)
         T(test_admin_expire_revoke_all_and_state),
         T(test_register_app),
         T(test_live_tokens_are_capped),
+        T(test_scenario_apps_users_and_consent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
