@@ -1,6 +1,7 @@
 /* test_oauth.c - the OAuth double as a client sees it: /b/authorize
  * redirects and pages, the token exchange (hash or client_secret), refresh
  * rotation, revocation, expiry on duration time and the admin controls. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -834,6 +835,45 @@ static void test_live_tokens_are_capped(void **state)
     buf_release(&b);
 }
 
+/* ---- concurrency ---- */
+
+#define RACERS 8
+static char race_body[512];
+static int race_status[RACERS];
+
+static void *race_exchange(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    struct http_resp r;
+    run("POST", "/2.0/token", NULL, race_body, form_ct, &r);
+    race_status[i] = r.status;
+    resp_free(&r);
+    return NULL;
+}
+
+static void test_concurrent_exchanges_of_one_code(void **state)
+{
+    (void)state;
+    char code[64], h[65];
+    get_code(code, sizeof code);
+    hash_of(SECRET, code, h);
+    snprintf(race_body, sizeof race_body, "grant_type=authorization_code&client_id=" CID
+             "&code=%s&hash=%s", code, h);
+    pthread_t th[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race_exchange, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(th[i], NULL);
+    int ok = 0, refused = 0;
+    for (int i = 0; i < RACERS; i++) {
+        ok += race_status[i] == 200;
+        refused += race_status[i] == 400;
+    }
+    /* one exchange wins; every later one is a reuse */
+    assert_int_equal(ok, 1);
+    assert_int_equal(refused, RACERS - 1);
+}
+
 /* ---- through a loaded scenario ---- */
 
 static const char scenario_json[] =
@@ -930,6 +970,7 @@ int main(void)
         T(test_register_app),
         T(test_live_tokens_are_capped),
         T(test_scenario_apps_users_and_consent),
+        T(test_concurrent_exchanges_of_one_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
