@@ -1,0 +1,107 @@
+#include "jscan.h"
+
+#include <string.h>
+
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Returns the index just past the string starting at s[i] == '"'. */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+    for (i++; i < len; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return len;
+}
+
+/* Returns the index just past the value starting at s[i]. */
+static size_t skip_value(const char *s, size_t len, size_t i)
+{
+    if (i >= len)
+        return len;
+    if (s[i] == '"')
+        return skip_string(s, len, i);
+    if (s[i] != '{' && s[i] != '[') {
+        while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+               s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
+            i++;
+        return i;
+    }
+    size_t depth = 0;
+    while (i < len) {
+        char c = s[i];
+        if (c == '"') {
+            i = skip_string(s, len, i);
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                return i + 1;
+        }
+        i++;
+    }
+    return len;
+}
+
+int jscan_member(const char *s, size_t len, const char *key, struct jscan_range *out)
+{
+    size_t klen = strlen(key);
+    size_t i = skip_ws(s, len, 0);
+    if (i >= len || s[i] != '{')
+        return -1;
+    i = skip_ws(s, len, i + 1);
+    while (i < len && s[i] == '"') {
+        size_t kend = skip_string(s, len, i);
+        int match = kend - i == klen + 2 && !memcmp(s + i + 1, key, klen);
+        i = skip_ws(s, len, kend);
+        if (i >= len || s[i] != ':')
+            return -1;
+        i = skip_ws(s, len, i + 1);
+        size_t vend = skip_value(s, len, i);
+        if (match) {
+            out->off = i;
+            out->len = vend - i;
+            return 1;
+        }
+        i = skip_ws(s, len, vend);
+        if (i < len && s[i] == ',')
+            i = skip_ws(s, len, i + 1);
+        else
+            break;
+    }
+    return 0;
+}
+
+long jscan_array(const char *s, size_t len, struct jscan_range *out, size_t cap)
+{
+    size_t i = skip_ws(s, len, 0);
+    if (i >= len || s[i] != '[')
+        return -1;
+    i = skip_ws(s, len, i + 1);
+    size_t n = 0;
+    if (i < len && s[i] == ']')
+        return 0;
+    while (i < len) {
+        if (n >= cap)
+            return -1;
+        size_t vend = skip_value(s, len, i);
+        out[n].off = i;
+        out[n].len = vend - i;
+        n++;
+        i = skip_ws(s, len, vend);
+        if (i < len && s[i] == ',')
+            i = skip_ws(s, len, i + 1);
+        else
+            break;
+    }
+    return (long)n;
+}
