@@ -1,0 +1,128 @@
+/* mock-cas: a Cloud App Security double.  main() parses the command line,
+ * loads the mapping table, opens the store, serves until SIGTERM/SIGINT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "dclock.h"
+#include "log.h"
+#include "strutil.h"
+
+static const char usage[] =
+    "usage: mock-cas [options]\n"
+    "A test double of Cloud App Security: app-connector ingestion, OAuth redirect,\n"
+    "activity store and the CAS query API.\n"
+    "  --db FILE                keep the store in this SQLite file (default: in memory)\n"
+    "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
+    "  --mapping FILE           mapping table (default: <fixtures>/mapping/smartsheet-cas.json)\n"
+    "  --query-rate-limit X     on (30/60, the default), off, or N/SECONDS\n"
+    "  --tenant-id N            CAS tenant id used in activity ids (default 97134000)\n";
+
+int main(int argc, char **argv)
+{
+    struct cas_app app;
+    memset(&app, 0, sizeof app);
+    serveropts_init(&app.opts);
+    const char *db = NULL, *fixtures = NULL, *mapping = NULL;
+    uint32_t rl_n = 30;
+    int64_t rl_window = 60000, tenant = 97134000;
+    int rl_on = 1;
+
+    for (int i = 1; i < argc; i++) {
+        int r = serveropts_parse(&app.opts, argc, argv, &i);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            fputs(serveropts_help, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("mock-cas %s\n", KIT_VERSION);
+            return 0;
+        } else if (!v) {
+            fprintf(stderr, "unknown option or missing value: '%.80s' (see --help)\n", a);
+            return 2;
+        } else if (!strcmp(a, "--db")) {
+            db = argv[++i];
+        } else if (!strcmp(a, "--fixtures")) {
+            fixtures = argv[++i];
+        } else if (!strcmp(a, "--mapping")) {
+            mapping = argv[++i];
+        } else if (!strcmp(a, "--tenant-id")) {
+            if (parse_i64(argv[++i], 1, 2147483647, &tenant)) {
+                fprintf(stderr, "--tenant-id wants a number from 1 to 2147483647\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--query-rate-limit")) {
+            const char *x = argv[++i];
+            if (!strcmp(x, "off"))
+                rl_on = 0;
+            else if (strcmp(x, "on") && rl_parse_spec(x, &rl_n, &rl_window)) {
+                fprintf(stderr, "--query-rate-limit wants on, off or N/SECONDS (e.g. 30/60)\n");
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "unknown option '%.80s' (see --help)\n", a);
+            return 2;
+        }
+    }
+
+    log_setup("mock-cas", app.opts.log_format, LOG_INFO);
+    dclock_init(app.opts.time_scale);
+    char err[600], path[4096];
+    if (!mapping) {
+        char dir[4000];
+        if (serveropts_fixtures_dir(fixtures, dir, sizeof dir)) {
+            fprintf(stderr, "fixtures folder '%s' not found\n", fixtures ? fixtures : "(default)");
+            return 2;
+        }
+        snprintf(path, sizeof path, "%s/mapping/smartsheet-cas.json", dir);
+        mapping = path;
+    }
+    if (mapping_load(&app.map, mapping, err, sizeof err)) {
+        fprintf(stderr, "mapping table: %s\n", err);
+        return 2;
+    }
+    app.store = store_open(db, tenant, err, sizeof err);
+    if (!app.store) {
+        fprintf(stderr, "%s\n", err);
+        mapping_free(&app.map);
+        return 2;
+    }
+    app.faults = fault_set_new();
+    app.journal = journal_new(app.opts.journal_size);
+    app.query_rl = rl_on ? rl_new(RL_SLIDING, rl_n, rl_window) : NULL;
+
+    int rc = 1;
+    http_signals_block();
+    struct http_config hc = {
+        .listen = app.opts.listen,
+        .tls_cert_file = app.opts.tls_cert,
+        .tls_key_file = app.opts.tls_key,
+        .threads = app.opts.threads,
+        .handler = cas_handle,
+        .done = cas_done,
+        .app = &app,
+    };
+    struct http_server *srv = http_start(&hc, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "%s\n", err);
+    } else {
+        serveropts_announce(srv);
+        int sig = http_signals_wait();
+        log_info("stopping on signal %d", sig);
+        http_stop(srv);
+        rc = 0;
+    }
+    rl_free(app.query_rl);
+    journal_free(app.journal);
+    fault_set_free(app.faults);
+    store_close(app.store);
+    mapping_free(&app.map);
+    return rc;
+}
