@@ -62,9 +62,11 @@ LIBKIT     := $(BUILD)/libkit.a
 .PHONY: all check unit-tests conformance bench install clean deps serve
 all: $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/main.c),$(BIN)/$(p)))
 
+# A test in X/tests/ includes X's headers as if it sat beside them.
+srcdir_of = $(patsubst %/tests,%,$(patsubst %/,%,$(dir $(1))))
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) -I$(call srcdir_of,$<) -c -o $@ $<
 
 $(LIBKIT): $(COMMON_OBJ)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
