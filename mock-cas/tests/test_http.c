@@ -1,0 +1,529 @@
+/* test_http.c - black-box tests of the built mock-cas binary over HTTP:
+ * the curl walk-through of docs/mock-cas.md, auth, batch limits, entities,
+ * status, the OAuth redirect, faults, throttling, admin routes, --db. */
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "httpc.h"
+#include "spawn.h"
+#include "cas_support.h"
+
+#define T0 1764374400000LL
+
+static struct mapping map;
+static struct child dbl;          /* --query-rate-limit off */
+static char bin[1024];
+
+static void start(struct child *c, const char *const *extra)
+{
+    char *argv[16] = {bin, "--listen", "127.0.0.1:0"};
+    int n = 3;
+    for (; extra && *extra && n < 15; extra++)
+        argv[n++] = (char *)*extra;
+    argv[n] = NULL;
+    char err[512];
+    if (spawn_double(argv, NULL, 10000, c, err, sizeof err))
+        fail_msg("cannot start mock-cas: %s", err);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = getenv("KIT_BIN_DIR");
+    snprintf(bin, sizeof bin, "%s/mock-cas", dir ? dir : "build/bin");
+    support_load_mapping(&map);
+    static const char *const off[] = {"--query-rate-limit", "off", NULL};
+    start(&dbl, off);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    spawn_stop(&dbl, 5000);
+    mapping_free(&map);
+    return 0;
+}
+
+/* One request; returns the status and the parsed JSON body (or NULL). */
+static long call(const struct child *c, const char *method, const char *path, const char *token,
+                 const char *body, cJSON **json, struct buf *raw)
+{
+    char url[2048], auth[300];
+    snprintf(url, sizeof url, "%s%s", c->url, path);
+    const char *headers[4] = {"Content-Type: application/json", NULL, NULL};
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Token %s", token);
+        headers[1] = auth;
+    }
+    struct httpc_resp r;
+    httpc_request(method, url, headers, body, body ? strlen(body) : 0, NULL, &r);
+    long status = r.status;
+    if (json)
+        *json = r.body.ptr ? cJSON_Parse(r.body.ptr) : NULL;
+    if (raw) {
+        buf_init(raw, 1 << 20);
+        buf_puts(raw, r.body.ptr ? r.body.ptr : "");
+    }
+    httpc_resp_release(&r);
+    return status;
+}
+
+static int64_t num(const cJSON *j, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(j, k);
+    if (!cJSON_IsNumber(v))
+        fail_msg("no number '%s'", k);
+    return (int64_t)v->valuedouble;
+}
+
+static const char *str(const cJSON *j, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(j, k);
+    if (!cJSON_IsString(v))
+        fail_msg("no string '%s'", k);
+    return v->valuestring;
+}
+
+static void reset(void)
+{
+    assert_int_equal(call(&dbl, "POST", "/_mock/reset", NULL, "{}", NULL, NULL), 200);
+}
+
+static int64_t new_instance(const struct child *c, char token[65])
+{
+    cJSON *j;
+    assert_int_equal(call(c, "POST", "/_mock/instances", NULL, "{\"name\":\"Smartsheet prod\"}", &j, NULL), 200);
+    snprintf(token, 65, "%s", str(j, "token"));
+    assert_int_equal(strlen(token), 64);
+    assert_int_equal(num(j, "appId"), 11934);
+    int64_t id = num(j, "instanceId");
+    cJSON_Delete(j);
+    return id;
+}
+
+/* {"activities":[...]} from activities (consumed). */
+static char *batch(cJSON **acts, size_t n)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(b, "activities");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, acts[i]);
+    char *s = cJSON_PrintUnformatted(b);
+    cJSON_Delete(b);
+    return s;
+}
+
+static void test_walkthrough(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65], path[256];
+    int64_t id = new_instance(&dbl, tok);
+    assert_int_equal(id, 11934);
+    cJSON *ip = support_simple(&map, "2.1.c", T0 + 2000, "ann@example.com");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(ip, "device"), "clientIP", "198.51.100.7");
+    cJSON *acts[4] = {support_simple(&map, "2.1.a", T0, "ann@example.com"),
+                      support_simple(&map, "2.1.b", T0 + 1000, "bob@example.com"),
+                      support_simple(&map, "2.1.a", T0, "ann@example.com"), ip};
+    char *body = batch(acts, 4);
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", path, tok, body, &j, NULL), 200);
+    free(body);
+    assert_int_equal(num(j, "accepted"), 2);
+    assert_int_equal(num(j, "duplicates"), 1);
+    assert_int_equal(num(j, "rejected"), 1);
+    cJSON *r3 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 3);
+    assert_string_equal(str(r3, "status"), "rejected");
+    cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(r3, "violations"), 0);
+    assert_string_equal(str(v, "rule"), "LIM-002");
+    assert_non_null(strstr(str(v, "reason"), "device.clientIP"));
+    cJSON_Delete(j);
+
+    /* The accepted ones through the CAS query API, GET with a filters string... */
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/?filters=%7B%22user.username%22%3A%7B%22eq%22%3A%22bob%40example.com%22%7D%7D",
+                          tok, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 1);
+    cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0);
+    assert_string_equal(str(a, "_id"), "97134000_11934_2.1.b");
+    cJSON_Delete(j);
+    /* ... POST with a JSON body under the /cas/ prefix ... */
+    assert_int_equal(call(&dbl, "POST", "/cas/api/v1/activities/", tok,
+                          "{\"filters\":{\"service\":{\"eq\":11934}},\"sortDirection\":\"asc\"}", &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 2);
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0), "_id"), "97134000_11934_2.1.a");
+    cJSON_Delete(j);
+    /* ... and one by id. */
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/97134000_11934_2.1.a/", tok, NULL, &j, NULL), 200);
+    assert_string_equal(str(cJSON_GetObjectItem(j, "rawDataJson"), "eventId"), "2.1.a");
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/97134000_11934_2.1.c/", tok, NULL, NULL, NULL), 404);
+    /* The violation, filtered by rule and instance. */
+    assert_int_equal(call(&dbl, "GET", "/_mock/violations?rule=LIM-002&instance=11934", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 1);
+    v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 0);
+    assert_string_equal(str(v, "eventId"), "2.1.c");
+    assert_int_equal(num(v, "index"), 3);
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/_mock/violations?rule=MAP-001", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 0);
+    cJSON_Delete(j);
+    /* The raw list for the suite. */
+    assert_int_equal(call(&dbl, "GET", "/_mock/instances/11934/activities?limit=1", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 2);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "hasNext")));
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/_mock/stats", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "accepted"), 2);
+    assert_int_equal(num(j, "duplicates"), 1);
+    assert_int_equal(num(j, "rejected"), 1);
+    cJSON_Delete(j);
+}
+
+static void test_auth(void **state)
+{
+    (void)state;
+    reset();
+    char tok_a[65], tok_b[65];
+    int64_t a = new_instance(&dbl, tok_a);
+    int64_t b = new_instance(&dbl, tok_b);
+    assert_int_equal(b, (1 << 20) | 11934);
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/status/", (long long)a);
+    const char *body = "{\"status\":\"connected\"}";
+    assert_int_equal(call(&dbl, "POST", path, NULL, body, NULL, NULL), 401);
+    assert_int_equal(call(&dbl, "POST", path, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                          body, NULL, NULL), 401);
+    assert_int_equal(call(&dbl, "POST", path, tok_b, body, NULL, NULL), 403);
+    assert_int_equal(call(&dbl, "POST", path, tok_a, body, NULL, NULL), 200);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/", NULL, NULL, NULL, NULL), 401);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/", "nope", NULL, NULL, NULL), 401);
+    /* A tenant API token works for the query API only. */
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", "/_mock/api-tokens", NULL, "{\"name\":\"siem\"}", &j, NULL), 200);
+    char api[65];
+    snprintf(api, sizeof api, "%s", str(j, "token"));
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/", api, NULL, NULL, NULL), 200);
+    assert_int_equal(call(&dbl, "POST", path, api, body, NULL, NULL), 401);
+}
+
+static void test_batch_limits(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65];
+    int64_t id = new_instance(&dbl, tok);
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities", (long long)id);
+    struct buf big, raw;
+    buf_init(&big, 1 << 20);
+    buf_puts(&big, "{\"activities\":[");
+    for (int i = 0; i < 1001; i++)
+        buf_puts(&big, i ? ",{}" : "{}");
+    buf_puts(&big, "]}");
+    assert_int_equal(call(&dbl, "POST", path, tok, big.ptr, NULL, &raw), 413);
+    assert_non_null(strstr(raw.ptr, "at most 1,000"));
+    buf_release(&raw);
+    buf_release(&big);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"activities\":[]}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"activities\":[", NULL, &raw), 400);
+    assert_non_null(strstr(raw.ptr, "not valid JSON"));
+    buf_release(&raw);
+    assert_int_equal(call(&dbl, "GET", path, tok, NULL, NULL, NULL), 405);
+    /* Exactly 1,000 is fine, and each bad item is judged on its own. */
+    cJSON *acts[1000];
+    for (int i = 0; i < 1000; i++) {
+        char ev[32];
+        snprintf(ev, sizeof ev, "2.1.k%04d", i);
+        acts[i] = support_simple(&map, ev, T0 + i, "ann@example.com");
+        if (i == 999)
+            cJSON_ReplaceItemInObject(acts[i], "appName", cJSON_CreateString("Box"));
+    }
+    char *body = batch(acts, 1000);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", path, tok, body, &j, NULL), 200);
+    free(body);
+    assert_int_equal(num(j, "accepted"), 999);
+    assert_int_equal(num(j, "rejected"), 1);
+    cJSON_Delete(j);
+}
+
+static void test_entities_and_status(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65], path[256];
+    int64_t id = new_instance(&dbl, tok);
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/entities/", (long long)id);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", path, tok,
+                          "{\"entities\":[{\"id\":\"111\",\"email\":\"ann@example.com\",\"isAdmin\":true},"
+                          "{\"id\":222,\"email\":\"bob@example.com\"},{\"email\":\"x@example.com\"}]}", &j, NULL), 200);
+    assert_int_equal(num(j, "created"), 2);
+    assert_int_equal(num(j, "rejected"), 1);
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "POST", path, tok,
+                          "{\"entities\":[{\"id\":\"111\",\"email\":\"ann.new@example.com\"}]}", &j, NULL), 200);
+    assert_int_equal(num(j, "updated"), 1);
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/entities/", tok, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 2);
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0), "email"), "ann.new@example.com");
+    cJSON_Delete(j);
+
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/status", (long long)id);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"status\":\"error\"}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"status\":\"fine\"}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"status\":\"connected\"}", NULL, NULL), 200);
+    assert_int_equal(call(&dbl, "POST", path, tok,
+                          "{\"status\":\"error\",\"stage\":\"Get events\",\"message\":\"Request failed with status code 403\"}",
+                          NULL, NULL), 200);
+    assert_int_equal(call(&dbl, "GET", "/_mock/instances/11934/statuses", NULL, NULL, &j, NULL), 200);
+    cJSON *list = cJSON_GetObjectItem(j, "statuses");
+    assert_int_equal(cJSON_GetArraySize(list), 2);
+    assert_string_equal(str(cJSON_GetArrayItem(list, 1), "display"),
+                        "Get events: Request failed with status code 403");
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/_mock/instances/11934", NULL, NULL, &j, NULL), 200);
+    assert_string_equal(str(cJSON_GetObjectItem(j, "status"), "status"), "error");
+    assert_int_equal(num(j, "entities"), 2);
+    cJSON_Delete(j);
+}
+
+static void test_oauth_redirect(void **state)
+{
+    (void)state;
+    reset();
+    struct buf page;
+    assert_int_equal(call(&dbl, "GET", "/api/oauth/saga?code=sekrit-code-1&state=s1", NULL, NULL, NULL, &page), 200);
+    assert_null(strstr(page.ptr, "sekrit-code-1"));
+    buf_release(&page);
+    assert_int_equal(call(&dbl, "GET", "/api/oauth/saga?error=access_denied&error_description=%3Cscript%3Ex&state=s2",
+                          NULL, NULL, NULL, &page), 200);
+    assert_non_null(strstr(page.ptr, "access_denied"));
+    assert_non_null(strstr(page.ptr, "&lt;script&gt;x"));
+    assert_null(strstr(page.ptr, "<script>"));
+    buf_release(&page);
+    assert_int_equal(call(&dbl, "GET", "/api/oauth/saga?code=c3", NULL, NULL, NULL, &page), 200);
+    assert_non_null(strstr(page.ptr, "no <code>state</code>"));
+    buf_release(&page);
+    assert_int_equal(call(&dbl, "GET", "/api/oauth/saga?code=c4&error=server_error&state=s4", NULL, NULL, NULL, NULL), 400);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "GET", "/_mock/callbacks", NULL, NULL, &j, NULL), 200);
+    cJSON *cb = cJSON_GetObjectItem(j, "callbacks");
+    assert_int_equal(cJSON_GetArraySize(cb), 4);
+    assert_string_equal(str(cJSON_GetArrayItem(cb, 0), "code"), "sekrit-code-1");
+    assert_string_equal(str(cJSON_GetArrayItem(cb, 0), "state"), "s1");
+    assert_string_equal(str(cJSON_GetArrayItem(cb, 1), "error_description"), "<script>x");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cb, 2), "missingState")));
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cb, 0), "missingState")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cb, 3), "codeAndError")));
+    int64_t after = num(cJSON_GetArrayItem(cb, 2), "seq");
+    cJSON_Delete(j);
+    char path[64];
+    snprintf(path, sizeof path, "/_mock/callbacks?after=%lld", (long long)after);
+    assert_int_equal(call(&dbl, "GET", path, NULL, NULL, &j, NULL), 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "callbacks")), 1);
+    cJSON_Delete(j);
+    /* The journal keeps the callback without the code. */
+    assert_int_equal(call(&dbl, "GET", "/_mock/journal?path=/api/oauth/saga", NULL, NULL, NULL, &page), 200);
+    assert_null(strstr(page.ptr, "sekrit-code-1"));
+    assert_non_null(strstr(page.ptr, "/api/oauth/saga"));
+    buf_release(&page);
+}
+
+static void test_faults(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65], path[256];
+    int64_t id = new_instance(&dbl, tok);
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", "/_mock/faults", NULL,
+                          "{\"path\":\"/api/v1/app_connectors/*\",\"action\":\"error\",\"errorCode\":503,\"count\":1}",
+                          &j, NULL), 200);
+    assert_true(num(j, "id") > 0);
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "POST", "/_mock/faults", NULL, "{\"action\":\"explode\"}", NULL, NULL), 400);
+    cJSON *acts[1] = {support_simple(&map, "2.1.f", T0, "ann@example.com")};
+    char *body = batch(acts, 1);
+    assert_int_equal(call(&dbl, "POST", path, tok, body, &j, NULL), 503);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "error")));
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/_mock/stats", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "activitiesStored"), 0);
+    cJSON_Delete(j);
+    /* A closed connection after the batch was stored: the retry is a duplicate. */
+    assert_int_equal(call(&dbl, "POST", "/_mock/faults", NULL,
+                          "{\"method\":\"POST\",\"path\":\"/api/v1/app_connectors/*\",\"action\":\"close\",\"count\":1}",
+                          NULL, NULL), 200);
+    assert_int_equal(call(&dbl, "POST", path, tok, body, NULL, NULL), 0);
+    assert_int_equal(call(&dbl, "POST", path, tok, body, &j, NULL), 200);
+    assert_int_equal(num(j, "duplicates"), 1);
+    cJSON_Delete(j);
+    free(body);
+    assert_int_equal(call(&dbl, "POST", "/_mock/faults", NULL,
+                          "{\"path\":\"/api/v1/app_connectors/*\",\"action\":\"error\",\"errorCode\":429}",
+                          &j, NULL), 200);
+    int64_t fid = num(j, "id");
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{}", NULL, NULL), 429);
+    assert_int_equal(call(&dbl, "GET", "/_mock/faults", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "faults")), 3);
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "/_mock/faults/%lld", (long long)fid);
+    assert_int_equal(call(&dbl, "DELETE", path, NULL, NULL, NULL, NULL), 200);
+    assert_int_equal(call(&dbl, "DELETE", path, NULL, NULL, NULL, NULL), 404);
+    assert_int_equal(call(&dbl, "DELETE", "/_mock/faults", NULL, NULL, NULL, NULL), 200);
+}
+
+static void test_query_throttle(void **state)
+{
+    (void)state;
+    struct child c;
+    start(&c, NULL);
+    char tok[65];
+    new_instance(&c, tok);
+    int ok = 0, refused = 0;
+    for (int i = 0; i < 31; i++) {
+        long s = call(&c, "GET", "/api/v1/activities/?limit=1", tok, NULL, NULL, NULL);
+        ok += s == 200;
+        refused += s == 429;
+    }
+    assert_int_equal(ok, 30);
+    assert_int_equal(refused, 1);
+    struct buf raw;
+    assert_int_equal(call(&c, "GET", "/api/v1/activities/", tok, NULL, NULL, &raw), 429);
+    assert_non_null(strstr(raw.ptr, "TOO MANY REQUESTS"));
+    buf_release(&raw);
+    /* A minute of duration time later the budget is back. */
+    assert_int_equal(call(&c, "POST", "/_mock/clock", NULL, "{\"advanceMs\":60001}", NULL, NULL), 200);
+    assert_int_equal(call(&c, "GET", "/api/v1/activities/", tok, NULL, NULL, NULL), 200);
+    spawn_stop(&c, 5000);
+    /* The shared double runs with the throttle off. */
+    reset();
+    new_instance(&dbl, tok);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(call(&dbl, "GET", "/api/v1/activities/", tok, NULL, NULL, NULL), 200);
+}
+
+static void test_query_errors_and_routes(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65];
+    new_instance(&dbl, tok);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", "/api/v1/activities/", tok, "{\"filters\":{\"colour\":{\"eq\":[1]}}}", &j, NULL), 400);
+    cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "filters"), 0);
+    assert_string_equal(str(e, "errorMessageCode"), "CONSOLE_FORMS_NOT_VALID_VALUE");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "error")));
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/?filters=%7Bnot-json", tok, NULL, NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/?limit=lots", tok, NULL, NULL, NULL), 400);
+    struct buf raw;
+    assert_int_equal(call(&dbl, "GET", "/api/v1/alerts/", tok, NULL, NULL, &raw), 404);
+    assert_non_null(strstr(raw.ptr, "/api/v1/alerts/"));
+    buf_release(&raw);
+    assert_int_equal(call(&dbl, "GET", "/nowhere", NULL, NULL, NULL, &raw), 404);
+    assert_non_null(strstr(raw.ptr, "/nowhere"));
+    buf_release(&raw);
+    assert_int_equal(call(&dbl, "GET", "/_mock/nothing", NULL, NULL, NULL, &raw), 404);
+    assert_non_null(strstr(raw.ptr, "/_mock/nothing"));
+    buf_release(&raw);
+    assert_int_equal(call(&dbl, "GET", "/_mock/instances/999", NULL, NULL, NULL, NULL), 404);
+    assert_int_equal(call(&dbl, "GET", "/_mock/rules", NULL, NULL, &j, NULL), 200);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rules")) >= 12);
+    cJSON_Delete(j);
+    /* Reset forgets instances: numbering starts again. */
+    reset();
+    assert_int_equal(new_instance(&dbl, tok), 11934);
+    assert_int_equal(call(&dbl, "GET", "/_mock/instances", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "instances")), 1);
+    char *listed = cJSON_PrintUnformatted(j);
+    assert_null(strstr(listed, tok));
+    free(listed);
+    cJSON_Delete(j);
+}
+
+static void test_db_file_persists(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mock-cas-db-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[128];
+    snprintf(file, sizeof file, "%s/cas.sqlite", dir);
+    const char *extra[] = {"--db", file, NULL};
+    struct child c;
+    start(&c, extra);
+    char tok[65];
+    int64_t id = new_instance(&c, tok);
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
+    cJSON *acts[1] = {support_simple(&map, "2.1.p", T0, "ann@example.com")};
+    char *body = batch(acts, 1);
+    assert_int_equal(call(&c, "POST", path, tok, body, NULL, NULL), 200);
+    spawn_stop(&c, 5000);
+    start(&c, extra);
+    cJSON *j;
+    assert_int_equal(call(&c, "POST", path, tok, body, &j, NULL), 200);
+    assert_int_equal(num(j, "duplicates"), 1);
+    cJSON_Delete(j);
+    free(body);
+    spawn_stop(&c, 5000);
+    char wal[160];
+    unlink(file);
+    snprintf(wal, sizeof wal, "%s-wal", file);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", file);
+    unlink(wal);
+    rmdir(dir);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char *v[] = {bin, "--version", NULL};
+    struct run_result r;
+    assert_int_equal(spawn_run(v, NULL, 10000, -1, &r), 0);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out.ptr, "mock-cas "));
+    run_result_release(&r);
+    char *h[] = {bin, "--help", NULL};
+    assert_int_equal(spawn_run(h, NULL, 10000, -1, &r), 0);
+    assert_non_null(strstr(r.out.ptr, "--query-rate-limit"));
+    assert_non_null(strstr(r.out.ptr, "--listen"));
+    run_result_release(&r);
+    char *bad[] = {bin, "--query-rate-limit", "sometimes", NULL};
+    assert_int_equal(spawn_run(bad, NULL, 10000, -1, &r), 0);
+    assert_int_equal(r.code, 2);
+    run_result_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_walkthrough),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_batch_limits),
+        cmocka_unit_test(test_entities_and_status),
+        cmocka_unit_test(test_oauth_redirect),
+        cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_query_throttle),
+        cmocka_unit_test(test_query_errors_and_routes),
+        cmocka_unit_test(test_db_file_persists),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
