@@ -52,7 +52,7 @@ static void reply_store(struct http_resp *resp, int rc, struct buf *out, int mis
 static void create_named(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
                          int api_token)
 {
-    cJSON *body = cas_json_body(req, resp);
+    cJSON *body = cas_json_body(req, resp, 0);
     if (!body)
         return;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
@@ -232,7 +232,7 @@ static void faults(struct cas_app *app, const struct http_req *req, struct http_
         fault_set_clear(app->faults);
         ok(resp);
     } else if (!strcmp(req->method, "POST")) {
-        cJSON *body = cas_json_body(req, resp);
+        cJSON *body = cas_json_body(req, resp, 0);
         if (!body)
             return;
         char err[256];
@@ -253,7 +253,7 @@ static void faults(struct cas_app *app, const struct http_req *req, struct http_
 static void clock_route(const struct http_req *req, struct http_resp *resp)
 {
     if (!strcmp(req->method, "POST")) {
-        cJSON *body = cas_json_body(req, resp);
+        cJSON *body = cas_json_body(req, resp, 0);
         if (!body)
             return;
         const cJSON *adv = cJSON_GetObjectItemCaseSensitive(body, "advanceMs");

@@ -58,14 +58,14 @@ int cas_token(const struct http_req *req, char *out, size_t cap)
     return 1;
 }
 
-cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp)
+cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int strict_type)
 {
     if (req->body_too_large) {
         cas_reply_error(resp, 413, "the request body is larger than 16 MiB");
         return NULL;
     }
     const char *ct = http_header(req, "Content-Type");
-    if (ct && strncasecmp(ct, "application/json", 16)) {
+    if (strict_type && ct && strncasecmp(ct, "application/json", 16)) {
         cas_reply_error(resp, 415, "the request body must be JSON (Content-Type: application/json)");
         return NULL;
     }

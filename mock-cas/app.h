@@ -41,8 +41,10 @@ void cas_reply_buf(struct http_resp *resp, int status, struct buf *b);  /* takes
 void cas_reply_error(struct http_resp *resp, int status, const char *message);
 /* The token of "Authorization: Token <t>" into out (cap >= 200); 1 found. */
 int cas_token(const struct http_req *req, char *out, size_t cap);
-/* Parses a JSON request body; on failure answers 400/413 and returns NULL. */
-struct cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp);
+/* Parses a JSON request body; on failure answers 400/413/415 and returns
+ * NULL.  strict_type: refuse a Content-Type other than application/json
+ * (the service API); the admin API takes any (curl -d sends a form type). */
+struct cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int strict_type);
 
 void cas_ingest(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
                 int64_t instance, const char *what);

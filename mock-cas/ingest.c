@@ -140,7 +140,7 @@ void cas_ingest(struct cas_app *app, const struct http_req *req, struct http_res
         cas_reply_error(resp, 403, "this token belongs to another app-connector instance");
         return;
     }
-    cJSON *body = cas_json_body(req, resp);
+    cJSON *body = cas_json_body(req, resp, 1);
     if (!body)
         return;
     if (!strcmp(what, "activities"))

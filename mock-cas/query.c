@@ -20,7 +20,7 @@ static int read_params(const struct http_req *req, struct http_resp *resp, cJSON
 {
     *out = NULL;
     if (req->body_len || req->body_too_large) {
-        *out = cas_json_body(req, resp);
+        *out = cas_json_body(req, resp, 1);
         return *out ? 0 : -1;
     }
     cJSON *o = cJSON_CreateObject();
