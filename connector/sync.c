@@ -135,8 +135,9 @@ static enum conn_rc sync_users(struct conn_ctx *x)
             if (n == LIM_BATCH_ITEMS && (rc = flush_entities(x, &b, &n)))
                 break;
         }
+        int empty = !data->child;
         conn_ss_answer_release(&a);
-        if (rc || !data->child)
+        if (rc || empty)
             break;
     }
     if (!rc)
