@@ -119,7 +119,7 @@ size_t scenario_page_count(const struct ss_scenario *sc);
 const struct ss_page *scenario_page(const struct ss_scenario *sc, size_t k);
 /* The recorded "now" after rebasing (the load moment) in epoch ms. */
 int64_t scenario_now_ms(const struct ss_scenario *sc);
-/* Appends event i to out, with epoch-ms eventTimestamp when numeric. */
+/* Appends ev to out, with an epoch-ms eventTimestamp when numeric_dates. */
 int scenario_event_write(const struct ss_event *ev, int numeric_dates, struct buf *out);
 
 #endif
