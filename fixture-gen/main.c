@@ -30,6 +30,27 @@ static int num_arg(const char *opt, const char *v, int64_t min, int64_t max, int
     return -1;
 }
 
+/* "REQ/SEC" or "none". */
+static int parse_rate(const char *val, struct gen_opts *o)
+{
+    char req[32];
+    const char *slash = strchr(val, '/');
+    int64_t r, sec;
+    if (strcmp(val, "none") == 0) {
+        o->rl_requests = 0;
+        return 0;
+    }
+    if (!slash || (size_t)(slash - val) >= sizeof req)
+        return -1;
+    memcpy(req, val, (size_t)(slash - val));
+    req[slash - val] = '\0';
+    if (parse_i64(req, 1, 1000000, &r) != 0 || parse_i64(slash + 1, 1, 86400, &sec) != 0)
+        return -1;
+    o->rl_requests = (uint32_t)r;
+    o->rl_seconds = (uint32_t)sec;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct gen_opts *o)
 {
     int64_t v;
@@ -83,15 +104,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
                    parse_iso8601_ms(val, &o->recorded_ms) == 0) {
             o->recorded_ms -= o->recorded_ms % 1000;
         } else if (strcmp(a, "--rate-limit") == 0 && val) {
-            unsigned req, sec;
-            char tail;
-            if (strcmp(val, "none") == 0) {
-                o->rl_requests = 0;
-            } else if (sscanf(val, "%u/%u%c", &req, &sec, &tail) == 2 && req >= 1 &&
-                       req <= 1000000 && sec >= 1 && sec <= 86400) {
-                o->rl_requests = req;
-                o->rl_seconds = sec;
-            } else {
+            if (parse_rate(val, o) != 0) {
                 fprintf(stderr, "fixture-gen: --rate-limit needs REQ/SEC or none\n");
                 return -1;
             }
