@@ -1,0 +1,416 @@
+/* ctenv.c - a test's doubles, folder, config and connector runs. */
+#include "ctenv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "httpc.h"
+
+struct ct_opts ct_opts = {.time_scale = 60};
+
+static void set_err(struct ct_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(struct ct_env *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->err, sizeof e->err, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- test CA for TLS ---------------------------------------------------- */
+
+static int openssl_run(struct ct_env *e, char *const argv[])
+{
+    struct run_result r;
+    if (spawn_run(argv, NULL, 30000, -1, &r)) {
+        set_err(e, "cannot run openssl");
+        return -1;
+    }
+    int ok = r.exited && r.code == 0;
+    if (!ok)
+        set_err(e, "openssl %s failed: %.200s", argv[1], r.err.ptr ? r.err.ptr : "");
+    run_result_release(&r);
+    return ok ? 0 : -1;
+}
+
+/* A CA and a server certificate for 127.0.0.1, made fresh for this test. */
+static int make_certs(struct ct_env *e, char *cert, char *key, size_t cap)
+{
+    char cakey[PATH_MAX], csr[PATH_MAX], ext[PATH_MAX], subj_ca[] = "/CN=conformance test CA";
+    snprintf(e->ca_file, sizeof e->ca_file, "%s/ca.pem", e->dir);
+    snprintf(cakey, sizeof cakey, "%s/ca.key", e->dir);
+    snprintf(csr, sizeof csr, "%s/server.csr", e->dir);
+    snprintf(ext, sizeof ext, "%s/server.ext", e->dir);
+    snprintf(cert, cap, "%s/server.pem", e->dir);
+    snprintf(key, cap, "%s/server.key", e->dir);
+    FILE *f = fopen(ext, "w");
+    if (!f) {
+        set_err(e, "cannot write %s", ext);
+        return -1;
+    }
+    fputs("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n", f);
+    fclose(f);
+    char *ca[] = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", cakey, "-out",
+                  e->ca_file, "-days", "2", "-subj", subj_ca, NULL};
+    char *req[] = {"/usr/bin/openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr,
+                   "-subj", "/CN=127.0.0.1", NULL};
+    char *sign[] = {"/usr/bin/openssl", "x509", "-req", "-in", csr, "-CA", e->ca_file,
+                    "-CAkey", cakey, "-CAcreateserial", "-out", cert, "-days", "2",
+                    "-extfile", ext, NULL};
+    if (openssl_run(e, ca) || openssl_run(e, req) || openssl_run(e, sign))
+        return -1;
+    return 0;
+}
+
+/* ---- doubles ------------------------------------------------------------ */
+
+static int start_double(struct ct_env *e, const char *name, const struct ct_env_cfg *cfg,
+                        const char *cert, const char *key, struct child *out)
+{
+    char exe[PATH_MAX + 32], scale[32], logp[PATH_MAX + 32];
+    snprintf(exe, sizeof exe, "%s/%s", ct_opts.bin_dir, name);
+    snprintf(scale, sizeof scale, "%g", ct_opts.time_scale);
+    snprintf(logp, sizeof logp, "%s/%s.log", e->dir, name);
+    char *argv[24];
+    int n = 0;
+    argv[n++] = exe;
+    argv[n++] = "--listen";
+    argv[n++] = "127.0.0.1:0";
+    argv[n++] = "--time-scale";
+    argv[n++] = scale;
+    argv[n++] = "--threads";
+    argv[n++] = "4";
+    if (ct_opts.fixtures[0]) {
+        argv[n++] = "--fixtures";
+        argv[n++] = ct_opts.fixtures;
+    }
+    if (!strcmp(name, "mock-smartsheet")) {
+        if (cfg->scenario) {
+            argv[n++] = "--scenario";
+            argv[n++] = (char *)cfg->scenario;
+        }
+        if (cfg->rate_limit) {
+            argv[n++] = "--rate-limit";
+            argv[n++] = (char *)cfg->rate_limit;
+        }
+    }
+    if (cert) {
+        argv[n++] = "--tls-cert";
+        argv[n++] = (char *)cert;
+        argv[n++] = "--tls-key";
+        argv[n++] = (char *)key;
+    }
+    argv[n] = NULL;
+    char err[300];
+    if (spawn_double(argv, logp, 10000, out, err, sizeof err)) {
+        set_err(e, "%s did not start: %s", name, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void config_defaults(struct ct_env *e)
+{
+    char buf[700];
+    cJSON *c = cJSON_CreateObject();
+    snprintf(buf, sizeof buf, "%s/2.0", e->ss_url);
+    cJSON_AddStringToObject(c, "smartsheet_api_url", buf);
+    snprintf(buf, sizeof buf, "%s/b/authorize", e->ss_url);
+    cJSON_AddStringToObject(c, "smartsheet_authorize_url", buf);
+    cJSON_AddStringToObject(c, "client_id", e->client_id);
+    cJSON_AddStringToObject(c, "client_secret", e->secret);
+    snprintf(buf, sizeof buf, "%s/api/oauth/saga", e->cas_url);
+    cJSON_AddStringToObject(c, "redirect_url", buf);
+    cJSON_AddStringToObject(c, "cas_url", e->cas_url);
+    cJSON_AddNumberToObject(c, "cas_instance_id", (double)e->instance_id);
+    cJSON_AddStringToObject(c, "cas_token", e->cas_token);
+    cJSON_AddStringToObject(c, "state_dir", e->state_dir);
+    if (e->ca_file[0])
+        cJSON_AddStringToObject(c, "ca_file", e->ca_file);
+    if (ct_opts.time_scale != 1)
+        cJSON_AddNumberToObject(c, "time_scale", ct_opts.time_scale);
+    e->config = c;
+}
+
+int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
+{
+    memset(e, 0, sizeof *e);
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp || strlen(tmp) > 900)
+        tmp = "/tmp";
+    snprintf(e->dir, sizeof e->dir, "%s/ct-XXXXXX", tmp);
+    if (!mkdtemp(e->dir)) {
+        set_err(e, "mkdtemp: %s", strerror(errno));
+        e->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(e->state_dir, sizeof e->state_dir, "%s/state", e->dir);
+    snprintf(e->config_path, sizeof e->config_path, "%s/connector.json", e->dir);
+    char cert[PATH_MAX], key[PATH_MAX];
+    int tls = cfg->tls;
+    if (tls && make_certs(e, cert, key, sizeof cert))
+        return -1;
+    if (start_double(e, "mock-smartsheet", cfg, tls ? cert : NULL, tls ? key : NULL, &e->ss) ||
+        start_double(e, "mock-cas", cfg, tls ? cert : NULL, tls ? key : NULL, &e->cas))
+        return -1;
+    snprintf(e->ss_url, sizeof e->ss_url, "%s", e->ss.url);
+    snprintf(e->cas_url, sizeof e->cas_url, "%s", e->cas.url);
+
+    cJSON *inst = ct_cas(e, "POST", "/_mock/instances", "{\"name\":\"Smartsheet conformance\"}");
+    const char *tok = ct_jstr(inst, "token");
+    if (!inst || !tok || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(inst, "instanceId"))) {
+        if (inst)
+            set_err(e, "mock-cas: POST /_mock/instances answered without instanceId/token");
+        cJSON_Delete(inst);
+        return -1;
+    }
+    e->instance_id = ct_jnum(inst, "instanceId");
+    snprintf(e->cas_token, sizeof e->cas_token, "%s", tok);
+    cJSON_Delete(inst);
+
+    struct buf body;
+    buf_init(&body, 4096);
+    buf_puts(&body, "{\"name\":\"CAS conformance\",\"description\":\"conformance suite\","
+                    "\"appUrl\":\"https://example.com\",\"contactUrl\":\"https://example.com\","
+                    "\"publish\":true,\"redirectUrl\":");
+    char redirect[600];
+    snprintf(redirect, sizeof redirect, "%s/api/oauth/saga", e->cas_url);
+    buf_json_str(&body, redirect, strlen(redirect));
+    buf_puts(&body, "}");
+    cJSON *app = ct_ss(e, "POST", "/_mock/apps", body.ptr);
+    buf_release(&body);
+    const char *cid = ct_jstr(app, "clientId"), *sec = ct_jstr(app, "secret");
+    if (!app || !cid || !sec) {
+        if (app)
+            set_err(e, "mock-smartsheet: POST /_mock/apps answered without clientId/secret");
+        cJSON_Delete(app);
+        return -1;
+    }
+    snprintf(e->client_id, sizeof e->client_id, "%s", cid);
+    snprintf(e->secret, sizeof e->secret, "%s", sec);
+    cJSON_Delete(app);
+    config_defaults(e);
+    return ct_env_write_config(e);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void ct_env_stop(struct ct_env *e)
+{
+    if (e->ss.pid > 0)
+        spawn_stop(&e->ss, 3000);
+    if (e->cas.pid > 0)
+        spawn_stop(&e->cas, 3000);
+    cJSON_Delete(e->config);
+    e->config = NULL;
+    if (e->dir[0] && !getenv("KIT_CONFORMANCE_KEEP"))
+        nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    e->dir[0] = '\0';
+}
+
+int ct_env_write_config(struct ct_env *e)
+{
+    char *text = cJSON_Print(e->config);
+    FILE *f = NULL;
+    int fd = text ? open(e->config_path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+    if (fd >= 0)
+        f = fdopen(fd, "w");
+    int rc = -1;
+    if (f && fputs(text, f) >= 0)
+        rc = 0;
+    if (f) {
+        if (fclose(f))
+            rc = -1;
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    free(text);
+    if (rc)
+        set_err(e, "cannot write %s", e->config_path);
+    return rc;
+}
+
+/* ---- connector runs ----------------------------------------------------- */
+
+int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char *extra2,
+               int timeout_ms, int kill_after_ms, struct run_result *res)
+{
+    char *argv[8];
+    int n = 0;
+    argv[n++] = ct_opts.connector;
+    argv[n++] = (char *)cmd;
+    argv[n++] = "--config";
+    argv[n++] = e->config_path;
+    if (extra1)
+        argv[n++] = (char *)extra1;
+    if (extra2)
+        argv[n++] = (char *)extra2;
+    argv[n] = NULL;
+    if (spawn_run(argv, NULL, timeout_ms, kill_after_ms, res)) {
+        set_err(e, "cannot run the connector %s", ct_opts.connector);
+        return -1;
+    }
+    return 0;
+}
+
+const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap)
+{
+    if (r->timed_out)
+        snprintf(out, cap, "timed out (killed)");
+    else if (r->exited)
+        snprintf(out, cap, "exit %d", r->code);
+    else
+        snprintf(out, cap, "killed by signal %d", r->code);
+    return out;
+}
+
+int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap)
+{
+    struct run_result r;
+    if (ct_env_run(e, "authorize-url", NULL, NULL, 20000, -1, &r))
+        return -1;
+    int rc = -1;
+    char how[64];
+    const char *o = r.out.ptr ? r.out.ptr : "";
+    size_t n = strcspn(o, "\r\n");
+    if (!r.exited || r.code != 0)
+        set_err(e, "authorize-url: %s", ct_run_outcome(&r, how, sizeof how));
+    else if (n == 0 || n >= cap)
+        set_err(e, "authorize-url printed no URL");
+    else {
+        memcpy(url, o, n);
+        url[n] = '\0';
+        rc = 0;
+    }
+    run_result_release(&r);
+    return rc;
+}
+
+int ct_env_consent(struct ct_env *e, const char *auth_url, char *location, size_t cap)
+{
+    struct httpc_resp r;
+    int rc = -1;
+    if (httpc_request("GET", auth_url, NULL, NULL, 0, e->ca_file[0] ? e->ca_file : NULL, &r)) {
+        set_err(e, "consent page: %s", r.error);
+    } else if (r.status != 302 && r.status != 303) {
+        set_err(e, "consent page answered %ld, not a redirect", r.status);
+    } else if (!httpc_resp_header(&r, "Location", location, cap)) {
+        set_err(e, "consent redirect without Location");
+    } else {
+        rc = 0;
+    }
+    httpc_resp_release(&r);
+    return rc;
+}
+
+int ct_env_connect(struct ct_env *e)
+{
+    char url[4096], loc[4096];
+    if (ct_env_authorize_url(e, url, sizeof url) || ct_env_consent(e, url, loc, sizeof loc))
+        return -1;
+    struct run_result r;
+    if (ct_env_run(e, "authorize", "--callback-url", loc, 30000, -1, &r))
+        return -1;
+    char how[64];
+    int rc = r.exited && r.code == 0 ? 0 : -1;
+    if (rc)
+        set_err(e, "authorize: %s: %.200s", ct_run_outcome(&r, how, sizeof how),
+                r.err.ptr ? r.err.ptr : "");
+    run_result_release(&r);
+    return rc;
+}
+
+/* ---- admin APIs --------------------------------------------------------- */
+
+static cJSON *admin(struct ct_env *e, const char *base, const char *method, const char *path,
+                    const char *body)
+{
+    char url[2048];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    struct httpc_resp r;
+    cJSON *out = NULL;
+    if (httpc_request(method, url, hdr, body, body ? strlen(body) : 0,
+                      e->ca_file[0] ? e->ca_file : NULL, &r)) {
+        set_err(e, "%s %s: %s", method, path, r.error);
+    } else if (r.status < 200 || r.status > 299) {
+        set_err(e, "%s %s answered %ld: %.200s", method, path, r.status,
+                r.body.ptr ? r.body.ptr : "");
+    } else {
+        out = cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
+        if (!out)
+            out = cJSON_CreateObject();   /* a 2xx without a JSON body */
+    }
+    httpc_resp_release(&r);
+    return out;
+}
+
+cJSON *ct_ss(struct ct_env *e, const char *method, const char *path, const char *body)
+{
+    return admin(e, e->ss_url, method, path, body);
+}
+
+cJSON *ct_cas(struct ct_env *e, const char *method, const char *path, const char *body)
+{
+    return admin(e, e->cas_url, method, path, body);
+}
+
+int ct_ss_do(struct ct_env *e, const char *method, const char *path, const char *body)
+{
+    cJSON *j = ct_ss(e, method, path, body);
+    cJSON_Delete(j);
+    return j ? 0 : -1;
+}
+
+int ct_cas_do(struct ct_env *e, const char *method, const char *path, const char *body)
+{
+    cJSON *j = ct_cas(e, method, path, body);
+    cJSON_Delete(j);
+    return j ? 0 : -1;
+}
+
+cJSON *ct_ss_journal(struct ct_env *e, const char *path)
+{
+    char q[600];
+    snprintf(q, sizeof q, "/_mock/journal%s%s", path ? "?path=" : "", path ? path : "");
+    cJSON *j = ct_ss(e, "GET", q, NULL);
+    if (!j)
+        return NULL;
+    cJSON *entries = cJSON_DetachItemFromObjectCaseSensitive(j, "entries");
+    cJSON_Delete(j);
+    if (!cJSON_IsArray(entries)) {
+        cJSON_Delete(entries);
+        set_err(e, "journal answer without entries");
+        return NULL;
+    }
+    return entries;
+}
+
+long long ct_jnum(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+const char *ct_jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -1,0 +1,89 @@
+/* ctenv.h - one test's private world: its own mock-smartsheet and mock-cas
+ * (port 0), a temporary folder with the connector's config and state_dir,
+ * and helpers to run the connector under test and to talk to the doubles'
+ * admin APIs.  A test owns its ct_env and the processes in it; nothing is
+ * shared between tests. */
+#ifndef CT_CTENV_H
+#define CT_CTENV_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "spawn.h"
+
+/* Settings for the whole run, filled by the runner before tests start. */
+struct ct_opts {
+    char connector[PATH_MAX];   /* the executable under test */
+    char bin_dir[PATH_MAX];     /* where mock-smartsheet and mock-cas are */
+    char fixtures[PATH_MAX];    /* fixtures folder for the doubles ("" = their default) */
+    double time_scale;          /* passed to doubles and the connector config */
+};
+extern struct ct_opts ct_opts;
+
+struct ct_env_cfg {
+    const char *scenario;       /* NULL = "default" */
+    const char *rate_limit;     /* mock-smartsheet --rate-limit, NULL = default */
+    int tls;                    /* serve both doubles over HTTPS from a test CA */
+};
+
+struct ct_env {
+    char dir[1024];             /* the test's private temporary folder */
+    char state_dir[PATH_MAX];   /* the connector's state_dir (inside dir) */
+    char config_path[PATH_MAX];
+    char ca_file[PATH_MAX];     /* the test CA (tls only), else "" */
+    struct child ss, cas;
+    char ss_url[512], cas_url[512];
+    char client_id[128], secret[160];
+    long long instance_id;
+    char cas_token[200];
+    char err[512];              /* why the last call failed */
+    cJSON *config;              /* written by ct_env_write_config; tests may edit */
+};
+
+/* Starts both doubles, registers an app (redirect to mock-cas's saga URL),
+ * creates a CAS instance and writes the config.  Returns 0, or -1 with the
+ * reason in e->err (whatever started is stopped by ct_env_stop). */
+int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg);
+/* Stops the doubles this env started and removes its folder. */
+void ct_env_stop(struct ct_env *e);
+/* Writes e->config to the config file (mode 0600).  Returns 0 or -1. */
+int ct_env_write_config(struct ct_env *e);
+
+/* Runs "CONNECTOR <cmd> --config FILE [extra...]" with a timeout in real
+ * milliseconds (kill_after_ms >= 0: SIGKILL at that point).  The caller
+ * releases res.  Returns 0 when the program ran. */
+int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char *extra2,
+               int timeout_ms, int kill_after_ms, struct run_result *res);
+/* A readable summary of how a run ended: "exit 3", "killed by signal 9",
+ * "timed out". */
+const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap);
+
+/* The OAuth dance without a browser: authorize-url, consent at the double
+ * (approve unless the test set another mode), then authorize with the
+ * redirect.  Returns 0 when authorize exited 0, else -1 with e->err. */
+int ct_env_connect(struct ct_env *e);
+/* Runs authorize-url and returns its one output line in url.  0 or -1. */
+int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap);
+/* GETs the consent URL at mock-smartsheet and returns the Location the
+ * double redirected to.  0 or -1. */
+int ct_env_consent(struct ct_env *e, const char *auth_url, char *location, size_t cap);
+
+/* Admin calls: method, path (with query), JSON body or NULL.  Returns the
+ * parsed answer of a 2xx response (caller frees), or NULL with e->err. */
+cJSON *ct_ss(struct ct_env *e, const char *method, const char *path, const char *body);
+cJSON *ct_cas(struct ct_env *e, const char *method, const char *path, const char *body);
+/* The same, for calls whose answer the test ignores: 0 on 2xx. */
+int ct_ss_do(struct ct_env *e, const char *method, const char *path, const char *body);
+int ct_cas_do(struct ct_env *e, const char *method, const char *path, const char *body);
+
+/* mock-smartsheet's journal entries (the "entries" array, oldest first),
+ * optionally only those with this path prefix.  Caller frees the array
+ * returned (a detached cJSON array). */
+cJSON *ct_ss_journal(struct ct_env *e, const char *path);
+/* Helpers on journal entries. */
+long long ct_jnum(const cJSON *o, const char *key);
+const char *ct_jstr(const cJSON *o, const char *key);
+
+#endif

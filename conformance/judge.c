@@ -1,0 +1,224 @@
+/* judge.c - fetching and comparing what the doubles saw (see judge.h). */
+#include "judge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strutil.h"
+
+#define PAGE 1000
+#define MAX_PAGES 2000
+
+/* Pages through an admin list route that takes skip/limit and answers an
+ * array, or an object with the array under `key`. */
+static cJSON *paged(struct ct_env *e, const char *route, const char *key)
+{
+    cJSON *all = cJSON_CreateArray();
+    for (int page = 0; page < MAX_PAGES; page++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s%cskip=%d&limit=%d", route, strchr(route, '?') ? '&' : '?',
+                 page * PAGE, PAGE);
+        cJSON *j = ct_cas(e, "GET", path, NULL);
+        if (!j) {
+            cJSON_Delete(all);
+            return NULL;
+        }
+        cJSON *arr = cJSON_IsArray(j) ? j : cJSON_GetObjectItemCaseSensitive(j, key);
+        if (!cJSON_IsArray(arr)) {
+            snprintf(e->err, sizeof e->err, "mock-cas %s: no %s array in the answer", route, key);
+            cJSON_Delete(j);
+            cJSON_Delete(all);
+            return NULL;
+        }
+        int n = cJSON_GetArraySize(arr);
+        while (cJSON_GetArraySize(arr) > 0)
+            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(arr, 0));
+        cJSON_Delete(j);
+        if (n < PAGE)
+            return all;
+    }
+    return all;
+}
+
+static cJSON *array_of(struct ct_env *e, cJSON *j, const char *key)
+{
+    if (!j)
+        return NULL;
+    if (cJSON_IsArray(j))
+        return j;
+    cJSON *a = cJSON_DetachItemFromObjectCaseSensitive(j, key);
+    cJSON_Delete(j);
+    if (!cJSON_IsArray(a)) {
+        snprintf(e->err, sizeof e->err, "admin answer without %s array", key);
+        cJSON_Delete(a);
+        return NULL;
+    }
+    return a;
+}
+
+cJSON *ct_cas_activities(struct ct_env *e)
+{
+    char route[128];
+    snprintf(route, sizeof route, "/_mock/instances/%lld/activities", e->instance_id);
+    return paged(e, route, "data");
+}
+
+cJSON *ct_cas_entities(struct ct_env *e)
+{
+    char route[128];
+    snprintf(route, sizeof route, "/_mock/instances/%lld/entities", e->instance_id);
+    return paged(e, route, "data");
+}
+
+cJSON *ct_cas_statuses(struct ct_env *e)
+{
+    char route[128];
+    snprintf(route, sizeof route, "/_mock/instances/%lld/status", e->instance_id);
+    return array_of(e, ct_cas(e, "GET", route, NULL), "data");
+}
+
+cJSON *ct_cas_violations(struct ct_env *e)
+{
+    char route[128];
+    snprintf(route, sizeof route, "/_mock/violations?instance=%lld", e->instance_id);
+    return paged(e, route, "data");
+}
+
+cJSON *ct_ss_events(struct ct_env *e)
+{
+    return array_of(e, ct_ss(e, "GET", "/_mock/events?numericDates=true", NULL), "data");
+}
+
+cJSON *ct_ss_users(struct ct_env *e)
+{
+    return array_of(e, ct_ss(e, "GET", "/_mock/users", NULL), "data");
+}
+
+cJSON *ct_cas_last_status(struct ct_env *e)
+{
+    cJSON *all = ct_cas_statuses(e);
+    int n = cJSON_GetArraySize(all);
+    cJSON *last = n > 0 ? cJSON_DetachItemFromArray(all, n - 1) : NULL;
+    cJSON_Delete(all);
+    return last;
+}
+
+const cJSON *ct_activity_raw(const cJSON *act, cJSON **tmp)
+{
+    *tmp = NULL;
+    const cJSON *raw = cJSON_GetObjectItemCaseSensitive(act, "rawDataJson");
+    if (cJSON_IsString(raw)) {
+        *tmp = cJSON_Parse(raw->valuestring);
+        return *tmp;
+    }
+    return cJSON_IsObject(raw) ? raw : NULL;
+}
+
+int64_t ct_event_ms(const cJSON *ev)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(ev, "eventTimestamp");
+    int64_t ms;
+    if (cJSON_IsNumber(t))
+        return (int64_t)t->valuedouble;
+    if (cJSON_IsString(t) && !parse_iso8601_ms(t->valuestring, &ms))
+        return ms;
+    return -1;
+}
+
+/* Event ids, sorted, for counting. */
+struct idrow {
+    const char *id;
+    int64_t ts;
+    int stored;
+};
+
+static int idrow_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct idrow *)a)->id, ((const struct idrow *)b)->id);
+}
+
+int ct_delivery_check(struct ct_env *e, int64_t from_ms, struct ct_delivery *d)
+{
+    memset(d, 0, sizeof *d);
+    cJSON *events = ct_ss_events(e);
+    cJSON *acts = events ? ct_cas_activities(e) : NULL;
+    if (!acts) {
+        cJSON_Delete(events);
+        return -1;
+    }
+    int n = cJSON_GetArraySize(events);
+    struct idrow *rows = xcalloc((size_t)n + 1, sizeof *rows);
+    int k = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, events) {
+        const char *id = ct_jstr(ev, "eventId");
+        if (id && k < n)
+            rows[k++] = (struct idrow){id, ct_event_ms(ev), 0};
+    }
+    qsort(rows, (size_t)k, sizeof *rows, idrow_cmp);
+    const cJSON *act;
+    cJSON_ArrayForEach(act, acts) {
+        d->stored++;
+        cJSON *tmp;
+        const cJSON *raw = ct_activity_raw(act, &tmp);
+        const char *id = ct_jstr(raw, "eventId");
+        struct idrow key = {id ? id : "", 0, 0};
+        struct idrow *r = id ? bsearch(&key, rows, (size_t)k, sizeof *rows, idrow_cmp) : NULL;
+        if (!r) {
+            d->unknown++;
+        } else {
+            if (++r->stored == 2 && !d->duplicated++)
+                snprintf(d->first_duplicated, sizeof d->first_duplicated, "%s", r->id);
+            if (r->stored == 1 && r->ts < from_ms - CT_HOUR_MS && !d->too_old++)
+                snprintf(d->first_too_old, sizeof d->first_too_old, "%s", r->id);
+        }
+        cJSON_Delete(tmp);
+    }
+    for (int i = 0; i < k; i++) {
+        if (rows[i].ts < from_ms + CT_HOUR_MS)
+            continue;
+        d->expected++;
+        if (!rows[i].stored && !d->missing++)
+            snprintf(d->first_missing, sizeof d->first_missing, "%s", rows[i].id);
+    }
+    free(rows);
+    cJSON_Delete(events);
+    cJSON_Delete(acts);
+    return 0;
+}
+
+const char *ct_delivery_text(const struct ct_delivery *d, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             "%d events in the window, %d activities stored: %d missing%s%s%s, %d stored twice%s%s%s"
+             ", %d older than the window%s%s%s, %d not in the stream",
+             d->expected, d->stored, d->missing, d->missing ? " (first eventId " : "",
+             d->first_missing, d->missing ? ")" : "", d->duplicated,
+             d->duplicated ? " (first " : "", d->first_duplicated, d->duplicated ? ")" : "",
+             d->too_old, d->too_old ? " (first " : "", d->first_too_old, d->too_old ? ")" : "",
+             d->unknown);
+    return out;
+}
+
+int ct_delivery_ok(const struct ct_delivery *d)
+{
+    return !d->missing && !d->duplicated && !d->too_old && !d->unknown;
+}
+
+int ct_sync_ok(struct ct_env *e, int timeout_ms)
+{
+    struct run_result r;
+    if (ct_env_run(e, "sync", NULL, NULL, timeout_ms, -1, &r))
+        return -1;
+    char how[64];
+    int ok = r.exited && r.code == 0;
+    if (!ok) {
+        const char *er = r.err.ptr ? r.err.ptr : "";
+        size_t len = strlen(er);
+        snprintf(e->err, sizeof e->err, "sync: %s; last output: %.300s",
+                 ct_run_outcome(&r, how, sizeof how), len > 300 ? er + len - 300 : er);
+    }
+    run_result_release(&r);
+    return ok ? 0 : -1;
+}

@@ -1,0 +1,56 @@
+/* judge.h - what the doubles saw, fetched and compared: mock-cas's stored
+ * activities, entities, statuses and violations; mock-smartsheet's event
+ * stream and users; the exactly-once comparison between the two.  The
+ * mock-cas admin routes are named only here. */
+#ifndef CT_JUDGE_H
+#define CT_JUDGE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "ctenv.h"
+
+#define CT_DAY_MS (24LL * 3600 * 1000)
+#define CT_HOUR_MS (3600LL * 1000)
+
+/* Each returns a JSON array the caller frees, or NULL with e->err. */
+cJSON *ct_cas_activities(struct ct_env *e);
+cJSON *ct_cas_entities(struct ct_env *e);
+cJSON *ct_cas_statuses(struct ct_env *e);
+cJSON *ct_cas_violations(struct ct_env *e);
+cJSON *ct_ss_events(struct ct_env *e);     /* numericDates: eventTimestamp in ms */
+cJSON *ct_ss_users(struct ct_env *e);
+
+/* The Smartsheet event an activity carries (its rawDataJson, parsed when it
+ * is a string; owned by the activity or by *tmp, which the caller frees). */
+const cJSON *ct_activity_raw(const cJSON *act, cJSON **tmp);
+/* Event timestamp in epoch ms whether numeric or ISO text; -1 if neither. */
+int64_t ct_event_ms(const cJSON *ev);
+
+/* The comparison of stored activities with the stream. */
+struct ct_delivery {
+    int expected;        /* events with eventTimestamp >= from_ms + 1 h */
+    int missing;         /* of those, not stored */
+    int duplicated;      /* eventIds stored more than once */
+    int too_old;         /* stored events older than from_ms - 1 h */
+    int unknown;         /* stored activities whose eventId is not in the stream */
+    int stored;          /* activities in the store */
+    char first_missing[80], first_duplicated[80], first_too_old[80];
+};
+/* from_ms: the start of the window the connector should have read (now -
+ * backfill when its first sync began).  Returns 0, or -1 with e->err. */
+int ct_delivery_check(struct ct_env *e, int64_t from_ms, struct ct_delivery *d);
+/* One sentence for evidence: "3000 expected, 2 missing (first 12345) ...". */
+const char *ct_delivery_text(const struct ct_delivery *d, char *out, size_t cap);
+/* 1 when nothing is missing, duplicated, too old or unknown. */
+int ct_delivery_ok(const struct ct_delivery *d);
+
+/* The latest CAS status entry (caller frees), or NULL. */
+cJSON *ct_cas_last_status(struct ct_env *e);
+
+/* Runs a sync and returns 0 when it exited 0; otherwise -1 with a
+ * description of how it ended in e->err. */
+int ct_sync_ok(struct ct_env *e, int timeout_ms);
+
+#endif

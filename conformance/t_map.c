@@ -1,0 +1,276 @@
+/* t_map.c - judges stored activities against the mapping table and the
+ * documented limitations (MAP-001..005).  Called by the backfill test,
+ * which has a full default-scenario delivery in hand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "judge.h"
+#include "tests.h"
+#include "verdict.h"
+
+static cJSON *load_table(char *err, size_t errlen)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/mapping/smartsheet-cas.json",
+             ct_opts.fixtures[0] ? ct_opts.fixtures : KIT_SOURCE_FIXTURES);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %.250s", path);
+        return NULL;
+    }
+    struct buf b;
+    buf_init(&b, 8 * 1024 * 1024);
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 && !b.err)
+        buf_append(&b, tmp, n);
+    fclose(f);
+    cJSON *t = b.err ? NULL : cJSON_ParseWithLength(b.ptr, b.len);
+    buf_release(&b);
+    if (!t)
+        snprintf(err, errlen, "%.250s is not readable JSON", path);
+    return t;
+}
+
+static const cJSON *row_for(const cJSON *table, const char *ot, const char *ac)
+{
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(table, "rows")) {
+        const char *o = ct_jstr(row, "objectType"), *a = ct_jstr(row, "action");
+        if (o && a && ot && ac && !strcmp(o, ot) && !strcmp(a, ac))
+            return row;
+    }
+    return cJSON_GetObjectItemCaseSensitive(table, "unknown");
+}
+
+static int is_system_user(const cJSON *table, const cJSON *ev)
+{
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(ev, "userId"), *s;
+    if (!cJSON_IsNumber(uid))
+        return 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(table, "systemUserIds"))
+        if (cJSON_IsNumber(s) && s->valuedouble == uid->valuedouble)
+            return 1;
+    return 0;
+}
+
+/* Fills a description template (docs/mapping.md). */
+static void describe(const char *tpl, const cJSON *ev, const char *actor, struct buf *out)
+{
+    const char *ot = ct_jstr(ev, "objectType"), *ac = ct_jstr(ev, "action");
+    for (const char *p = tpl; *p;) {
+        if (*p != '{') {
+            buf_append(out, p++, 1);
+            continue;
+        }
+        size_t len = strcspn(p, "}");
+        if (!p[len]) {
+            buf_puts(out, p);
+            break;
+        }
+        if (!strncmp(p, "{object}", 8)) {
+            for (const char *q = ot ? ot : ""; *q; q++) {
+                char c = *q == '_' ? ' ' : (char)((*q >= 'A' && *q <= 'Z') ? *q + 32 : *q);
+                buf_append(out, &c, 1);
+            }
+        } else if (!strncmp(p, "{objectType}", 12)) {
+            buf_puts(out, ot ? ot : "");
+        } else if (!strncmp(p, "{action}", 8)) {
+            buf_puts(out, ac ? ac : "");
+        } else if (!strncmp(p, "{objectId}", 10)) {
+            const char *s = ct_jstr(ev, "objectIdStr");
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "objectId");
+            if (s)
+                buf_puts(out, s);
+            else if (cJSON_IsNumber(id))
+                buf_printf(out, "%.0f", id->valuedouble);
+        } else if (!strncmp(p, "{actor}", 7)) {
+            buf_puts(out, actor ? actor : "");
+        } else {
+            buf_append(out, p, len + 1);
+        }
+        p += len + 1;
+    }
+}
+
+/* A key outside rawDataJson that names an IP address. */
+static const char *ip_key(const cJSON *o, int depth)
+{
+    const cJSON *c;
+    if (depth > 16)
+        return NULL;
+    cJSON_ArrayForEach(c, o) {
+        if (c->string && !strcmp(c->string, "rawDataJson"))
+            continue;
+        if (c->string && (strcasestr(c->string, "clientip") || !strcasecmp(c->string, "ip") ||
+                          strcasestr(c->string, "ipaddress")))
+            return c->string;
+        if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+            const char *k = ip_key(c, depth + 1);
+            if (k)
+                return k;
+        }
+    }
+    return NULL;
+}
+
+static int str_is(const cJSON *o, const char *key, const char *want)
+{
+    const char *v = ct_jstr(o, key);
+    return v && want && !strcmp(v, want);
+}
+
+static int num_is(const cJSON *o, const char *key, double want)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) && v->valuedouble == want;
+}
+
+/* The first field of act that differs from the table, or NULL. */
+static const char *mapping_diff(const cJSON *table, const cJSON *act, const cJSON *ev)
+{
+    const cJSON *row = row_for(table, ct_jstr(ev, "objectType"), ct_jstr(ev, "action"));
+    const char *atype = ct_jstr(row, "activityType");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(table, "activityTypes"), atype ? atype : "");
+    if (!num_is(act, "appId", 11934))
+        return "appId";
+    if (!str_is(act, "appName", "Smartsheet"))
+        return "appName";
+    if (!num_is(act, "source", 2))
+        return "source";
+    if (!num_is(act, "timestamp", (double)ct_event_ms(ev)))
+        return "timestamp";
+    if (!str_is(act, "eventTypeValue", ct_jstr(row, "eventTypeValue")))
+        return "eventTypeValue";
+    if (!str_is(act, "activityType", atype))
+        return "activityType";
+    if (!cJSON_IsNumber(code) || !num_is(act, "eventType", code->valuedouble))
+        return "eventType";
+    char name[128] = "EVENT_CATEGORY_";
+    size_t k = strlen(name);
+    for (const char *p = atype ? atype : ""; *p && k + 1 < sizeof name; p++)
+        name[k++] = *p == ' ' ? '_' : (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
+    name[k] = '\0';
+    if (!str_is(act, "eventTypeName", name))
+        return "eventTypeName";
+    const char *actor = ct_jstr(cJSON_GetObjectItemCaseSensitive(act, "user"), "userName");
+    struct buf d;
+    buf_init(&d, 64 * 1024);
+    describe(ct_jstr(row, "description") ? ct_jstr(row, "description") : "", ev, actor, &d);
+    int same = str_is(act, "description", d.ptr ? d.ptr : "");
+    buf_release(&d);
+    if (!same)
+        return "description";
+    if (!is_system_user(table, ev)) {
+        const char *mail =
+            ct_jstr(cJSON_GetObjectItemCaseSensitive(ev, "additionalDetails"), "emailAddress");
+        if (mail && (!actor || strcmp(actor, mail)))
+            return "user.userName";
+    }
+    return NULL;
+}
+
+/* The stream event with this eventId, from a list sorted by nothing. */
+static const cJSON *find_event(const cJSON *events, const char *id)
+{
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, events) {
+        const char *x = ct_jstr(ev, "eventId");
+        if (x && id && !strcmp(x, id))
+            return ev;
+    }
+    return NULL;
+}
+
+/* rawDataJson and the stream event are equal except for the form of
+ * eventTimestamp (ISO text or epoch ms, as the connector asked). */
+static int raw_equal(const cJSON *raw, const cJSON *ev)
+{
+    if (ct_event_ms(raw) != ct_event_ms(ev))
+        return 0;
+    cJSON *a = cJSON_Duplicate(raw, 1), *b = cJSON_Duplicate(ev, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(a, "eventTimestamp");
+    cJSON_DeleteItemFromObjectCaseSensitive(b, "eventTimestamp");
+    int eq = cJSON_Compare(a, b, 1);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return eq;
+}
+
+void ct_map_judge(struct ct_env *e)
+{
+    const char *reqs = "MAP-001,MAP-002,MAP-003,MAP-004,MAP-005";
+    char err[300];
+    cJSON *table = load_table(err, sizeof err);
+    cJSON *viol = table ? ct_cas_violations(e) : NULL;
+    cJSON *acts = viol ? ct_cas_activities(e) : NULL;
+    cJSON *events = acts ? ct_ss_events(e) : NULL;
+    if (!events) {
+        ct_blocked(reqs, "%s", table ? e->err : err);
+        goto out;
+    }
+    int nv = cJSON_GetArraySize(viol);
+    const cJSON *v0 = cJSON_GetArrayItem(viol, 0);
+    ct_verdict("MAP-001", nv == 0, "%d violation%s recorded by CAS%s%s%s%s", nv,
+               nv == 1 ? "" : "s", nv ? ", first: " : "", nv ? ct_jstr(v0, "rule") ? ct_jstr(v0, "rule") : "?" : "",
+               nv ? " " : "", nv ? ct_jstr(v0, "reason") ? ct_jstr(v0, "reason") : "" : "");
+    int n = 0, raw_bad = 0, map_bad = 0, ip_bad = 0, sys = 0, sys_bad = 0;
+    char raw_ex[160] = "", map_ex[200] = "", ip_ex[200] = "", sys_ex[200] = "";
+    const cJSON *act;
+    cJSON_ArrayForEach(act, acts) {
+        n++;
+        cJSON *tmp;
+        const cJSON *raw = ct_activity_raw(act, &tmp);
+        const char *id = ct_jstr(raw, "eventId");
+        const cJSON *ev = find_event(events, id);
+        if (!ev || !raw_equal(raw, ev)) {
+            if (!raw_bad++)
+                snprintf(raw_ex, sizeof raw_ex, "activity %d (eventId %s) %s", n,
+                         id ? id : "none", ev ? "differs from the event" : "matches no event");
+        } else {
+            const char *field = mapping_diff(table, act, ev);
+            if (field && !map_bad++)
+                snprintf(map_ex, sizeof map_ex, "activity %d (eventId %s): %s differs", n, id,
+                         field);
+            if (is_system_user(table, ev)) {
+                sys++;
+                const char *who =
+                    ct_jstr(cJSON_GetObjectItemCaseSensitive(act, "user"), "userName");
+                if ((!who || strcmp(who, "Smartsheet")) && !sys_bad++)
+                    snprintf(sys_ex, sizeof sys_ex, "activity %d (eventId %s) is attributed to %s",
+                             n, id, who ? who : "nobody");
+            }
+        }
+        const char *k = ip_key(act, 0);
+        const char *at = ct_jstr(act, "activityType");
+        int logon = at && (!strcasecmp(at, "Log on") || !strcasecmp(at, "Log out") ||
+                           !strcasecmp(at, "Failed log on"));
+        if ((k || logon) && !ip_bad++)
+            snprintf(ip_ex, sizeof ip_ex, "activity %d carries %s", n, k ? k : at);
+        cJSON_Delete(tmp);
+    }
+    if (n == 0) {
+        ct_blocked("MAP-002,MAP-003,MAP-004,MAP-005", "no activity was stored");
+        goto out;
+    }
+    ct_verdict("MAP-002", !raw_bad, "%d of %d activities have a rawDataJson that is not the "
+               "event%s%s", raw_bad, n, raw_bad ? "; first: " : "", raw_ex);
+    ct_verdict("MAP-003", !map_bad, "%d of %d activities differ from the mapping table%s%s",
+               map_bad, n, map_bad ? "; first: " : "", map_ex);
+    ct_verdict("MAP-004", !ip_bad, "%d of %d activities carry an IP address or are log on/out%s%s",
+               ip_bad, n, ip_bad ? "; first: " : "", ip_ex);
+    if (sys == 0)
+        ct_blocked("MAP-005", "the scenario delivered no system-user event to judge");
+    else
+        ct_verdict("MAP-005", !sys_bad, "%d of %d system-user activities not named Smartsheet%s%s",
+                   sys_bad, sys, sys_bad ? "; first: " : "", sys_ex);
+out:
+    cJSON_Delete(table);
+    cJSON_Delete(viol);
+    cJSON_Delete(acts);
+    cJSON_Delete(events);
+}

@@ -1,0 +1,204 @@
+/* t_res.c - resilience (RES-001..007): faults on either side, then every
+ * event must be stored exactly once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ctenv.h"
+#include "dclock.h"
+#include "judge.h"
+#include "tests.h"
+#include "verdict.h"
+
+#define RUN_MS 90000
+#define STALL "3600000"   /* one hour of duration time */
+
+struct fault {
+    int cas;              /* 1: a mock-cas rule, else mock-smartsheet */
+    const char *rule;     /* JSON; "%lld" is replaced by the CAS instance id */
+};
+
+/* Connects, installs the faults, syncs once (a failed sync gets one rerun:
+ * the contract's exit 5 promises a rerun resumes) and judges delivery. */
+static void fault_case(const char *id, const char *what, const struct fault *f, int nf)
+{
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(id, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (ct_env_connect(&e)) {
+        ct_blocked(id, "could not connect: %s", e.err);
+        goto out;
+    }
+    for (int i = 0; i < nf; i++) {
+        char rule[512];
+        snprintf(rule, sizeof rule, f[i].rule, e.instance_id);
+        int rc = f[i].cas ? ct_cas_do(&e, "POST", "/_mock/faults", rule)
+                          : ct_ss_do(&e, "POST", "/_mock/faults", rule);
+        if (rc) {
+            ct_blocked(id, "fault rule refused: %s", e.err);
+            goto out;
+        }
+    }
+    int64_t t0 = dclock_wall_ms();
+    int s1 = ct_sync_ok(&e, RUN_MS), s2 = 0;
+    char err1[600];
+    snprintf(err1, sizeof err1, "%s", s1 ? e.err : "");
+    if (s1)
+        s2 = ct_sync_ok(&e, RUN_MS);
+    struct ct_delivery d;
+    char text[600];
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        ct_blocked(id, "%s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    ct_verdict(id, s2 == 0 && ct_delivery_ok(&d), "%s: first sync %s%s%s; %s", what,
+               s1 ? "failed: " : "succeeded", err1, s1 ? (s2 ? ", and so did the rerun"
+                                                             : ", the rerun succeeded") : "",
+               text);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+static void test_5xx(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4001,\"count\":1}"},
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"status\",\"status\":502,\"count\":1}"},
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4002,\"count\":1}"},
+    };
+    fault_case("RES-001", "events answered 4001 then a bare 502, users 4002", f, 3);
+}
+
+static void test_4004(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4004,\"count\":2}"},
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4004,\"count\":1}"},
+    };
+    fault_case("RES-002", "events answered 4004 twice, users once", f, 2);
+}
+
+static void test_close(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"close\",\"count\":2}"},
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"close\",\"count\":1}"},
+    };
+    fault_case("RES-003", "connections closed without an answer (events twice, users once)", f,
+               2);
+}
+
+static void test_stall(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"delay\",\"delayMs\":" STALL ",\"count\":1}"},
+    };
+    fault_case("RES-004", "the first events answer stalled for an hour of duration time", f, 1);
+}
+
+static void test_bad_pages(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"truncate\",\"count\":1}"},
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"malformed\",\"count\":1}"},
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"malformed\",\"count\":1}"},
+    };
+    fault_case("RES-005", "an events page truncated, then one malformed, a users page malformed",
+               f, 3);
+}
+
+static void test_cas_refusal(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":\"error\","
+            "\"errorCode\":503,\"count\":2}"},
+        {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":\"error\","
+            "\"errorCode\":429,\"count\":2}"},
+    };
+    fault_case("RES-006", "CAS answered 503 twice, then 429 twice", f, 2);
+}
+
+/* Kills a sync while the request a fault holds is in flight. */
+static int killed_sync(struct ct_env *e, int cas, const char *rule, char *how, size_t cap)
+{
+    int rc = cas ? ct_cas_do(e, "POST", "/_mock/faults", rule)
+                 : ct_ss_do(e, "POST", "/_mock/faults", rule);
+    if (rc)
+        return -1;
+    struct run_result r;
+    if (ct_env_run(e, "sync", NULL, NULL, RUN_MS, 1500, &r))
+        return -1;
+    ct_run_outcome(&r, how, cap);
+    run_result_release(&r);
+    if ((cas ? ct_cas_do(e, "DELETE", "/_mock/faults", NULL)
+             : ct_ss_do(e, "DELETE", "/_mock/faults", NULL)))
+        return -1;
+    return 0;
+}
+
+static void test_crash(void **st)
+{
+    (void)st;
+    const char *id = "RES-007";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(id, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (ct_env_connect(&e)) {
+        ct_blocked(id, "could not connect: %s", e.err);
+        goto out;
+    }
+    int64_t t0 = dclock_wall_ms();
+    char h1[64] = "", h2[64] = "", h3[64] = "";
+    if (killed_sync(&e, 0, "{\"path\":\"/2.0/users\",\"action\":\"delay\",\"delayMs\":" STALL
+                           ",\"count\":1}", h1, sizeof h1) ||
+        killed_sync(&e, 1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"nth\":2,"
+                           "\"action\":\"delay\",\"delayMs\":" STALL "}", h2, sizeof h2) ||
+        killed_sync(&e, 0, "{\"path\":\"/2.0/events\",\"action\":\"delay\",\"delayMs\":" STALL
+                           ",\"count\":1}", h3, sizeof h3)) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    int s = ct_sync_ok(&e, RUN_MS);
+    struct ct_delivery d;
+    char text[600];
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        ct_blocked(id, "%s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    ct_verdict(id, s == 0 && ct_delivery_ok(&d),
+               "syncs killed while reading users (%s), during the second CAS delivery (%s) and "
+               "while reading events (%s); the rerun %s; %s", h1, h2, h3,
+               s == 0 ? "succeeded" : e.err, text);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+const struct ct_test ct_res_tests[] = {
+    {"resilience_5xx", "RES-001", test_5xx},
+    {"resilience_4004", "RES-002", test_4004},
+    {"resilience_closed_connection", "RES-003", test_close},
+    {"resilience_stall", "RES-004", test_stall},
+    {"resilience_bad_pages", "RES-005", test_bad_pages},
+    {"resilience_cas_refusal", "RES-006", test_cas_refusal},
+    {"resilience_crash_resume", "RES-007", test_crash},
+};
+const size_t ct_res_test_count = sizeof ct_res_tests / sizeof ct_res_tests[0];

@@ -1,0 +1,270 @@
+/* t_sync.c - backfill, incremental syncs and users (BF, INC, USR), plus the
+ * mapping judgement on the backfill's delivery (t_map.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ctenv.h"
+#include "dclock.h"
+#include "judge.h"
+#include "strutil.h"
+#include "tests.h"
+#include "verdict.h"
+
+#define RUN_MS 90000
+
+static int setup(struct ct_env *e, const char *scenario, const char *reqs)
+{
+    struct ct_env_cfg cfg = {.scenario = scenario};
+    if (ct_env_start(e, &cfg)) {
+        ct_blocked(reqs, "setup failed: %s", e->err);
+        return -1;
+    }
+    if (ct_env_connect(e)) {
+        ct_blocked(reqs, "could not connect: %s", e->err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Judges one USR requirement: every scenario user is an entity. */
+static void judge_users(struct ct_env *e, const char *id)
+{
+    cJSON *users = ct_ss_users(e);
+    cJSON *ents = users ? ct_cas_entities(e) : NULL;
+    if (!ents) {
+        ct_blocked(id, "%s", e->err);
+        cJSON_Delete(users);
+        return;
+    }
+    int nu = 0, missing = 0;
+    char first[64] = "";
+    const cJSON *u, *en;
+    cJSON_ArrayForEach(u, users) {
+        nu++;
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(u, "id");
+        char want[40];
+        snprintf(want, sizeof want, "%.0f", cJSON_IsNumber(uid) ? uid->valuedouble : -1.0);
+        int found = 0;
+        cJSON_ArrayForEach(en, ents) {
+            const cJSON *eid = cJSON_GetObjectItemCaseSensitive(en, "id");
+            char have[40] = "";
+            if (cJSON_IsString(eid))
+                snprintf(have, sizeof have, "%s", eid->valuestring);
+            else if (cJSON_IsNumber(eid))
+                snprintf(have, sizeof have, "%.0f", eid->valuedouble);
+            if (!strcmp(have, want)) {
+                found = 1;
+                break;
+            }
+        }
+        if (!found && !missing++)
+            snprintf(first, sizeof first, "%s", want);
+    }
+    int ne = cJSON_GetArraySize(ents);
+    ct_verdict(id, missing == 0 && ne == nu, "%d users, %d entities stored, %d users missing%s%s",
+               nu, ne, missing, missing ? " (first id " : "", missing ? first : "");
+    cJSON_Delete(users);
+    cJSON_Delete(ents);
+}
+
+/* The since parameter of the first events request, in epoch ms; -1 none. */
+static int64_t first_since(cJSON *journal, long long *seq, int *has_pos)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, journal) {
+        const char *m = ct_jstr(it, "method"), *q = ct_jstr(it, "query");
+        if (!m || strcmp(m, "GET"))
+            continue;
+        *seq = ct_jnum(it, "seq");
+        char v[64];
+        q = q ? q : "";
+        *has_pos = form_get(q, strlen(q), "streamPosition", v, sizeof v) == 1;
+        if (form_get(q, strlen(q), "since", v, sizeof v) != 1)
+            return -1;
+        int64_t ms;
+        if (!parse_iso8601_ms(v, &ms) || !parse_i64(v, 0, INT64_MAX, &ms))
+            return ms;
+        return -2;
+    }
+    return -1;
+}
+
+static void test_backfill(void **st)
+{
+    (void)st;
+    const char *reqs = "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005";
+    struct ct_env e;
+    if (setup(&e, "default", reqs))
+        goto out;
+    int64_t t0 = dclock_wall_ms();
+    if (ct_sync_ok(&e, RUN_MS)) {
+        ct_blocked(reqs, "the first sync failed: %s", e.err);
+        goto out;
+    }
+    int64_t t1 = dclock_wall_ms();
+    cJSON *j = ct_ss_journal(&e, "/2.0/events");
+    long long seq = 0;
+    int has_pos = 0;
+    int64_t since = j ? first_since(j, &seq, &has_pos) : -1;
+    int64_t lo = t0 - 7 * CT_DAY_MS - CT_HOUR_MS, hi = t1 - 7 * CT_DAY_MS + CT_HOUR_MS;
+    if (since < 0) {
+        ct_verdict("BF-001", 0, "the first events request (#%lld) has %s", seq,
+                   since == -2 ? "an unreadable since" : "no since");
+    } else {
+        char got[32];
+        format_iso8601(since, got);
+        ct_verdict("BF-001", since >= lo && since <= hi,
+                   "first events request #%lld asks since %s, %.1f hours before the sync", seq,
+                   got, (double)(t0 - since) / (double)CT_HOUR_MS);
+    }
+    cJSON_Delete(j);
+    struct ct_delivery d;
+    char text[600];
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        memset(&d, 0, sizeof d);
+        ct_blocked("BF-002,BF-003", "%s", e.err);
+    } else {
+        ct_delivery_text(&d, text, sizeof text);
+        ct_verdict("BF-002", d.expected > 0 && !d.missing && !d.duplicated && !d.unknown, "%s",
+                   text);
+        ct_verdict("BF-003", !d.too_old, "%s", text);
+    }
+    judge_users(&e, "USR-001");
+    cJSON *users = ct_ss_users(&e);
+    ct_rl_judge_frugal(&e, cJSON_GetArraySize(users), d.expected);
+    cJSON_Delete(users);
+    ct_map_judge(&e);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+/* The instance's duplicate counter at mock-cas. */
+static long long cas_duplicates(struct ct_env *e)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/_mock/instances/%lld", e->instance_id);
+    cJSON *j = ct_cas(e, "GET", path, NULL);
+    long long n = j ? ct_jnum(j, "duplicates") : -1;
+    cJSON_Delete(j);
+    return n;
+}
+
+/* Appends n live events shaped like the stream's last one. */
+static int append_events(struct ct_env *e, int n)
+{
+    cJSON *events = ct_ss_events(e);
+    int count = cJSON_GetArraySize(events);
+    if (count == 0) {
+        cJSON_Delete(events);
+        snprintf(e->err, sizeof e->err, "the scenario has no event to copy");
+        return -1;
+    }
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON *ev = cJSON_Duplicate(cJSON_GetArrayItem(events, count - 1), 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventId");
+        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventTimestamp");
+        cJSON_AddItemToArray(arr, ev);
+    }
+    char *body = cJSON_PrintUnformatted(arr);
+    int rc = ct_ss_do(e, "POST", "/_mock/events", body);
+    free(body);
+    cJSON_Delete(arr);
+    cJSON_Delete(events);
+    return rc;
+}
+
+static void test_incremental(void **st)
+{
+    (void)st;
+    const char *reqs = "INC-001,INC-002,INC-003";
+    struct ct_env e;
+    if (setup(&e, "default", reqs))
+        goto out;
+    int64_t t0 = dclock_wall_ms();
+    if (ct_sync_ok(&e, RUN_MS)) {
+        ct_blocked(reqs, "the first sync failed: %s", e.err);
+        goto out;
+    }
+    long long dup0 = cas_duplicates(&e);
+    if (append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
+        ct_blocked(reqs, "setup: %s", e.err);
+        goto out;
+    }
+    if (ct_sync_ok(&e, RUN_MS)) {
+        ct_blocked(reqs, "the second sync failed: %s", e.err);
+        goto out;
+    }
+    cJSON *j = ct_ss_journal(&e, "/2.0/events");
+    long long seq = 0;
+    int has_pos = 0;
+    int64_t since = first_since(j, &seq, &has_pos);
+    ct_verdict("INC-001", j && seq && has_pos && since == -1,
+               "the second sync's first events request (#%lld) %s streamPosition and %s since",
+               seq, has_pos ? "has" : "lacks", since == -1 ? "no" : "a");
+    cJSON_Delete(j);
+    struct ct_delivery d;
+    char text[600];
+    long long dup1 = cas_duplicates(&e);
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d) || dup0 < 0 || dup1 < 0) {
+        ct_blocked("INC-002", "%s", e.err);
+    } else {
+        ct_delivery_text(&d, text, sizeof text);
+        ct_verdict("INC-002", ct_delivery_ok(&d) && dup1 == dup0,
+                   "after 5 live events and a second sync: %s; CAS counted %lld duplicate%s in "
+                   "the second sync", text, dup1 - dup0, dup1 - dup0 == 1 ? "" : "s");
+    }
+    if (ct_ss_do(&e, "DELETE", "/_mock/journal", NULL) || ct_sync_ok(&e, RUN_MS)) {
+        ct_blocked("INC-003", "the idle sync failed: %s", e.err);
+        goto out;
+    }
+    j = ct_ss_journal(&e, "/2.0/events");
+    int n = cJSON_GetArraySize(j);
+    ct_verdict("INC-003", j && n == 1, "a sync with nothing new made %d events request%s", n,
+               n == 1 ? "" : "s");
+    cJSON_Delete(j);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+static void users_case(const char *id, const char *scenario)
+{
+    struct ct_env e;
+    if (setup(&e, scenario, id))
+        goto out;
+    if (ct_sync_ok(&e, RUN_MS))
+        ct_verdict(id, 0, "scenario %s: %s", scenario, e.err);
+    else
+        judge_users(&e, id);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+static void test_users_200(void **st)
+{
+    (void)st;
+    users_case("USR-002", "users-200");
+}
+
+static void test_empty_org(void **st)
+{
+    (void)st;
+    users_case("USR-003", "empty-org");
+}
+
+const struct ct_test ct_sync_tests[] = {
+    {"backfill_and_mapping", "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005",
+     test_backfill},
+    {"incremental", "INC-001,INC-002,INC-003", test_incremental},
+    {"users_exact_pages", "USR-002", test_users_200},
+    {"users_empty_org", "USR-003", test_empty_org},
+};
+const size_t ct_sync_test_count = sizeof ct_sync_tests / sizeof ct_sync_tests[0];
