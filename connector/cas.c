@@ -30,7 +30,9 @@ enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *bod
             return CONN_ERR_TRANSIENT;
         struct conn_http_resp r;
         x->cas_requests++;
+        int64_t t0 = conn_now_ms();
         int t = conn_http_request(&x->cas, "POST", url, x->cas_headers, body, len, &r);
+        x->cas_wait_ms += conn_now_ms() - t0;
         cJSON *j = t ? NULL : cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
         long status = t ? 0 : r.status;
         char why[300], msg[200] = "";

@@ -32,6 +32,8 @@ struct conn_ctx {
     char cas_base[4200];           /* <cas_url>/api/v1/app_connectors/<id>/ */
     uint64_t ss_requests;          /* Smartsheet requests sent */
     uint64_t cas_requests;
+    int64_t ss_wait_ms;            /* real ms spent in Smartsheet requests */
+    int64_t cas_wait_ms;           /* real ms spent in CAS requests */
     int consecutive_429;
 };
 

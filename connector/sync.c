@@ -425,8 +425,10 @@ static enum conn_rc sync_events(struct conn_ctx *x)
     }
     int64_t ms = conn_now_ms() - t0;
     log_info("events: %llu delivered, %llu skipped, %llu Smartsheet requests in this run, "
-             "%lld ms", (unsigned long long)delivered, (unsigned long long)skipped,
-             (unsigned long long)x->ss_requests, (long long)ms);
+             "%lld ms (waiting on Smartsheet %lld ms, on CAS %lld ms)",
+             (unsigned long long)delivered, (unsigned long long)skipped,
+             (unsigned long long)x->ss_requests, (long long)ms, (long long)x->ss_wait_ms,
+             (long long)x->cas_wait_ms);
     free(pg.items);
     free(pg.raw);
     buf_release(&b);
