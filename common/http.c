@@ -196,6 +196,16 @@ char *http_gzip(const char *data, size_t len, size_t *out_len)
 /* ------------------------------------------------------------------ */
 /* Response helpers                                                     */
 
+/* Tells the owner of a borrowed body that it is no longer needed. */
+static void resp_release_borrowed(struct http_resp *resp)
+{
+    if (resp->body_release) {
+        void (*fn)(void *) = resp->body_release;
+        resp->body_release = NULL;
+        fn(resp->body_release_cls);
+    }
+}
+
 static void resp_drop_body(struct http_resp *resp)
 {
     if (resp->body_owned)
@@ -293,6 +303,7 @@ static struct MHD_Response *build_response(struct req_state *st)
         memcpy(m, body, half);
         memcpy(m + half, junk, sizeof junk - 1);
         http_resp_take(resp, resp->status, resp->content_type, m, half + sizeof junk - 1);
+        resp_release_borrowed(resp);
         body = resp->body;
         len = resp->len;
     } else if (resp->transport == HTTP_SEND && len > 0 && http_accepts_gzip(&st->req)) {
@@ -306,6 +317,7 @@ static struct MHD_Response *build_response(struct req_state *st)
             char *z = http_gzip(body, len, &zlen);
             if (z) {
                 http_resp_take(resp, resp->status, resp->content_type, z, zlen);
+                resp_release_borrowed(resp);
                 body = resp->body;
                 len = resp->len;
                 gz = 1;
@@ -329,10 +341,16 @@ static struct MHD_Response *build_response(struct req_state *st)
         if (!r)
             slow_free(sb);
         resp_drop_body(resp);
+        resp_release_borrowed(resp);
     } else if (resp->body_owned) {
         r = MHD_create_response_from_buffer_with_free_callback(len, (void *)body, free);
         if (r)
             resp->body_owned = 0;   /* libmicrohttpd frees it now */
+    } else if (resp->body_release) {
+        r = MHD_create_response_from_buffer_with_free_callback_cls(
+            len, (void *)body, resp->body_release, resp->body_release_cls);
+        if (r)
+            resp->body_release = NULL;   /* libmicrohttpd calls it now */
     } else {
         r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     }
@@ -481,6 +499,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!st)
         return;
     resp_drop_body(&st->resp);
+    resp_release_borrowed(&st->resp);
     buf_release(&st->body);
     free(st->path);
     free(st->uri);

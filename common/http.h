@@ -60,7 +60,12 @@ struct http_resp {
     size_t len;
     int body_owned;                /* 1: the server frees body with free() */
     const char *gz_body;           /* optional precompressed body (borrowed, */
-    size_t gz_len;                 /*   must outlive the server) */
+    size_t gz_len;                 /*   like a static body) */
+    /* For borrowed (static) bodies: called once the server no longer needs
+     * body and gz_body (sent, copied or dropped), so the owner can keep
+     * them alive exactly that long.  NULL when they outlive the server. */
+    void (*body_release)(void *cls);
+    void *body_release_cls;
     int gzip_ok;                   /* compress on the fly when accepted */
     size_t nheaders;
     struct { char name[48]; char value[2048]; } headers[LIM_RESP_HEADERS];

@@ -114,7 +114,7 @@ out:
     fault_set_free(s.faults);
     rl_free(s.rl);
     oauth_free(s.oauth);
-    scenario_free(s.sc);
+    ss_release_scenario(&s);
     pthread_rwlock_destroy(&s.lock);
     pthread_mutex_destroy(&s.stats_lock);
     return rc;

@@ -2,6 +2,7 @@
  * token, rate limit, scope, endpoint; and the journal hook. */
 #include "server.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,20 @@
 /* Parameters whose values never reach the journal. */
 static const char *const secret_params[] = {"client_secret", "code", "refresh_token", "hash",
                                             "access_token", NULL};
+
+struct ss_sref {
+    struct ss_scenario *sc;
+    atomic_long refs;
+};
+
+static void sref_release(void *cls)
+{
+    struct ss_sref *r = cls;
+    if (atomic_fetch_sub(&r->refs, 1) == 1) {
+        scenario_free(r->sc);
+        free(r);
+    }
+}
 
 enum route {
     R_NONE = 0,
@@ -231,6 +246,12 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     case R_USER: api_users_get(s->sc, &caller, m->segment, req, resp); break;
     default: not_found(req, resp); break;
     }
+    if (resp->body && !resp->body_owned) {
+        /* a prebuilt page: keep its scenario alive until it is sent */
+        atomic_fetch_add(&s->sref->refs, 1);
+        resp->body_release = sref_release;
+        resp->body_release_cls = s->sref;
+    }
     pthread_rwlock_unlock(&s->lock);
 }
 
@@ -333,8 +354,13 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     struct ss_scenario *sc = NULL;
     if (scenario_load(s->fixtures_dir, name, dclock_wall_ms(), &sc, err, errlen))
         return -1;
+    struct ss_sref *ref = xcalloc(1, sizeof *ref);
+    ref->sc = sc;
+    atomic_init(&ref->refs, 1);
+    size_t users = scenario_user_count(sc), events = scenario_event_count(sc);
     pthread_rwlock_wrlock(&s->lock);
-    struct ss_scenario *old = s->sc;
+    struct ss_sref *old = s->sref;
+    s->sref = ref;
     s->sc = sc;
     snprintf(s->scenario_name, sizeof s->scenario_name, "%s", name);
     oauth_reset(s->oauth, sc);
@@ -355,8 +381,19 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     s->requests = 0;
     pthread_mutex_unlock(&s->stats_lock);
     pthread_rwlock_unlock(&s->lock);
-    scenario_free(old);
-    log_info("scenario '%s' loaded: %zu users, %zu events", name, scenario_user_count(sc),
-             scenario_event_count(sc));
+    if (old)
+        sref_release(old);
+    log_info("scenario '%s' loaded: %zu users, %zu events", name, users, events);
     return 0;
+}
+
+void ss_release_scenario(struct ss_server *s)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    struct ss_sref *old = s->sref;
+    s->sref = NULL;
+    s->sc = NULL;
+    pthread_rwlock_unlock(&s->lock);
+    if (old)
+        sref_release(old);
 }

@@ -19,6 +19,9 @@
 #include "scenario.h"
 #include "serveropts.h"
 
+/* A loaded scenario stays alive while responses still point into it. */
+struct ss_sref;
+
 struct ss_server {
     struct server_opts opts;
     char fixtures_dir[1024];
@@ -26,8 +29,9 @@ struct ss_server {
     int rate_limit_from_cli;        /* --rate-limit given: scenario cannot override */
     int retry_after;                /* send Retry-After on 429 */
 
-    pthread_rwlock_t lock;          /* guards sc */
+    pthread_rwlock_t lock;          /* guards sc and sref */
     struct ss_scenario *sc;
+    struct ss_sref *sref;           /* sc with a count of responses still sending its bytes */
     struct ss_oauth *oauth;
     struct ratelimit *rl;
     struct fault_set *faults;
@@ -41,6 +45,9 @@ struct ss_server {
 /* Loads the named scenario and resets every piece of state.  Returns 0, or
  * -1 with a message in err (the current scenario is then kept). */
 int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t errlen);
+
+/* Drops the server's hold on the current scenario (at shutdown). */
+void ss_release_scenario(struct ss_server *s);
 
 void ss_handle(void *app, const struct http_req *req, struct http_resp *resp);
 void ss_done(void *app, const struct http_req *req, const struct http_resp *resp);
