@@ -90,7 +90,8 @@ static const struct ct_req reqs[] = {
      "A user count that is an exact multiple of the page size is read completely",
      "Smartsheet API docs, paging"},
     {"USR-003", "USR", CT_MUST,
-     "An organisation without users syncs successfully (exit 0, no entities)",
+     "An organisation with only the System Admin and no events syncs successfully (exit 0) and "
+     "delivers that user",
      "Smartsheet API docs, paging"},
     {"RL-001", "RL", CT_MUST,
      "Never more than rate_limit_per_minute requests per token in any rolling 60 s of duration time",

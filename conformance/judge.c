@@ -61,7 +61,7 @@ cJSON *ct_cas_activities(struct ct_env *e)
 {
     char route[128];
     snprintf(route, sizeof route, "/_mock/instances/%lld/activities", e->instance_id);
-    return paged(e, route, "data");
+    return paged(e, route, "activities");
 }
 
 cJSON *ct_cas_entities(struct ct_env *e)
@@ -74,15 +74,15 @@ cJSON *ct_cas_entities(struct ct_env *e)
 cJSON *ct_cas_statuses(struct ct_env *e)
 {
     char route[128];
-    snprintf(route, sizeof route, "/_mock/instances/%lld/status", e->instance_id);
-    return array_of(e, ct_cas(e, "GET", route, NULL), "data");
+    snprintf(route, sizeof route, "/_mock/instances/%lld/statuses", e->instance_id);
+    return array_of(e, ct_cas(e, "GET", route, NULL), "statuses");
 }
 
 cJSON *ct_cas_violations(struct ct_env *e)
 {
     char route[128];
-    snprintf(route, sizeof route, "/_mock/violations?instance=%lld", e->instance_id);
-    return paged(e, route, "data");
+    snprintf(route, sizeof route, "/_mock/violations?instance=%lld&limit=10000", e->instance_id);
+    return array_of(e, ct_cas(e, "GET", route, NULL), "violations");
 }
 
 cJSON *ct_ss_events(struct ct_env *e)

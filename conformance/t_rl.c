@@ -174,7 +174,7 @@ static void test_lower_limit(void **st)
     char err[600];
     snprintf(err, sizeof err, "%s", e.err);
     cJSON *stats = ct_ss(&e, "GET", "/_mock/stats", NULL);
-    long long n429 = ct_jnum(stats, "tooManyRequests");
+    long long n429 = ct_jnum(stats, "served429");
     cJSON_Delete(stats);
     struct ct_delivery d;
     char text[600] = "";
