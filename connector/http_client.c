@@ -25,14 +25,14 @@ int conn_http_init(struct conn_http *h, const char *ca_file, double time_scale)
     /* Real-time floors: a busy CI machine still connects and serves a
      * 10,000-event page within these, whatever the scale. */
     h->connect_timeout_ms = (long)(10000 / time_scale);
-    if (h->connect_timeout_ms < 2000)
-        h->connect_timeout_ms = 2000;
+    if (h->connect_timeout_ms < 1000)
+        h->connect_timeout_ms = 1000;
     h->total_timeout_ms = (long)(120000 / time_scale);
-    if (h->total_timeout_ms < 10000)
-        h->total_timeout_ms = 10000;
+    if (h->total_timeout_ms < 5000)
+        h->total_timeout_ms = 5000;
     h->stall_seconds = (long)(30 / time_scale);
-    if (h->stall_seconds < 3)
-        h->stall_seconds = 3;
+    if (h->stall_seconds < 2)
+        h->stall_seconds = 2;
     CURL *c = h->curl;
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
