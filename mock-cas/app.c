@@ -95,6 +95,7 @@ static int apply_fault(struct cas_app *app, const struct http_req *req, struct h
     struct fault_fire f;
     if (!fault_check(app->faults, req->method, req->path, tid, dclock_now_ms(), &f))
         return 0;
+    snprintf(resp->note, sizeof resp->note, "fault %u: %s", f.rule_id, fault_action_name(f.action));
     switch (f.action) {
     case FAULT_ERROR: {
         int status = f.status ? f.status : f.error_code ? f.error_code : 503;
@@ -224,11 +225,7 @@ void cas_done(void *ctx, const struct http_req *req, const struct http_resp *res
         .user_agent = (char *)http_header(req, "User-Agent"),
         .content_type = (char *)http_header(req, "Content-Type"),
         .accept_encoding = (char *)http_header(req, "Accept-Encoding"),
-        .note = resp->transport == HTTP_CLOSE      ? "fault: connection closed"
-                : resp->transport == HTTP_TRUNCATE ? "fault: truncated"
-                : resp->transport == HTTP_MALFORM  ? "fault: malformed"
-                : resp->transport == HTTP_DRIBBLE  ? "fault: dribbled"
-                                                   : NULL,
+        .note = resp->note[0] ? (char *)resp->note : NULL,
     };
     snprintf(e.method, sizeof e.method, "%s", req->method);
     snprintf(e.token_id, sizeof e.token_id, "%s", resp->token_id);

@@ -217,6 +217,36 @@ static int id_cond(struct act_query *q, const cJSON **items, size_t n, int neg)
     return 0;
 }
 
+/* EVENT_CATEGORY_* values match eventTypeName, others eventTypeValue; one
+ * column per condition keeps the (column, ts) index usable. */
+static int etype_cond(struct act_query *q, const cJSON **items, size_t n, int neg)
+{
+    struct buf *w = &q->where;
+    size_t ncat = 0;
+    for (size_t k = 0; k < n; k++) {
+        const char *s;
+        if (to_str(items[k], &s))
+            return -1;
+        ncat += !strncmp(s, "EVENT_CATEGORY_", 15);
+    }
+    buf_puts(w, neg ? " AND NOT (" : " AND (");
+    if (ncat) {
+        buf_puts(w, "etype_name IN ");
+        placeholders(w, ncat);
+    }
+    if (ncat < n) {
+        buf_puts(w, ncat ? " OR etype_value IN " : "etype_value IN ");
+        placeholders(w, n - ncat);
+    }
+    buf_puts(w, ")");
+    for (int cat = 1; cat >= 0; cat--)
+        for (size_t k = 0; k < n; k++)
+            if ((strncmp(items[k]->valuestring, "EVENT_CATEGORY_", 15) == 0) == cat &&
+                bind_text(q, items[k]->valuestring))
+                return -1;
+    return 0;
+}
+
 static int text_cond(struct act_query *q, int op, const cJSON **items, size_t n)
 {
     struct buf *w = &q->where;
@@ -253,14 +283,7 @@ static int one_op(struct act_query *q, const struct fspec *f, int op, const char
                         f->name, opname);
         int bad = 0;
         if (f->type == F_ETYPE) {
-            buf_puts(w, op == OP_EQ ? " AND (etype_name IN " : " AND NOT (etype_name IN ");
-            placeholders(w, n);
-            buf_puts(w, " OR etype_value IN ");
-            placeholders(w, n);
-            buf_puts(w, ")");
-            for (int pass = 0; pass < 2 && !bad; pass++)
-                for (size_t k = 0; k < n && !bad; k++)
-                    bad = bind_value(q, f, items[k]);
+            bad = etype_cond(q, items, n, op == OP_NEQ);
         } else if (f->type == F_ID) {
             bad = id_cond(q, items, n, op == OP_NEQ);
         } else if (f->type == F_TEXT) {

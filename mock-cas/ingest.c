@@ -35,22 +35,25 @@ static cJSON *batch_items(cJSON *body, const char *key, struct http_resp *resp)
     return list;
 }
 
-static void ingest_activities(struct cas_app *app, cJSON *body, int64_t instance,
-                              struct http_resp *resp)
+static void ingest_activities(struct cas_app *app, const struct http_req *req, cJSON *body,
+                              int64_t instance, struct http_resp *resp)
 {
     cJSON *list = batch_items(body, "activities", resp);
     if (!list)
         return;
-    size_t n = (size_t)cJSON_GetArraySize(list), i = 0;
+    size_t n = (size_t)cJSON_GetArraySize(list), i = 0, nspans = 0;
     cJSON **acts = xcalloc(n, sizeof *acts);
     struct verdict *v = xcalloc(n, sizeof *v);
+    struct jspan *spans = xcalloc(n, sizeof *spans);
     for (cJSON *a = list->child; a && i < n; a = a->next, i++) {
         acts[i] = a;
         validate_activity(&app->map, a, i, &v[i]);
     }
+    int use_spans = !jspan_array(req->body, req->body_len, "activities", spans, n, &nspans) &&
+                    nspans == n;
     struct buf out;
     buf_init(&out, CAS_REPLY_MAX);
-    if (store_ingest(app->store, instance, acts, v, n, &out)) {
+    if (store_ingest(app->store, instance, acts, v, use_spans ? spans : NULL, n, &out)) {
         buf_release(&out);
         cas_reply_error(resp, 500, "the store refused the batch");
     } else {
@@ -58,6 +61,7 @@ static void ingest_activities(struct cas_app *app, cJSON *body, int64_t instance
     }
     free(acts);
     free(v);
+    free(spans);
 }
 
 static void ingest_entities(struct cas_app *app, cJSON *body, int64_t instance,
@@ -144,7 +148,7 @@ void cas_ingest(struct cas_app *app, const struct http_req *req, struct http_res
     if (!body)
         return;
     if (!strcmp(what, "activities"))
-        ingest_activities(app, body, instance, resp);
+        ingest_activities(app, req, body, instance, resp);
     else if (!strcmp(what, "entities"))
         ingest_entities(app, body, instance, resp);
     else

@@ -315,8 +315,35 @@ static void replace(cJSON *o, const char *name, cJSON *v)
     cJSON_AddItemToObject(o, name, v);
 }
 
+/* The stored record from the client's own bytes plus our fields, when the
+ * item has none of them already; NULL otherwise. */
+static char *splice(const struct jspan *sp, const cJSON *a, const char *id, int64_t tenant,
+                    int64_t now)
+{
+    static const char *const ours[] = {"_id", "uid", "tenantId", "created", NULL};
+    for (size_t k = 0; ours[k]; k++)
+        if (cJSON_GetObjectItemCaseSensitive(a, ours[k]))
+            return NULL;
+    if (!a->child || sp->len < 2 || sp->start[0] != '{' || sp->start[sp->len - 1] != '}')
+        return NULL;
+    struct buf b;
+    buf_init(&b, sp->len + 2 * strlen(id) + 256);
+    buf_append(&b, sp->start, sp->len - 1);
+    buf_puts(&b, ",\"_id\":");
+    buf_json_str(&b, id, strlen(id));
+    buf_puts(&b, ",\"uid\":");
+    buf_json_str(&b, id, strlen(id));
+    buf_printf(&b, ",\"tenantId\":%lld,\"created\":%lld}", (long long)tenant, (long long)now);
+    if (b.err) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_take(&b, NULL);
+}
+
 int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
-                 const struct verdict *verdicts, size_t n, struct buf *out)
+                 const struct verdict *verdicts, const struct jspan *spans, size_t n,
+                 struct buf *out)
 {
     int64_t now = dclock_wall_ms();
     char **json = xcalloc(n ? n : 1, sizeof *json);
@@ -326,6 +353,8 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
         char id[VAL_EVENT_ID_MAX + 64];
         snprintf(id, sizeof id, "%lld_%lld_%s", (long long)s->tenant_id, (long long)instance,
                  verdicts[i].event_id);
+        if (spans && (json[i] = splice(&spans[i], acts[i], id, s->tenant_id, now)))
+            continue;
         replace(acts[i], "_id", cJSON_CreateString(id));
         replace(acts[i], "uid", cJSON_CreateString(id));
         replace(acts[i], "tenantId", cJSON_CreateNumber((double)s->tenant_id));
@@ -414,7 +443,7 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
     int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
     pthread_mutex_unlock(&s->lock);
     for (size_t i = 0; i < n; i++)
-        cJSON_free(json[i]);
+        free(json[i]);
     free(json);
     buf_printf(out, "{\"batch\":%lld,\"accepted\":%zu,\"duplicates\":%zu,\"rejected\":%zu,\"results\":[",
                (long long)batch, acc, dup, rej);

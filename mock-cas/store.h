@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "filter.h"
+#include "jspan.h"
 #include "validate.h"
 
 struct cJSON;
@@ -43,9 +44,12 @@ int store_instances_json(struct store *s, struct buf *out);
 int store_instance_json(struct store *s, int64_t id, struct buf *out);
 
 /* Stores one batch.  acts[i] with verdicts[i] (already judged: n == 0 means
- * valid).  Appends the ingestion answer to out. */
+ * valid).  spans (may be NULL) are the items' bytes in the request: the
+ * stored record reuses them rather than re-printing acts[i].  Appends the
+ * ingestion answer to out. */
 int store_ingest(struct store *s, int64_t instance, struct cJSON *const *acts,
-                 const struct verdict *verdicts, size_t n, struct buf *out);
+                 const struct verdict *verdicts, const struct jspan *spans, size_t n,
+                 struct buf *out);
 /* Upserts entities (already checked); results appended to out. */
 int store_entities_upsert(struct store *s, int64_t instance, const struct cJSON *list,
                           struct buf *out);

@@ -28,7 +28,7 @@ static cJSON *ingest(int64_t instance, cJSON **acts, size_t n)
         validate_activity(&map, acts[i], i, &v[i]);
     struct buf out;
     buf_init(&out, 64u << 20);
-    assert_int_equal(store_ingest(st, instance, acts, v, n, &out), 0);
+    assert_int_equal(store_ingest(st, instance, acts, v, NULL, n, &out), 0);
     cJSON *j = cJSON_Parse(out.ptr);
     assert_non_null(j);
     buf_release(&out);
