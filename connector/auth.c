@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defects.h"
 #include "callback.h"
 #include "cas.h"
 #include "commands.h"
@@ -96,6 +97,8 @@ enum conn_rc conn_cmd_authorize(struct conn_ctx *x, const char *callback_url)
         return CONN_ERR_AUTH;
     int state_ok = have && cb.has_state &&
                    rng_equal(cb.state, strlen(cb.state), pending, strlen(pending));
+    if (conn_defect("state-not-checked"))
+        state_ok = have = cb.has_state = 1;
     if (cb.has_error) {
         char e[256], d[256], msg[700];
         str_sanitize(cb.error, e, sizeof e);
@@ -105,7 +108,8 @@ enum conn_rc conn_cmd_authorize(struct conn_ctx *x, const char *callback_url)
         log_error("%s", msg);
         if (state_ok) {
             consume_pending(x);
-            conn_cas_status(x, "error", "Authorize", msg);
+            if (!conn_defect("denial-not-reported"))
+                conn_cas_status(x, "error", "Authorize", msg);
         } else {
             log_error("the error callback's state does not match; not reporting it");
         }
@@ -143,10 +147,17 @@ enum conn_rc conn_cmd_authorize(struct conn_ctx *x, const char *callback_url)
     buf_urlenc(&form, x->cfg->client_id, strlen(x->cfg->client_id));
     buf_puts(&form, "&code=");
     buf_urlenc(&form, cb.code, strlen(cb.code));
-    buf_puts(&form, "&hash=");
-    buf_puts(&form, hash);
+    if (conn_defect("plain-secret")) {
+        buf_puts(&form, "&client_secret=");
+        buf_urlenc(&form, x->cfg->client_secret, strlen(x->cfg->client_secret));
+    } else {
+        buf_puts(&form, "&hash=");
+        buf_puts(&form, hash);
+    }
     memset(cb.code, 0, sizeof cb.code);
     enum conn_rc rc = form.err ? CONN_ERR_OTHER : conn_ss_token(x, form.ptr, 0);
+    if (conn_defect("code-reused") && !form.err)
+        conn_ss_token(x, form.ptr, 0);
     if (form.ptr)
         memset(form.ptr, 0, form.len);
     buf_release(&form);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defects.h"
 #include "buf.h"
 #include "log.h"
 #include "strutil.h"
@@ -53,6 +54,8 @@ enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *bod
         }
         cJSON_Delete(j);
         if (t || status == 429 || status >= 500 || (status >= 200 && status < 300)) {
+            if (conn_defect("no-retry"))
+                return CONN_ERR_TRANSIENT;
             if (cas_retry(&bo, status == 429 ? BACKOFF_BASE_429_MS : BACKOFF_BASE_MS, what,
                           why))
                 return CONN_ERR_TRANSIENT;

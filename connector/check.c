@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defects.h"
 #include "cas.h"
 #include "commands.h"
 #include "dclock.h"
@@ -46,13 +47,17 @@ enum conn_rc conn_cmd_check(struct conn_ctx *x)
         return fail(x, CONN_ERR_OTHER, "Get user", msg);
     }
     const cJSON *admin = cJSON_GetObjectItemCaseSensitive(a.json, "admin");
-    int is_admin = cJSON_IsTrue(admin);
+    int is_admin = cJSON_IsTrue(admin) || conn_defect("admin-not-checked");
     conn_ss_answer_release(&a);
     if (!is_admin)
         return fail(x, CONN_ERR_PREREQ, "Get user",
                     "the connected user is not a System Admin; connect as a System Admin of "
                     "the Smartsheet account");
 
+    if (conn_defect("events-not-checked")) {
+        conn_cas_status(x, "connected", NULL, NULL);
+        return CONN_OK;
+    }
     char since[32], path[128];
     format_iso8601(dclock_wall_ms() - 3600 * 1000, since);
     snprintf(path, sizeof path, "events?since=%s&maxCount=1", since);

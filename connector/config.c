@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "defects.h"
 #include "buf.h"
 #include "strutil.h"
 
@@ -119,7 +120,7 @@ int conn_config_parse(const char *text, size_t len, struct conn_config *out, cha
         goto out;
     }
     for (const cJSON *it = root->child; it; it = it->next) {
-        if (!it->string || !is_known(it->string)) {
+        if (!it->string || (!is_known(it->string) && !conn_defect("unknown-key-accepted"))) {
             char name[64];
             str_sanitize(it->string ? it->string : "", name, sizeof name);
             snprintf(err, errlen, "config key '%s' is not known", name);

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "defects.h"
 #include "commands.h"
 #include "config.h"
 #include "ctx.h"
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
         return CONN_ERR_USAGE;
     }
     log_setup("connector", cfg.log_format, LOG_INFO);
+    if (conn_defect("secret-in-log"))
+        log_info("client secret %s", cfg.client_secret);
     dclock_init(cfg.time_scale);
     if (conn_state_prepare(cfg.state_dir, err, sizeof err)) {
         log_error("%s", err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "defects.h"
 #include "strutil.h"
 
 #define MAPPING_MAX_FILE (4u * 1024u * 1024u)
@@ -460,7 +461,7 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(event, "userId");
     const cJSON *details = cJSON_GetObjectItemCaseSensitive(event, "additionalDetails");
     const cJSON *email = cJSON_GetObjectItemCaseSensitive(details, "emailAddress");
-    int system = is_system_user(m, uid);
+    int system = is_system_user(m, uid) && !conn_defect("wrong-system-user");
     const char *actor;
     char uid_buf[40];
     if (system) {
@@ -487,7 +488,20 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
         buf_puts(out, "\",\"user\":{\"userName\":");
         buf_json_str(out, actor, strlen(actor));
     }
+    if (conn_defect("ip-in-activity")) {
+        const cJSON *ip = cJSON_GetObjectItemCaseSensitive(details, "sourceIpAddress");
+        if (cJSON_IsString(ip)) {
+            buf_puts(out, "},\"device\":{\"clientIP\":");
+            buf_json_str(out, ip->valuestring, strlen(ip->valuestring));
+        }
+    }
     buf_puts(out, "},\"rawDataJson\":");
+    if (conn_defect("raw-reformatted")) {
+        char *txt = cJSON_PrintUnformatted(event);
+        buf_puts(out, txt ? txt : "{}");
+        free(txt);
+        raw_len = 0;
+    }
     buf_append(out, raw, raw_len);
     buf_puts(out, "}");
     return out->err ? MAP_BUF : MAP_OK;

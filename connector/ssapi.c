@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defects.h"
 #include "cas.h"
 #include "kit_limits.h"
 #include "log.h"
@@ -19,7 +20,7 @@ void conn_ss_answer_release(struct conn_ss_answer *a)
 
 void conn_ss_need_reconnect(struct conn_ctx *x, const char *why)
 {
-    if (x->reconnect_needed)
+    if (x->reconnect_needed || conn_defect("calls-after-refusal"))
         return;
     x->reconnect_needed = 1;
     char msg[400];
@@ -35,7 +36,7 @@ static int take_budget(struct conn_ctx *x)
 {
     for (int i = 0; i < 1000000; i++) {
         int64_t w = conn_limiter_wait_ms(&x->limiter, conn_now_ms());
-        if (w <= 0) {
+        if (w <= 0 || conn_defect("no-rate-limit")) {
             conn_limiter_record(&x->limiter, conn_now_ms());
             x->ss_requests++;
             return 0;
@@ -169,12 +170,15 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
     }
     char url[8192];
     snprintf(url, sizeof url, "%s/%s", x->cfg->smartsheet_api_url, path_query);
+    if (conn_defect("token-in-url"))
+        snprintf(url + strlen(url), sizeof url - strlen(url), "%saccess_token=%s",
+                 strchr(path_query, '?') ? "&" : "?", x->tokens.access_token);
     struct conn_backoff bo;
     conn_backoff_init(&bo, x->cfg->time_scale, BACKOFF_BUDGET_MS);
     int refreshed = 0;
     enum conn_rc rc = CONN_ERR_TRANSIENT;
     for (int round = 0; round < 100000; round++) {
-        if (conn_tokens_due(x)) {
+        if (conn_tokens_due(x) && !conn_defect("no-refresh")) {
             enum conn_rc r = conn_ss_refresh(x);
             if (r)
                 return r;
@@ -224,16 +228,23 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
                 log_warn("repeated 429 answers: own limit lowered to %u per window",
                          x->limiter.limit);
             }
+            if (conn_defect("no-retry"))
+                break;
+            if (conn_defect("no-backoff"))
+                continue;
             if (retry_wait(&bo, BACKOFF_BASE_429_MS, path_query, why))
                 break;
             continue;
         }
         if (t || status >= 500 || status == 200 || (code >= 4001 && code <= 4004)) {
+            if (conn_defect("no-retry"))
+                break;
             if (retry_wait(&bo, BACKOFF_BASE_MS, path_query, why))
                 break;
             continue;
         }
-        if (status == 401 && !refreshed && (code == 1003 || code == 1002)) {
+        if (status == 401 && !refreshed && (code == 1003 || code == 1002) &&
+            !conn_defect("no-refresh")) {
             refreshed = 1;
             log_info("access token %s; refreshing", code == 1003 ? "expired" : "refused");
             enum conn_rc r2 = conn_ss_refresh(x);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "defects.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -109,7 +110,7 @@ int conn_state_write(const char *dir, const char *name, const void *data, size_t
         return -1;
     }
     int rc = -1;
-    if (fchmod(fd, 0600) || write_all(fd, data, len) || fsync(fd)) {
+    if (fchmod(fd, conn_defect("state-world-readable") ? 0644 : 0600) || write_all(fd, data, len) || fsync(fd)) {
         snprintf(err, errlen, "cannot write state file '%s': %s", name, strerror(errno));
         close(fd);
         goto out;
@@ -144,7 +145,7 @@ int conn_state_read(const char *dir, const char *name, struct buf *out, char *er
         return -1;
     }
     struct stat st;
-    if (!fstat(fd, &st) && (st.st_mode & 077)) {
+    if (!fstat(fd, &st) && (st.st_mode & 077) && !conn_defect("state-world-readable")) {
         if (!fchmod(fd, 0600))
             log_warn("state file '%s' was open to other users; narrowed to 0600", name);
     }

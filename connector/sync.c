@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defects.h"
 #include "cas.h"
 #include "commands.h"
 #include "dclock.h"
@@ -125,6 +126,8 @@ static enum conn_rc sync_users(struct conn_ctx *x)
         }
         if (cJSON_IsNumber(tp) && tp->valuedouble >= 0 && tp->valuedouble < MAX_PAGES)
             pages = (long)tp->valuedouble;
+        if (conn_defect("users-first-page-only"))
+            pages = 1;
         for (const cJSON *u = data->child; u; u = u->next) {
             if (!b.len)
                 buf_puts(&b, "{\"entities\":[");
@@ -167,8 +170,13 @@ static enum conn_rc position_load(struct conn_ctx *x, struct position *p)
         log_error("%s", err);
         return CONN_ERR_OTHER;
     }
+    if (r == 1 && conn_defect("since-every-time")) {
+        cJSON_Delete(j);
+        r = 0;
+    }
     if (r == 0) {
-        int64_t since = dclock_wall_ms() - x->cfg->backfill_days * 86400000LL;
+        int64_t days = conn_defect("backfill-30-days") ? 30 : x->cfg->backfill_days;
+        int64_t since = dclock_wall_ms() - days * 86400000LL;
         format_iso8601(since, p->since);
         log_info("first sync: events since %s", p->since);
         return CONN_OK;
@@ -268,6 +276,11 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
                                  uint64_t *delivered, uint64_t *skipped)
 {
     size_t count = 0;
+    if (conn_defect("save-before-deliver") && next) {
+        struct position early = {0};
+        early.stream = (char *)next;
+        position_save(x, &early);
+    }
     for (long i = start; i < pg->n; i++) {
         if (!count)
             buf_puts(b, "{\"activities\":[");
@@ -409,7 +422,7 @@ static enum conn_rc sync_events(struct conn_ctx *x)
             pos.since[0] = '\0';
             rc = position_save(x, &pos);
         }
-        int more_avail = cJSON_IsTrue(more);
+        int more_avail = cJSON_IsTrue(more) && !conn_defect("first-page-only");
         conn_ss_answer_release(&a);
         if (rc)
             break;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defects.h"
 #include "dclock.h"
 #include "log.h"
 #include "rng.h"
@@ -77,7 +78,9 @@ enum conn_rc conn_tokens_accept(struct conn_ctx *x, const cJSON *answer)
         life = 1e15;
     struct conn_tokens t = {0};
     t.access_token = xstrdup(at);
-    t.refresh_token = xstrdup(rt);
+    t.refresh_token = xstrdup(conn_defect("refresh-not-rotated") && x->tokens.refresh_token
+                                  ? x->tokens.refresh_token
+                                  : rt);
     t.lifetime_ms = (int64_t)life;
     t.expires_at_ms = dclock_wall_ms() + t.lifetime_ms;
     conn_tokens_release(&x->tokens);

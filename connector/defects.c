@@ -1,0 +1,54 @@
+/* defects.c - the switch behind conn_defect() (test build only).
+ *
+ * name                      breaks
+ * state-not-checked         OAUTH-003 any callback state is accepted
+ * denial-not-reported       OAUTH-004 access_denied is not reported to CAS
+ * plain-secret              OAUTH-005 client_secret sent instead of hash
+ * code-reused               OAUTH-006 the code is exchanged twice
+ * no-refresh                OAUTH-007/008 tokens are never refreshed
+ * refresh-not-rotated       OAUTH-009 the old refresh token is kept
+ * calls-after-refusal       OAUTH-010 a refused refresh is ignored
+ * token-in-url              OAUTH-011 access_token also sent as a query parameter
+ * admin-not-checked         PRE-001 Test now ignores admin:false
+ * events-not-checked        PRE-002 Test now skips the events probe
+ * unknown-key-accepted      PRE-005 unknown config keys are ignored
+ * backfill-30-days          BF-001/003 the first sync starts 30 days back
+ * first-page-only           BF-002 moreAvailable is ignored
+ * since-every-time          INC-001/002 every sync starts from the backfill window
+ * users-first-page-only     USR-001/002 only the first users page is read
+ * no-rate-limit             RL-001 the client-side budget is off
+ * no-backoff                RL-002/003 429 answers are retried at once
+ * no-retry                  RES-001..006 the first failure ends the sync
+ * save-before-deliver       RES-007 the position is saved before CAS accepted
+ * ip-in-activity            MAP-004 device.clientIP copied into the activity
+ * raw-reformatted           MAP-002 rawDataJson re-printed by cJSON
+ * wrong-system-user         MAP-005 system events keep the email address
+ * secret-in-log             SEC-001 the client secret is logged
+ * state-world-readable      SEC-002 state files are written 0644
+ * no-tls-verify             SEC-003 certificates are not verified
+ */
+#include "defects.h"
+
+#ifdef KIT_DEFECTS
+#include <stdlib.h>
+#include <string.h>
+
+int conn_defect(const char *name)
+{
+    const char *list = getenv("KIT_DEFECT");
+    if (!list || !*list)
+        return 0;
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n))
+            return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+#else
+/* The real connector has no defects; keep the unit non-empty for ISO C. */
+typedef int conn_defects_unused;
+#endif
