@@ -6,10 +6,10 @@
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
-OUT=$BUILD/bench
+mkdir -p "$BUILD/bench"
+OUT=$(cd "$BUILD/bench" && pwd)
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
-mkdir -p "$OUT"
 
 need=""
 command -v wrk >/dev/null || need="$need wrk"
@@ -64,7 +64,7 @@ run_wrk() {
 
 # --- mock-smartsheet with every feature on, limit raised out of the way -----
 exec {ssout}< <(exec taskset -c 0 "$BIN/mock-smartsheet" --listen 127.0.0.1:0 \
-                 --rate-limit 1000000000/60 2>"$OUT/mock-smartsheet.log" & echo "pid $!"; wait)
+                 --rate-limit 100000000/60 2>"$OUT/mock-smartsheet.log" & echo "pid $!"; wait)
 read -r _ SSPID <&$ssout
 PIDS+=("$SSPID")
 read -r line <&$ssout

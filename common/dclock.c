@@ -1,13 +1,14 @@
 #include "dclock.h"
 
 #include <math.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
-static pthread_mutex_t dclock_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set once by dclock_init before any server thread starts; jumps are
+ * atomic so reading the clock on the request path takes no lock. */
 static double dclock_scale_v = 1.0;
-static int64_t dclock_origin_ns;   /* monotonic ns at init */
-static int64_t dclock_jumped_ms;   /* sum of jumps */
+static _Atomic int64_t dclock_origin_ns;   /* monotonic ns at init */
+static _Atomic int64_t dclock_jumped_ms;   /* sum of jumps */
 
 static int64_t mono_ns(void)
 {
@@ -18,11 +19,9 @@ static int64_t mono_ns(void)
 
 void dclock_init(double time_scale)
 {
-    pthread_mutex_lock(&dclock_lock);
     dclock_scale_v = time_scale > 0 ? time_scale : 1.0;
-    dclock_origin_ns = mono_ns();
-    dclock_jumped_ms = 0;
-    pthread_mutex_unlock(&dclock_lock);
+    atomic_store(&dclock_origin_ns, mono_ns());
+    atomic_store(&dclock_jumped_ms, 0);
 }
 
 double dclock_scale(void)
@@ -32,22 +31,20 @@ double dclock_scale(void)
 
 int64_t dclock_now_ms(void)
 {
-    pthread_mutex_lock(&dclock_lock);
-    if (!dclock_origin_ns)
-        dclock_origin_ns = mono_ns();
-    double real_ms = (double)(mono_ns() - dclock_origin_ns) / 1e6;
-    int64_t now = (int64_t)floor(real_ms * dclock_scale_v) + dclock_jumped_ms;
-    pthread_mutex_unlock(&dclock_lock);
-    return now;
+    int64_t origin = atomic_load(&dclock_origin_ns);
+    if (!origin) {
+        int64_t expected = 0;
+        atomic_compare_exchange_strong(&dclock_origin_ns, &expected, mono_ns());
+        origin = atomic_load(&dclock_origin_ns);
+    }
+    double real_ms = (double)(mono_ns() - origin) / 1e6;
+    return (int64_t)floor(real_ms * dclock_scale_v) + atomic_load(&dclock_jumped_ms);
 }
 
 void dclock_jump(int64_t ms)
 {
-    if (ms <= 0)
-        return;
-    pthread_mutex_lock(&dclock_lock);
-    dclock_jumped_ms += ms;
-    pthread_mutex_unlock(&dclock_lock);
+    if (ms > 0)
+        atomic_fetch_add(&dclock_jumped_ms, ms);
 }
 
 int64_t dclock_wall_ms(void)

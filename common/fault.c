@@ -200,6 +200,14 @@ int fault_remove(struct fault_set *fs, unsigned id)
     return found;
 }
 
+int fault_any(struct fault_set *fs)
+{
+    pthread_mutex_lock(&fs->lock);
+    int any = fs->n > 0;
+    pthread_mutex_unlock(&fs->lock);
+    return any;
+}
+
 static int path_matches(const char *pattern, const char *path)
 {
     size_t n = strlen(pattern);

@@ -47,6 +47,8 @@ void fault_set_clear(struct fault_set *fs);
 unsigned fault_add_json(struct fault_set *fs, const struct cJSON *obj,
                         const int *allowed_codes, char *err, size_t errlen);
 int fault_remove(struct fault_set *fs, unsigned id);
+/* Whether any rule is set (lets callers skip work on the request path). */
+int fault_any(struct fault_set *fs);
 /* Decides whether a fault fires for this request; fills *out and returns 1
  * if so. */
 int fault_check(struct fault_set *fs, const char *method, const char *path,

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,7 @@ struct http_server {
     char base_url[192];
     char *tls_cert;
     char *tls_key;
-    pthread_mutex_t seq_lock;
-    uint64_t seq;
+    _Atomic uint64_t seq;
 
     pthread_t timer;
     pthread_mutex_t timer_lock;
@@ -416,9 +416,7 @@ static void fill_request(struct req_state *st, struct MHD_Connection *conn,
     st->req.real_ms = dclock_wall_ms();
     st->req.dur_ms = dclock_now_ms();
     st->req.conn = conn;
-    pthread_mutex_lock(&srv->seq_lock);
-    st->req.seq = ++srv->seq;
-    pthread_mutex_unlock(&srv->seq_lock);
+    st->req.seq = atomic_fetch_add(&srv->seq, 1) + 1;
 }
 
 static enum MHD_Result queue(struct req_state *st, struct MHD_Connection *conn)
@@ -592,7 +590,6 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
 
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->cfg = *cfg;
-    pthread_mutex_init(&srv->seq_lock, NULL);
     pthread_mutex_init(&srv->timer_lock, NULL);
     pthread_cond_init(&srv->timer_cond, NULL);
 
@@ -678,7 +675,6 @@ void http_stop(struct http_server *srv)
     pthread_mutex_unlock(&srv->timer_lock);
     pthread_join(srv->timer, NULL);
     MHD_stop_daemon(srv->daemon);
-    pthread_mutex_destroy(&srv->seq_lock);
     pthread_mutex_destroy(&srv->timer_lock);
     pthread_cond_destroy(&srv->timer_cond);
     free(srv->tls_cert);

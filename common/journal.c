@@ -7,28 +7,24 @@
 #include "rng.h"
 #include "strutil.h"
 
+/* An entry's strings live in one allocation (block), so recording a
+ * request costs one malloc and one free, not seven. */
+struct slot {
+    struct journal_entry e;
+    char *block;
+};
+
 struct journal {
     pthread_mutex_t lock;
-    struct journal_entry *ring;
+    struct slot *ring;
     size_t cap, head, len;
     uint64_t dropped, total;
 };
 
-static char *dup_or_null(const char *s)
+static void slot_release(struct slot *sl)
 {
-    return s ? xstrndup(s, strnlen(s, 4096)) : NULL;
-}
-
-static void entry_release(struct journal_entry *e)
-{
-    free(e->path);
-    free(e->query);
-    free(e->form);
-    free(e->user_agent);
-    free(e->content_type);
-    free(e->accept_encoding);
-    free(e->note);
-    memset(e, 0, sizeof *e);
+    free(sl->block);
+    memset(sl, 0, sizeof *sl);
 }
 
 struct journal *journal_new(size_t cap)
@@ -44,7 +40,7 @@ void journal_clear(struct journal *j)
 {
     pthread_mutex_lock(&j->lock);
     for (size_t i = 0; i < j->len; i++)
-        entry_release(&j->ring[(j->head + i) % j->cap]);
+        slot_release(&j->ring[(j->head + i) % j->cap]);
     j->head = j->len = 0;
     j->dropped = j->total = 0;
     pthread_mutex_unlock(&j->lock);
@@ -60,24 +56,45 @@ void journal_free(struct journal *j)
     free(j);
 }
 
+/* Copies the strings of e into one block and points c's fields at it. */
+static char *pack_strings(const struct journal_entry *e, struct journal_entry *c)
+{
+    const char *src[] = {e->path, e->query, e->form, e->user_agent, e->content_type,
+                         e->accept_encoding, e->note};
+    char **dst[] = {&c->path, &c->query, &c->form, &c->user_agent, &c->content_type,
+                    &c->accept_encoding, &c->note};
+    size_t lens[7], total = 0;
+    for (size_t i = 0; i < 7; i++) {
+        lens[i] = src[i] ? strnlen(src[i], 4096) : 0;
+        total += src[i] ? lens[i] + 1 : 0;
+    }
+    char *block = total ? xmalloc(total) : NULL, *p = block;
+    for (size_t i = 0; i < 7; i++) {
+        if (!src[i]) {
+            *dst[i] = NULL;
+            continue;
+        }
+        memcpy(p, src[i], lens[i]);
+        p[lens[i]] = '\0';
+        *dst[i] = p;
+        p += lens[i] + 1;
+    }
+    return block;
+}
+
 void journal_add(struct journal *j, const struct journal_entry *e)
 {
-    struct journal_entry c = *e;
-    c.path = dup_or_null(e->path);
-    c.query = dup_or_null(e->query);
-    c.form = dup_or_null(e->form);
-    c.user_agent = dup_or_null(e->user_agent);
-    c.content_type = dup_or_null(e->content_type);
-    c.accept_encoding = dup_or_null(e->accept_encoding);
-    c.note = dup_or_null(e->note);
+    struct slot sl;
+    sl.e = *e;
+    sl.block = pack_strings(e, &sl.e);
     pthread_mutex_lock(&j->lock);
     if (j->len == j->cap) {
-        entry_release(&j->ring[j->head]);
+        slot_release(&j->ring[j->head]);
         j->head = (j->head + 1) % j->cap;
         j->len--;
         j->dropped++;
     }
-    j->ring[(j->head + j->len) % j->cap] = c;
+    j->ring[(j->head + j->len) % j->cap] = sl;
     j->len++;
     j->total++;
     pthread_mutex_unlock(&j->lock);
@@ -106,7 +123,7 @@ void journal_each(struct journal *j, const struct journal_filter *f,
     size_t n = 0;
     pthread_mutex_lock(&j->lock);
     for (size_t i = 0; i < j->len; i++) {
-        const struct journal_entry *e = &j->ring[(j->head + i) % j->cap];
+        const struct journal_entry *e = &j->ring[(j->head + i) % j->cap].e;
         if (!matches(e, f))
             continue;
         fn(ctx, e);

@@ -143,6 +143,8 @@ static int apply_fault(struct ss_server *s, const struct http_req *req, const ch
                        struct http_resp *resp)
 {
     char tid[9] = "";
+    if (!fault_any(s->faults))
+        return 0;
     if (token)
         rng_token_id(token, tid);
     struct fault_fire f;
