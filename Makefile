@@ -97,6 +97,9 @@ ALL_TESTS := $(COMMON_TESTS)
 
 $(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
 
+# The conformance runner is itself a cmocka program.
+$(BIN)/conformance: LDLIBS += $(CMOCKA_LIBS)
+
 # The conformance self-test runs a connector with one defect switched on at a
 # time (KIT_DEFECT=<name>); that build exists only among the test programs.
 DEFECT_OBJ := $(patsubst %.c,$(OBJ)/defects/%.o,$(wildcard connector/*.c))
