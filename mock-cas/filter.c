@@ -190,30 +190,19 @@ static void placeholders(struct buf *w, size_t n)
     buf_puts(w, ")");
 }
 
-/* activity.id values are our own "<tenant>_<instance>_<eventId>". */
+/* activity.id values become storage seqs (0, matching nothing, when unknown). */
 static int id_cond(struct act_query *q, const cJSON **items, size_t n, int neg)
 {
     struct buf *w = &q->where;
-    buf_puts(w, neg ? " AND NOT (0" : " AND (0");
+    buf_puts(w, neg ? " AND seq NOT IN " : " AND seq IN ");
+    placeholders(w, n);
     for (size_t k = 0; k < n; k++) {
         const char *s;
         if (to_str(items[k], &s))
             return -1;
-        const char *a = strchr(s, '_');
-        const char *b = a ? strchr(a + 1, '_') : NULL;
-        char inst[24];
-        int64_t iv;
-        if (!b || (size_t)(b - a - 1) >= sizeof inst)
-            continue;
-        memcpy(inst, a + 1, (size_t)(b - a - 1));
-        inst[b - a - 1] = '\0';
-        if (parse_i64(inst, 0, INT64_MAX / 2, &iv))
-            continue;
-        buf_puts(w, " OR (instance=? AND event_id=?)");
-        if (bind_int(q, iv) || bind_text(q, b + 1))
+        if (bind_int(q, q->resolve ? q->resolve(q->resolve_ctx, s) : 0))
             return -1;
     }
-    buf_puts(w, ")");
     return 0;
 }
 
@@ -387,8 +376,11 @@ static int parse_filters(struct act_query *q, const cJSON *filters, int64_t now_
     return 0;
 }
 
-int act_query_parse(struct act_query *q, const cJSON *params, int64_t now_ms, struct buf *err)
+int act_query_parse(struct act_query *q, const cJSON *params, int64_t now_ms,
+                    act_id_resolver resolve, void *resolve_ctx, struct buf *err)
 {
+    q->resolve = resolve;
+    q->resolve_ctx = resolve_ctx;
     if (!params)
         return 0;
     if (!cJSON_IsObject(params))

@@ -20,6 +20,9 @@ struct cJSON;
 #define QUERY_MAX_LIMIT 100
 #define QUERY_MAX_SKIP 10000000
 
+/* Maps an activity _id to its storage seq (0 = none), for activity.id. */
+typedef int64_t (*act_id_resolver)(void *ctx, const char *id);
+
 struct sql_bind {
     int is_text;
     int64_t i;
@@ -33,6 +36,8 @@ struct act_query {
     int64_t skip, limit;
     int sort_created;         /* sortField "created" (else "date") */
     int desc;                 /* sortDirection "desc" (the default) */
+    act_id_resolver resolve;  /* set by act_query_parse */
+    void *resolve_ctx;
 };
 
 void act_query_init(struct act_query *q);
@@ -42,7 +47,7 @@ void act_query_free(struct act_query *q);
  * JSON object; NULL = defaults).  now_ms is calendar time for *_ndays.
  * Returns 0, or -1 with the CAS error body in err_json (answer 400). */
 int act_query_parse(struct act_query *q, const struct cJSON *params, int64_t now_ms,
-                    struct buf *err_json);
+                    act_id_resolver resolve, void *resolve_ctx, struct buf *err_json);
 
 /* Appends the CAS validation-error body for key ("filters", "limit", ...)
  * with message and the offending value text. */

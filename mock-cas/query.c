@@ -73,7 +73,7 @@ static void list_activities(struct cas_app *app, const struct http_req *req,
     act_query_init(&q);
     struct buf out;
     buf_init(&out, CAS_REPLY_MAX);
-    if (act_query_parse(&q, params, dclock_wall_ms(), &out)) {
+    if (act_query_parse(&q, params, dclock_wall_ms(), store_resolve_activity_id, app->store, &out)) {
         cas_reply_buf(resp, 400, &out);
     } else if (store_query_activities(app->store, &q, &out)) {
         buf_release(&out);
@@ -99,7 +99,7 @@ static void list_entities(struct cas_app *app, const struct http_req *req, struc
     cJSON *rest = cJSON_Duplicate(params, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(rest, "filters");
     cJSON_DeleteItemFromObjectCaseSensitive(rest, "sortField");
-    int bad = act_query_parse(&q, rest, 0, &out);
+    int bad = act_query_parse(&q, rest, 0, NULL, NULL, &out);
     if (!bad && filters && !cJSON_IsNull(filters)) {
         const cJSON *inst = cJSON_GetObjectItemCaseSensitive(filters, "instance");
         const cJSON *eq = cJSON_GetObjectItemCaseSensitive(inst, "eq");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dclock.h"
+#include "dedup.h"
 #include "rng.h"
 
 struct store {
@@ -16,6 +17,7 @@ struct store {
     pthread_mutex_t lock;
     int64_t tenant_id;
     int64_t batches;
+    struct dedup dd;      /* (instance, eventId) -> seq; stands in for a unique index */
 };
 
 static const char schema[] =
@@ -28,7 +30,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS activities(seq INTEGER PRIMARY KEY, instance INTEGER NOT NULL,"
     " event_id TEXT NOT NULL, ts INTEGER NOT NULL, created INTEGER NOT NULL, service INTEGER,"
     " source INTEGER, username TEXT, etype_name TEXT, etype_value TEXT, ip TEXT,"
-    " description TEXT, json TEXT NOT NULL, UNIQUE(instance, event_id));"
+    " description TEXT, json TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS act_ts ON activities(ts);"
     "CREATE INDEX IF NOT EXISTS act_created ON activities(created);"
     "CREATE INDEX IF NOT EXISTS act_user ON activities(username, ts);"
@@ -90,7 +92,7 @@ struct store *store_open(const char *path, int64_t tenant_id, char *err, size_t 
                                : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;";
     char *msg = NULL;
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;", NULL, NULL,
+        sqlite3_exec(s->db, "PRAGMA page_size=16384; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;", NULL, NULL,
                      &msg) != SQLITE_OK ||
         sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot set up %s: %s", path ? path : "the store",
@@ -99,7 +101,15 @@ struct store *store_open(const char *path, int64_t tenant_id, char *err, size_t 
         store_close(s);
         return NULL;
     }
-    sqlite3_stmt *st = prep(s, "SELECT coalesce(max(batch),0) FROM violations");
+    dedup_init(&s->dd);
+    sqlite3_stmt *st = prep(s, "SELECT seq, instance, event_id FROM activities");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *ev = (const char *)sqlite3_column_text(st, 2);
+        if (ev && !dedup_find(&s->dd, sqlite3_column_int64(st, 1), ev))
+            dedup_put(&s->dd, sqlite3_column_int64(st, 1), ev, sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
+    st = prep(s, "SELECT coalesce(max(batch),0) FROM violations");
     if (st && sqlite3_step(st) == SQLITE_ROW)
         s->batches = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -115,6 +125,8 @@ void store_close(struct store *s)
     if (!s)
         return;
     sqlite3_close(s->db);
+    if (s->dd.slots)
+        dedup_free(&s->dd);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -133,6 +145,8 @@ int store_reset(struct store *s)
                           "DELETE FROM violations;",
                           NULL, NULL, NULL);
     s->batches = 0;
+    dedup_free(&s->dd);
+    dedup_init(&s->dd);
     pthread_mutex_unlock(&s->lock);
     return rc == SQLITE_OK ? 0 : -1;
 }
@@ -362,12 +376,13 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
         json[i] = cJSON_PrintUnformatted(acts[i]);
     }
     size_t acc = 0, dup = 0, rej = 0;
+    int store_failed = 0;
     struct buf res;
     buf_init(&res, 16u * 1024u * 1024u);
     pthread_mutex_lock(&s->lock);
     int64_t batch = ++s->batches;
     sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *ins = prep(s, "INSERT OR IGNORE INTO activities(instance,event_id,ts,created,"
+    sqlite3_stmt *ins = prep(s, "INSERT INTO activities(instance,event_id,ts,created,"
                                 "service,source,username,etype_name,etype_value,ip,description,json)"
                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_stmt *vio = prep(s, "INSERT INTO violations(time,instance,batch,idx,event_id,rule,reason)"
@@ -401,6 +416,11 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
             buf_puts(&res, "]}");
             continue;
         }
+        if (dedup_find(&s->dd, instance, v->event_id)) {
+            dup++;
+            buf_puts(&res, ",\"status\":\"duplicate\"}");
+            continue;
+        }
         const cJSON *a = acts[i];
         const cJSON *user = cJSON_GetObjectItemCaseSensitive(a, "user");
         const cJSON *dev = cJSON_GetObjectItemCaseSensitive(a, "device");
@@ -420,12 +440,13 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
             sqlite3_bind_text(ins, 12, json[i], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins, 12);
-        if (sqlite3_step(ins) == SQLITE_DONE && sqlite3_changes(s->db) == 1) {
+        if (sqlite3_step(ins) == SQLITE_DONE) {
+            dedup_put(&s->dd, instance, v->event_id, sqlite3_last_insert_rowid(s->db));
             acc++;
             buf_puts(&res, ",\"status\":\"accepted\"}");
         } else {
-            dup++;
-            buf_puts(&res, ",\"status\":\"duplicate\"}");
+            store_failed = 1;
+            buf_puts(&res, ",\"status\":\"rejected\",\"violations\":[]}");
         }
     }
     sqlite3_finalize(ins);
@@ -451,7 +472,7 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
     buf_puts(out, "]}");
     int res_err = res.err;
     buf_release(&res);
-    return rc || res_err || out->err ? -1 : 0;
+    return rc || store_failed || res_err || out->err ? -1 : 0;
 }
 
 static int entity_check(const cJSON *e, char *id, size_t idcap, char *why, size_t whycap)
@@ -785,20 +806,34 @@ int store_query_activities(struct store *s, const struct act_query *q, struct bu
     return rc;
 }
 
-int store_activity_json(struct store *s, const char *id, struct buf *out)
+/* Our ids are "<tenant>_<instance>_<eventId>"; the seq, or 0.  Caller locks. */
+static int64_t resolve_locked(struct store *s, const char *id)
 {
-    /* Our ids are "<tenant>_<instance>_<eventId>". */
     long long tenant = 0, inst = 0;
     int used = 0;
     if (sscanf(id, "%lld_%lld_%n", &tenant, &inst, &used) != 2 || used <= 0 ||
         tenant != s->tenant_id)
-        return -1;
+        return 0;
+    return dedup_find(&s->dd, inst, id + used);
+}
+
+int64_t store_resolve_activity_id(void *ctx, const char *id)
+{
+    struct store *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    int64_t seq = resolve_locked(s, id);
+    pthread_mutex_unlock(&s->lock);
+    return seq;
+}
+
+int store_activity_json(struct store *s, const char *id, struct buf *out)
+{
     pthread_mutex_lock(&s->lock);
     int rc = -1;
-    sqlite3_stmt *st = prep(s, "SELECT json FROM activities WHERE instance=? AND event_id=?");
+    int64_t seq = resolve_locked(s, id);
+    sqlite3_stmt *st = seq ? prep(s, "SELECT json FROM activities WHERE seq=?") : NULL;
     if (st) {
-        sqlite3_bind_int64(st, 1, inst);
-        bind_str(st, 2, id + used);
+        sqlite3_bind_int64(st, 1, seq);
         if (sqlite3_step(st) == SQLITE_ROW) {
             buf_append(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
             rc = out->err ? -1 : 0;

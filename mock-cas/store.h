@@ -70,6 +70,9 @@ int store_violations_json(struct store *s, const char *rule, int64_t instance, i
 
 /* The CAS list envelope for a parsed query. */
 int store_query_activities(struct store *s, const struct act_query *q, struct buf *out);
+/* The storage seq of the activity with this _id, or 0 (an act_query
+ * id resolver; ctx is the store). */
+int64_t store_resolve_activity_id(void *ctx, const char *id);
 /* One activity by _id; -1 when none. */
 int store_activity_json(struct store *s, const char *id, struct buf *out);
 /* Entities as a CAS list envelope (skip/limit). */

@@ -92,7 +92,7 @@ static cJSON *query(const char *params_json)
     struct buf err, out;
     buf_init(&err, 1 << 16);
     buf_init(&out, 64u << 20);
-    if (act_query_parse(&q, p, T0 + 1000000, &err)) {
+    if (act_query_parse(&q, p, T0 + 1000000, store_resolve_activity_id, st, &err)) {
         print_error("%s\n", err.ptr);
         fail_msg("query refused: %s", params_json);
     }
@@ -123,7 +123,7 @@ static void expect_bad(const char *params, const char *key, const char *needle)
     act_query_init(&q);
     struct buf err;
     buf_init(&err, 1 << 16);
-    assert_int_equal(act_query_parse(&q, p, T0, &err), -1);
+    assert_int_equal(act_query_parse(&q, p, T0, store_resolve_activity_id, st, &err), -1);
     cJSON *j = cJSON_Parse(err.ptr);
     assert_non_null(j);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "error")));
