@@ -128,17 +128,22 @@ static const struct ct_req reqs[] = {
     {"RES-007", "RES", CT_MUST,
      "Killed (SIGKILL) at any point of a sync, a rerun delivers every event, each stored once",
      CONTRACT " 3"},
-    {"MAP-001", "MAP", CT_MUST, "CAS records no validation violation for any delivery",
+    {"MAP-001", "MAP", CT_MUST,
+     "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
+     "event's time as timestamp (no structural violation at CAS)",
      "docs/cas-ingestion-api.md; " CONTRACT " 6"},
     {"MAP-002", "MAP", CT_MUST, "rawDataJson is the Smartsheet event, unchanged", CONTRACT " 6"},
     {"MAP-003", "MAP", CT_MUST,
-     "Each activity's type fields, description, timestamp and app fields follow the mapping table",
+     "Each activity's eventTypeValue, activityType, eventType, eventTypeName and description "
+     "follow the mapping table",
      "docs/mapping.md; " CONTRACT " 6"},
     {"MAP-004", "MAP", CT_MUST,
      "No activity carries an IP address outside rawDataJson and none is a log on or log out",
      CAS_DOC " (limitations)"},
     {"MAP-005", "MAP", CT_MUST,
-     "System activities are attributed to the account name Smartsheet", CAS_DOC " (limitations)"},
+     "Each activity's user is the event's email address, or the account name Smartsheet for "
+     "system users",
+     CAS_DOC " (limitations); " CONTRACT " 6"},
     {"SEC-001", "SEC", CT_MUST,
      "No secret (client secret, code, access or refresh token, CAS token) appears in the "
      "connector's output or logs",

@@ -17,7 +17,7 @@
 
 /* Connects, runs check, and judges exit code and the last CAS status. */
 static void check_case(const char *id, const char *scenario, int want_exit,
-                       const char *want_status, const char *want_words)
+                       const char *want_status, const char *want_stage, const char *want_words)
 {
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = scenario};
@@ -43,11 +43,13 @@ static void check_case(const char *id, const char *scenario, int want_exit,
     ct_run_outcome(&r, how, sizeof how);
     str_sanitize(msg ? msg : "", shown, sizeof shown);
     int ok = r.exited && r.code == want_exit && status && !strcmp(status, want_status) &&
+             (!want_stage || (stage && !strcmp(stage, want_stage))) &&
              (!want_words || (msg && strcasestr(msg, want_words)));
     ct_verdict(id, ok,
-               "scenario %s: check %s (want exit %d); last CAS status %s/%s \"%s\" (want %s%s%s)",
+               "scenario %s: check %s (want exit %d); last CAS status %s/%s \"%s\" (want %s%s%s%s%s)",
                scenario, how, want_exit, status ? status : "none", stage ? stage : "-", shown,
-               want_status, want_words ? " naming " : "", want_words ? want_words : "");
+               want_status, want_stage ? "/" : "", want_stage ? want_stage : "",
+               want_words ? " naming " : "", want_words ? want_words : "");
     cJSON_Delete(last);
 out:
     if (ran)
@@ -59,19 +61,19 @@ out:
 static void test_not_admin(void **st)
 {
     (void)st;
-    check_case("PRE-001", "not-admin", 4, "error", "System Admin");
+    check_case("PRE-001", "not-admin", 4, "error", "Get user", "System Admin");
 }
 
 static void test_no_event_reporting(void **st)
 {
     (void)st;
-    check_case("PRE-002", "no-event-reporting", 4, "error", "Event Reporting");
+    check_case("PRE-002", "no-event-reporting", 4, "error", "Get events", "Event Reporting");
 }
 
 static void test_healthy(void **st)
 {
     (void)st;
-    check_case("PRE-003", "default", 0, "connected", NULL);
+    check_case("PRE-003", "default", 0, "connected", NULL, NULL);
 }
 
 static void test_usage(void **st)
