@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -64,15 +67,22 @@ static double num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-static int start_double(const char *name, const char *scenario, struct child *c)
+static int start_double(const char *name, const char *scenario, const char *limit,
+                        struct child *c)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", bin_dir(), name);
-    char *argv[] = {path, "--listen", "127.0.0.1:0", "--time-scale", "60", NULL, NULL, NULL};
+    char *argv[12] = {path, "--listen", "127.0.0.1:0", "--time-scale", "60"};
+    int n = 5;
     if (scenario) {
-        argv[5] = "--scenario";
-        argv[6] = (char *)scenario;
+        argv[n++] = "--scenario";
+        argv[n++] = (char *)scenario;
     }
+    if (limit) {
+        argv[n++] = "--rate-limit";
+        argv[n++] = (char *)limit;
+    }
+    argv[n] = NULL;
     char err[512];
     if (spawn_double(argv, NULL, 10000, c, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
@@ -82,16 +92,16 @@ static int start_double(const char *name, const char *scenario, struct child *c)
 }
 
 /* Both doubles, an app, an instance and a config file. */
-static int env_start(void **state, const char *scenario)
+static int env_start(void **state, const char *scenario, const char *limit)
 {
     struct env *e = calloc(1, sizeof *e);
     snprintf(e->bin, sizeof e->bin, "%s/connector", bin_dir());
     snprintf(e->dir, sizeof e->dir, "/tmp/conn-e2e-XXXXXX");
-    if (!mkdtemp(e->dir) || start_double("mock-smartsheet", scenario, &e->ss)) {
+    if (!mkdtemp(e->dir) || start_double("mock-smartsheet", scenario, limit, &e->ss)) {
         free(e);
         return -1;
     }
-    if (start_double("mock-cas", NULL, &e->cas)) {
+    if (start_double("mock-cas", NULL, NULL, &e->cas)) {
         spawn_stop(&e->ss, 5000);
         free(e);
         return -1;
@@ -148,9 +158,12 @@ static int env_start(void **state, const char *scenario)
     return 0;
 }
 
-static int setup(void **state) { return env_start(state, NULL); }
-static int setup_not_admin(void **state) { return env_start(state, "not-admin"); }
-static int setup_no_er(void **state) { return env_start(state, "no-event-reporting"); }
+static int setup(void **state) { return env_start(state, NULL, NULL); }
+static int setup_not_admin(void **state) { return env_start(state, "not-admin", NULL); }
+static int setup_no_er(void **state) { return env_start(state, "no-event-reporting", NULL); }
+static int setup_empty(void **state) { return env_start(state, "empty-org", NULL); }
+/* a service whose limit is far below the configured 300 per minute */
+static int setup_low_limit(void **state) { return env_start(state, "users-200", "2/60"); }
 
 static int teardown(void **state)
 {
@@ -443,6 +456,128 @@ static void test_no_event_reporting_is_a_missing_prerequisite(void **state)
     cJSON_Delete(hold);
 }
 
+static void add_fault(const char *base, const char *rule)
+{
+    long status;
+    cJSON *r = call(base, "POST", "/_mock/faults", rule, &status);
+    assert_int_equal(status, 200);
+    cJSON_Delete(r);
+}
+
+/* Checks that every event of the window is stored once and nothing was
+ * rejected. */
+static void assert_backfill_once(struct env *e, int64_t since)
+{
+    size_t n;
+    cJSON *ids = stream_since(e, since, &n);
+    count_stored(e, ids);
+    assert_each_once(ids);
+    cJSON_Delete(ids);
+    cJSON *stats = cas_stats(e);
+    assert_int_equal((int)num(stats, "violations"), 0);
+    assert_int_equal((int)num(stats, "rejected"), 0);
+    cJSON_Delete(stats);
+}
+
+static void test_faults_are_retried_and_nothing_is_lost(void **state)
+{
+    struct env *e = *state;
+    char loc[4096];
+    assert_int_equal(connect_flow(e, loc, sizeof loc), 0);
+    /* rules fire in order, each once: every events request until the
+     * last one meets a different failure */
+    static const char *const ss_rules[] = {
+        "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4001,\"count\":1}",
+        "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4004,\"count\":1}",
+        "{\"path\":\"/2.0/events\",\"action\":\"status\",\"status\":502,\"count\":1}",
+        "{\"path\":\"/2.0/events\",\"action\":\"truncate\",\"count\":1}",
+        "{\"path\":\"/2.0/events\",\"action\":\"malformed\",\"count\":1}",
+        "{\"path\":\"/2.0/events\",\"action\":\"close\",\"count\":1}",
+        "{\"path\":\"/2.0/events\",\"action\":\"delay\",\"delayMs\":600000,\"count\":1}",
+        "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4002,\"count\":1}",
+        NULL};
+    for (size_t i = 0; ss_rules[i]; i++)
+        add_fault(e->ss.url, ss_rules[i]);
+    char rule[400];
+    const char *cas_actions[] = {"\"action\":\"error\",\"errorCode\":503",
+                                 "\"action\":\"error\",\"errorCode\":429",
+                                 "\"action\":\"close\"", NULL};
+    for (size_t i = 0; cas_actions[i]; i++) {
+        snprintf(rule, sizeof rule, "{\"path\":\"/api/v1/app_connectors/%lld/activities\","
+                 "%s,\"count\":1}", (long long)e->instance, cas_actions[i]);
+        add_fault(e->cas.url, rule);
+    }
+    int64_t since = dclock_wall_ms() - 7 * 86400000LL + 3600000;
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 0);
+    assert_backfill_once(e, since);
+}
+
+static void test_lower_service_limit_is_adapted_to(void **state)
+{
+    struct env *e = *state;
+    char loc[4096];
+    assert_int_equal(connect_flow(e, loc, sizeof loc), 0);
+    int64_t since = dclock_wall_ms() - 7 * 86400000LL + 3600000;
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 0);
+    cJSON *st = call(e->ss.url, "GET", "/_mock/stats", NULL, NULL);
+    assert_true(num(st, "served429") > 0);          /* the service did push back */
+    cJSON_Delete(st);
+    assert_backfill_once(e, since);
+    st = cas_stats(e);
+    assert_int_equal((int)num(st, "entities"), 200);
+    cJSON_Delete(st);
+}
+
+static void test_empty_organisation_syncs(void **state)
+{
+    struct env *e = *state;
+    char loc[4096];
+    assert_int_equal(connect_flow(e, loc, sizeof loc), 0);
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 0);
+    cJSON *users = call(e->ss.url, "GET", "/_mock/users", NULL, NULL);
+    const cJSON *list = cJSON_IsArray(users) ? users : cJSON_GetObjectItem(users, "users");
+    cJSON *st = cas_stats(e);
+    assert_int_equal((int)num(st, "entities"), cJSON_GetArraySize(list));
+    assert_int_equal((int)num(st, "activitiesStored"), 0);
+    cJSON_Delete(st);
+    cJSON_Delete(users);
+}
+
+static void test_run_stops_cleanly_on_sigterm(void **state)
+{
+    struct env *e = *state;
+    char loc[4096];
+    assert_int_equal(connect_flow(e, loc, sizeof loc), 0);
+    int64_t since = dclock_wall_ms() - 7 * 86400000LL + 3600000;
+    /* the signal waits, blocked, until the connector has its handler: the
+     * child inherits the mask from before the fork */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    pid_t pid = fork();
+    if (pid != 0)
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(e->bin, e->bin, "run", "--config", e->config, (char *)NULL);
+        _exit(127);
+    }
+    /* SIGTERM at whatever point it has reached: it must end by itself, 0 */
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* whatever it delivered, a sync completes the window exactly once */
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 0);
+    assert_backfill_once(e, since);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +590,12 @@ int main(void)
                                         setup_not_admin, teardown),
         cmocka_unit_test_setup_teardown(test_no_event_reporting_is_a_missing_prerequisite,
                                         setup_no_er, teardown),
+        cmocka_unit_test_setup_teardown(test_faults_are_retried_and_nothing_is_lost, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lower_service_limit_is_adapted_to,
+                                        setup_low_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_organisation_syncs, setup_empty, teardown),
+        cmocka_unit_test_setup_teardown(test_run_stops_cleanly_on_sigterm, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
