@@ -239,17 +239,18 @@ static int etype_cond(struct act_query *q, const cJSON **items, size_t n, int ne
 static int text_cond(struct act_query *q, int op, const cJSON **items, size_t n)
 {
     struct buf *w = &q->where;
-    buf_puts(w, " AND (0");
+    buf_puts(w, " AND (");
     for (size_t k = 0; k < n; k++) {
         const char *s;
         if (to_str(items[k], &s))
             return -1;
         if (op == OP_EQ) {
-            buf_puts(w, " OR description=? OR username=?");
+            buf_puts(w, k ? " OR description=? OR username=?" : "description=? OR username=?");
             if (bind_text(q, s) || bind_text(q, s))
                 return -1;
         } else {
-            buf_puts(w, " OR description LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\'");
+            buf_puts(w, k ? " OR " : "");
+            buf_puts(w, "description LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\'");
             int pre = op != OP_STARTSWITH;
             if (bind_like(q, s, pre) || bind_like(q, s, pre))
                 return -1;
@@ -285,10 +286,10 @@ static int one_op(struct act_query *q, const struct fspec *f, int op, const char
             for (size_t k = 0; k < n && !bad; k++)
                 bad = bind_value(q, f, items[k]);
         } else {
-            buf_puts(w, " AND (0");
+            buf_puts(w, " AND (");
             for (size_t k = 0; k < n && !bad; k++) {
                 const char *s;
-                buf_printf(w, " OR %s LIKE ? ESCAPE '\\'", col);
+                buf_printf(w, "%s%s LIKE ? ESCAPE '\\'", k ? " OR " : "", col);
                 bad = to_str(items[k], &s) || bind_like(q, s, op == OP_CONTAINS);
             }
             buf_puts(w, ")");
@@ -320,7 +321,7 @@ static int one_op(struct act_query *q, const struct fspec *f, int op, const char
             return fail(err, "filters", v, "%s.%s wants {\"start\":..,\"end\":..} or a list of them, not %s",
                         f->name, opname);
         }
-        buf_puts(w, " AND (0");
+        buf_puts(w, " AND (");
         for (size_t k = 0; k < n; k++) {
             int64_t a, b;
             if (!cJSON_IsObject(items[k]) ||
@@ -328,7 +329,7 @@ static int one_op(struct act_query *q, const struct fspec *f, int op, const char
                 to_int(cJSON_GetObjectItemCaseSensitive(items[k], "end"), &b))
                 return fail(err, "filters", v, "%s.%s wants {\"start\":<ms>,\"end\":<ms>} items, not %s",
                             f->name, opname);
-            buf_printf(w, " OR %s BETWEEN ? AND ?", col);
+            buf_printf(w, "%s%s BETWEEN ? AND ?", k ? " OR " : "", col);
             if (bind_int(q, a) || bind_int(q, b))
                 return -1;
         }
