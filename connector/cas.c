@@ -34,6 +34,11 @@ enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *bod
         int64_t t0 = conn_now_ms();
         int t = conn_http_request(&x->cas, "POST", url, x->cas_headers, body, len, &r);
         x->cas_wait_ms += conn_now_ms() - t0;
+        if (t && r.untrusted) {
+            log_error("CAS's TLS certificate is not trusted (%s); set ca_file", r.error);
+            conn_http_resp_release(&r);
+            return CONN_ERR_OTHER;
+        }
         cJSON *j = t ? NULL : cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
         long status = t ? 0 : r.status;
         char why[300], msg[200] = "";

@@ -83,6 +83,9 @@ int conn_http_request(struct conn_http *h, const char *method, const char *url,
     }
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
+        r->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+                       cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_ISSUER_ERROR ||
+                       cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
         snprintf(r->error, sizeof r->error, "%s",
                  cc == CURLE_WRITE_ERROR && r->body.err ? "response body too large"
                  : h->errbuf[0]                          ? h->errbuf

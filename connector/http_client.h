@@ -25,6 +25,7 @@ struct conn_http_resp {
     long status;          /* 0 when no HTTP answer arrived */
     struct buf body;
     char error[256];      /* transport error (no secrets: URLs carry none) */
+    int untrusted;        /* the failure was TLS verification: never retry */
 };
 
 /* Sets up a handle; ca_file may be NULL.  time_scale shortens timeouts
