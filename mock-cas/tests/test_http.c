@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -34,6 +35,14 @@ static void start(struct child *c, const char *const *extra)
         fail_msg("cannot start mock-cas: %s", err);
 }
 
+/* Stops a double and checks it exited cleanly (status 0) on SIGTERM. */
+static void stop_clean(struct child *c)
+{
+    int st = spawn_stop(c, 10000);
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        fail_msg("mock-cas did not stop cleanly: wait status %d", st);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -48,7 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    spawn_stop(&dbl, 5000);
+    stop_clean(&dbl);
     mapping_free(&map);
     return 0;
 }
@@ -410,7 +419,7 @@ static void test_query_throttle(void **state)
     /* A minute of duration time later the budget is back. */
     assert_int_equal(call(&c, "POST", "/_mock/clock", NULL, "{\"advanceMs\":60001}", NULL, NULL), 200);
     assert_int_equal(call(&c, "GET", "/api/v1/activities/", tok, NULL, NULL, NULL), 200);
-    spawn_stop(&c, 5000);
+    stop_clean(&c);
     /* The shared double runs with the throttle off. */
     reset();
     new_instance(&dbl, tok);
@@ -474,14 +483,14 @@ static void test_db_file_persists(void **state)
     cJSON *acts[1] = {support_simple(&map, "2.1.p", T0, "ann@example.com")};
     char *body = batch(acts, 1);
     assert_int_equal(call(&c, "POST", path, tok, body, NULL, NULL), 200);
-    spawn_stop(&c, 5000);
+    stop_clean(&c);
     start(&c, extra);
     cJSON *j;
     assert_int_equal(call(&c, "POST", path, tok, body, &j, NULL), 200);
     assert_int_equal(num(j, "duplicates"), 1);
     cJSON_Delete(j);
     free(body);
-    spawn_stop(&c, 5000);
+    stop_clean(&c);
     char wal[160];
     unlink(file);
     snprintf(wal, sizeof wal, "%s-wal", file);
