@@ -20,8 +20,11 @@ static enum conn_rc fail(struct conn_ctx *x, enum conn_rc rc, const char *stage,
 
 static void describe(const struct conn_ss_answer *a, char *out, size_t cap)
 {
-    snprintf(out, cap, "HTTP %ld, errorCode %d%s%s", a->status, a->error_code,
-             a->message[0] ? ": " : "", a->message);
+    if (!a->status)
+        snprintf(out, cap, "no usable answer");
+    else
+        snprintf(out, cap, "HTTP %ld, errorCode %d%s%s", a->status, a->error_code,
+                 a->message[0] ? ": " : "", a->message);
 }
 
 enum conn_rc conn_cmd_check(struct conn_ctx *x)

@@ -41,7 +41,10 @@ static void limiter_load(struct conn_ctx *x)
 {
     cJSON *j = NULL;
     char err[512];
-    if (conn_state_read_json(x->cfg->state_dir, LIMITER_FILE, &j, err, sizeof err) <= 0)
+    int r = conn_state_read_json(x->cfg->state_dir, LIMITER_FILE, &j, err, sizeof err);
+    if (r < 0)
+        log_warn("%s; starting with an empty request history", err);
+    if (r <= 0)
         return;
     const cJSON *times = cJSON_GetObjectItemCaseSensitive(j, "times");
     int64_t wall = dclock_wall_ms(), mono = conn_now_ms();
