@@ -113,8 +113,9 @@ enum conn_rc conn_ss_token(struct conn_ctx *x, const char *form, int refresh)
         cJSON_Delete(j);
         int retryable = t || status >= 500 || status == 429 || status == 200 ||
                         (code >= 4001 && code <= 4004);
-        if (!refresh && t) {
-            /* The code may have been spent by an answer we never saw. */
+        if (!refresh && retryable) {
+            /* Never twice: the code may have been spent by an answer we did
+             * not get or could not read. */
             log_error("%s failed: %s; run authorize-url again", what, why);
             rc = CONN_ERR_TRANSIENT;
             break;
