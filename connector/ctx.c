@@ -109,7 +109,9 @@ enum conn_rc conn_ctx_init(struct conn_ctx *x, const struct conn_config *cfg)
     if (h.ptr)
         memset(h.ptr, 0, h.len);
     buf_release(&h);
-    return conn_tokens_load(x);
+    if (conn_tokens_load(x) != CONN_OK)
+        x->tokens_corrupt = 1;         /* logged; authorize can still replace it */
+    return CONN_OK;
 }
 
 void conn_ctx_release(struct conn_ctx *x)

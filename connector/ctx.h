@@ -27,6 +27,7 @@ struct conn_ctx {
     struct conn_limiter limiter;
     struct conn_tokens tokens;
     int have_tokens;
+    int tokens_corrupt;            /* tokens.json unreadable (authorize replaces it) */
     int reconnect_needed;          /* a refresh was refused: no more API calls */
     struct curl_slist *cas_headers;
     char cas_base[4200];           /* <cas_url>/api/v1/app_connectors/<id>/ */

@@ -106,6 +106,9 @@ int main(int argc, char **argv)
 
     struct conn_ctx x;
     enum conn_rc rc = conn_ctx_init(&x, &cfg);
+    int needs_tokens = strcmp(cmd, "authorize-url") && strcmp(cmd, "authorize");
+    if (rc == CONN_OK && needs_tokens && x.tokens_corrupt)
+        rc = CONN_ERR_OTHER;
     if (rc == CONN_OK) {
         if (!strcmp(cmd, "authorize-url"))
             rc = conn_cmd_authorize_url(&x);

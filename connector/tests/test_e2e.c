@@ -177,6 +177,8 @@ static int teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
+static char last_err[8192];          /* stderr of the last run, cut */
+
 /* Runs the connector; returns its exit code (or 128 + signal). */
 static int run(struct env *e, const char *cmd, const char *callback, int kill_after_ms,
                struct buf *out)
@@ -198,6 +200,7 @@ static int run(struct env *e, const char *cmd, const char *callback, int kill_af
     assert_null(strstr(r.out.ptr ? r.out.ptr : "", e->secret));
     assert_null(strstr(r.err.ptr ? r.err.ptr : "", e->secret));
     assert_null(strstr(r.err.ptr ? r.err.ptr : "", e->cas_token));
+    snprintf(last_err, sizeof last_err, "%s", r.err.ptr ? r.err.ptr : "");
     if (getenv("CONN_E2E_VERBOSE"))
         fprintf(stderr, "--- connector %s -> %d\n%s", cmd, code, r.err.ptr ? r.err.ptr : "");
     run_result_release(&r);
@@ -578,6 +581,30 @@ static void test_run_stops_cleanly_on_sigterm(void **state)
     assert_backfill_once(e, since);
 }
 
+static void test_corrupt_state_is_named_and_recoverable(void **state)
+{
+    struct env *e = *state;
+    char loc[4096], path[300];
+    assert_int_equal(connect_flow(e, loc, sizeof loc), 0);
+    snprintf(path, sizeof path, "%s/state/tokens.json", e->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"access_token\":\"tr", f);          /* torn by hand */
+    fclose(f);
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 1);
+    assert_non_null(strstr(last_err, "tokens.json"));
+    /* connecting again replaces the broken file */
+    assert_int_equal(connect_flow(e, loc, sizeof loc), 0);
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 0);
+    snprintf(path, sizeof path, "%s/state/position.json", e->dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[]", f);
+    fclose(f);
+    assert_int_equal(run(e, "sync", NULL, -1, NULL), 1);
+    assert_non_null(strstr(last_err, "position.json"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +623,8 @@ int main(void)
                                         setup_low_limit, teardown),
         cmocka_unit_test_setup_teardown(test_empty_organisation_syncs, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_run_stops_cleanly_on_sigterm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_state_is_named_and_recoverable, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
