@@ -94,6 +94,46 @@ static int64_t first_since(cJSON *journal, long long *seq, int *has_pos)
     return -1;
 }
 
+static int append_events(struct ct_env *e, int n);
+
+/* More events in the window than one page holds (maxCount 10000): every
+ * page must be read. */
+static void test_backfill_pages(void **st)
+{
+    (void)st;
+    const char *reqs = "BF-002";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(reqs, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (append_events(&e, 10500) || ct_env_connect(&e)) {
+        ct_blocked(reqs, "setup: %s", e.err);
+        goto out;
+    }
+    int64_t t0 = dclock_wall_ms();
+    if (ct_sync_ok(&e, RUN_MS)) {
+        ct_verdict("BF-002", 0, "with 10500 live events added: %s", e.err);
+        goto out;
+    }
+    cJSON *j = ct_ss_journal(&e, "/2.0/events");
+    int pages = cJSON_GetArraySize(j);
+    cJSON_Delete(j);
+    struct ct_delivery d;
+    char text[600];
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    ct_verdict("BF-002", d.expected > 10000 && !d.missing && !d.duplicated && !d.unknown,
+               "a backfill longer than one page (%d events requests): %s", pages, text);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 static void test_backfill(void **st)
 {
     (void)st;
@@ -263,6 +303,7 @@ static void test_empty_org(void **st)
 const struct ct_test ct_sync_tests[] = {
     {"backfill_and_mapping", "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005",
      test_backfill},
+    {"backfill_many_pages", "BF-002", test_backfill_pages},
     {"incremental", "INC-001,INC-002,INC-003", test_incremental},
     {"users_exact_pages", "USR-002", test_users_200},
     {"users_empty_org", "USR-003", test_empty_org},
