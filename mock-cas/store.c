@@ -355,30 +355,133 @@ static char *splice(const struct jspan *sp, const cJSON *a, const char *id, int6
     return buf_take(&b, NULL);
 }
 
+/* What one valid activity contributes to its row, taken before locking. */
+struct act_row {
+    char *json;                      /* the stored record (owned) */
+    int64_t ts, service, source;
+    const char *user, *etn, *etv, *ip, *desc;   /* borrowed from the parsed tree */
+};
+
+enum { ST_ACCEPTED = 1, ST_DUPLICATE, ST_REJECTED, ST_FAILED };
+
+static void prepare_row(struct store *s, int64_t instance, cJSON *a, const struct verdict *v,
+                        const struct jspan *span, int64_t now, struct act_row *r)
+{
+    char id[VAL_EVENT_ID_MAX + 64];
+    snprintf(id, sizeof id, "%lld_%lld_%s", (long long)s->tenant_id, (long long)instance,
+             v->event_id);
+    const cJSON *user = cJSON_GetObjectItemCaseSensitive(a, "user");
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(a, "device");
+    r->ts = (int64_t)cJSON_GetObjectItemCaseSensitive(a, "timestamp")->valuedouble;
+    r->service = (int64_t)cJSON_GetObjectItemCaseSensitive(a, "appId")->valuedouble;
+    r->source = (int64_t)cJSON_GetObjectItemCaseSensitive(a, "source")->valuedouble;
+    r->user = str_at(user, "userName");
+    r->etn = str_at(a, "eventTypeName");
+    r->etv = str_at(a, "eventTypeValue");
+    r->ip = cJSON_IsObject(dev) ? str_at(dev, "clientIP") : NULL;
+    r->desc = str_at(a, "description");
+    if (span && (r->json = splice(span, a, id, s->tenant_id, now)))
+        return;
+    /* Re-print: the item already has one of our fields, or no span. */
+    replace(a, "_id", cJSON_CreateString(id));
+    replace(a, "uid", cJSON_CreateString(id));
+    replace(a, "tenantId", cJSON_CreateNumber((double)s->tenant_id));
+    replace(a, "created", cJSON_CreateNumber((double)now));
+    r->json = cJSON_PrintUnformatted(a);
+    /* The strings above may have moved with the tree edits: re-read them. */
+    user = cJSON_GetObjectItemCaseSensitive(a, "user");
+    dev = cJSON_GetObjectItemCaseSensitive(a, "device");
+    r->user = str_at(user, "userName");
+    r->etn = str_at(a, "eventTypeName");
+    r->etv = str_at(a, "eventTypeValue");
+    r->ip = cJSON_IsObject(dev) ? str_at(dev, "clientIP") : NULL;
+    r->desc = str_at(a, "description");
+}
+
+static void record_violations(struct store *s, sqlite3_stmt *vio, int64_t instance,
+                              int64_t batch, size_t i, const struct verdict *v, int64_t now)
+{
+    for (size_t k = 0; k < v->n; k++) {
+        sqlite3_reset(vio);
+        sqlite3_bind_int64(vio, 1, now);
+        sqlite3_bind_int64(vio, 2, instance);
+        sqlite3_bind_int64(vio, 3, batch);
+        sqlite3_bind_int64(vio, 4, (int64_t)i);
+        bind_str(vio, 5, v->event_id[0] ? v->event_id : NULL);
+        bind_str(vio, 6, v->v[k].rule);
+        bind_str(vio, 7, v->v[k].reason);
+        sqlite3_step(vio);
+    }
+    (void)s;
+}
+
+static int insert_row(sqlite3_stmt *ins, int64_t instance, const char *event_id, int64_t now,
+                      const struct act_row *r)
+{
+    sqlite3_reset(ins);
+    sqlite3_bind_int64(ins, 1, instance);
+    sqlite3_bind_text(ins, 2, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 3, r->ts);
+    sqlite3_bind_int64(ins, 4, now);
+    sqlite3_bind_int64(ins, 5, r->service);
+    sqlite3_bind_int64(ins, 6, r->source);
+    const char *texts[] = {r->user, r->etn, r->etv, r->ip, r->desc, r->json};
+    for (int k = 0; k < 6; k++) {
+        if (texts[k])
+            sqlite3_bind_text(ins, 7 + k, texts[k], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins, 7 + k);
+    }
+    return sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
+}
+
+static void answer_batch(struct buf *out, int64_t batch, const struct verdict *verdicts,
+                         const unsigned char *status, size_t n)
+{
+    size_t count[5] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[status[i]]++;
+    buf_printf(out, "{\"batch\":%lld,\"accepted\":%zu,\"duplicates\":%zu,\"rejected\":%zu,"
+               "\"results\":[", (long long)batch, count[ST_ACCEPTED], count[ST_DUPLICATE],
+               count[ST_REJECTED] + count[ST_FAILED]);
+    for (size_t i = 0; i < n; i++) {
+        const struct verdict *v = &verdicts[i];
+        buf_printf(out, "%s{\"index\":%zu,\"eventId\":", i ? "," : "", i);
+        if (v->event_id[0])
+            buf_json_str(out, v->event_id, strlen(v->event_id));
+        else
+            buf_puts(out, "null");
+        if (status[i] == ST_ACCEPTED) {
+            buf_puts(out, ",\"status\":\"accepted\"}");
+        } else if (status[i] == ST_DUPLICATE) {
+            buf_puts(out, ",\"status\":\"duplicate\"}");
+        } else if (status[i] == ST_FAILED) {
+            buf_puts(out, ",\"status\":\"rejected\",\"violations\":[],"
+                          "\"reason\":\"the store could not keep it\"}");
+        } else {
+            buf_puts(out, ",\"status\":\"rejected\",\"violations\":[");
+            for (size_t k = 0; k < v->n; k++) {
+                buf_printf(out, "%s{\"rule\":\"%s\",\"reason\":", k ? "," : "", v->v[k].rule);
+                buf_json_str(out, v->v[k].reason, strlen(v->v[k].reason));
+                buf_puts(out, "}");
+            }
+            buf_puts(out, "]}");
+        }
+    }
+    buf_puts(out, "]}");
+}
+
 int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
                  const struct verdict *verdicts, const struct jspan *spans, size_t n,
                  struct buf *out)
 {
     int64_t now = dclock_wall_ms();
-    char **json = xcalloc(n ? n : 1, sizeof *json);
-    for (size_t i = 0; i < n; i++) {
-        if (verdicts[i].n)
-            continue;
-        char id[VAL_EVENT_ID_MAX + 64];
-        snprintf(id, sizeof id, "%lld_%lld_%s", (long long)s->tenant_id, (long long)instance,
-                 verdicts[i].event_id);
-        if (spans && (json[i] = splice(&spans[i], acts[i], id, s->tenant_id, now)))
-            continue;
-        replace(acts[i], "_id", cJSON_CreateString(id));
-        replace(acts[i], "uid", cJSON_CreateString(id));
-        replace(acts[i], "tenantId", cJSON_CreateNumber((double)s->tenant_id));
-        replace(acts[i], "created", cJSON_CreateNumber((double)now));
-        json[i] = cJSON_PrintUnformatted(acts[i]);
-    }
+    struct act_row *rows = xcalloc(n ? n : 1, sizeof *rows);
+    unsigned char *status = xcalloc(n ? n : 1, 1);
+    for (size_t i = 0; i < n; i++)
+        if (!verdicts[i].n)
+            prepare_row(s, instance, acts[i], &verdicts[i], spans ? &spans[i] : NULL, now, &rows[i]);
     size_t acc = 0, dup = 0, rej = 0;
-    int store_failed = 0;
-    struct buf res;
-    buf_init(&res, 16u * 1024u * 1024u);
     pthread_mutex_lock(&s->lock);
     int64_t batch = ++s->batches;
     sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
@@ -387,67 +490,24 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_stmt *vio = prep(s, "INSERT INTO violations(time,instance,batch,idx,event_id,rule,reason)"
                                 " VALUES(?,?,?,?,?,?,?)");
-    for (size_t i = 0; i < n && ins && vio; i++) {
+    for (size_t i = 0; i < n; i++) {
         const struct verdict *v = &verdicts[i];
-        if (i)
-            buf_puts(&res, ",");
-        buf_printf(&res, "{\"index\":%zu,\"eventId\":", i);
-        if (v->event_id[0])
-            buf_json_str(&res, v->event_id, strlen(v->event_id));
-        else
-            buf_puts(&res, "null");
-        if (v->n) {
-            rej++;
-            buf_puts(&res, ",\"status\":\"rejected\",\"violations\":[");
-            for (size_t k = 0; k < v->n; k++) {
-                sqlite3_reset(vio);
-                sqlite3_bind_int64(vio, 1, now);
-                sqlite3_bind_int64(vio, 2, instance);
-                sqlite3_bind_int64(vio, 3, batch);
-                sqlite3_bind_int64(vio, 4, (int64_t)i);
-                bind_str(vio, 5, v->event_id[0] ? v->event_id : NULL);
-                bind_str(vio, 6, v->v[k].rule);
-                bind_str(vio, 7, v->v[k].reason);
-                sqlite3_step(vio);
-                buf_printf(&res, "%s{\"rule\":\"%s\",\"reason\":", k ? "," : "", v->v[k].rule);
-                buf_json_str(&res, v->v[k].reason, strlen(v->v[k].reason));
-                buf_puts(&res, "}");
-            }
-            buf_puts(&res, "]}");
-            continue;
-        }
-        if (dedup_find(&s->dd, instance, v->event_id)) {
-            dup++;
-            buf_puts(&res, ",\"status\":\"duplicate\"}");
-            continue;
-        }
-        const cJSON *a = acts[i];
-        const cJSON *user = cJSON_GetObjectItemCaseSensitive(a, "user");
-        const cJSON *dev = cJSON_GetObjectItemCaseSensitive(a, "device");
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, instance);
-        bind_str(ins, 2, v->event_id);
-        sqlite3_bind_int64(ins, 3, (int64_t)cJSON_GetObjectItemCaseSensitive(a, "timestamp")->valuedouble);
-        sqlite3_bind_int64(ins, 4, now);
-        sqlite3_bind_int64(ins, 5, (int64_t)cJSON_GetObjectItemCaseSensitive(a, "appId")->valuedouble);
-        sqlite3_bind_int64(ins, 6, (int64_t)cJSON_GetObjectItemCaseSensitive(a, "source")->valuedouble);
-        bind_str(ins, 7, str_at(user, "userName"));
-        bind_str(ins, 8, str_at(a, "eventTypeName"));
-        bind_str(ins, 9, str_at(a, "eventTypeValue"));
-        bind_str(ins, 10, cJSON_IsObject(dev) ? str_at(dev, "clientIP") : NULL);
-        bind_str(ins, 11, str_at(a, "description"));
-        if (json[i])
-            sqlite3_bind_text(ins, 12, json[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins, 12);
-        if (sqlite3_step(ins) == SQLITE_DONE) {
+        if (!ins || !vio) {
+            status[i] = ST_FAILED;
+        } else if (v->n) {
+            record_violations(s, vio, instance, batch, i, v, now);
+            status[i] = ST_REJECTED;
+        } else if (dedup_find(&s->dd, instance, v->event_id)) {
+            status[i] = ST_DUPLICATE;
+        } else if (insert_row(ins, instance, v->event_id, now, &rows[i]) == 0) {
             dedup_put(&s->dd, instance, v->event_id, sqlite3_last_insert_rowid(s->db));
-            acc++;
-            buf_puts(&res, ",\"status\":\"accepted\"}");
+            status[i] = ST_ACCEPTED;
         } else {
-            store_failed = 1;
-            buf_puts(&res, ",\"status\":\"rejected\",\"violations\":[]}");
+            status[i] = ST_FAILED;
         }
+        acc += status[i] == ST_ACCEPTED;
+        dup += status[i] == ST_DUPLICATE;
+        rej += status[i] == ST_REJECTED || status[i] == ST_FAILED;
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(vio);
@@ -463,16 +523,15 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
     sqlite3_finalize(up);
     int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
     pthread_mutex_unlock(&s->lock);
-    for (size_t i = 0; i < n; i++)
-        free(json[i]);
-    free(json);
-    buf_printf(out, "{\"batch\":%lld,\"accepted\":%zu,\"duplicates\":%zu,\"rejected\":%zu,\"results\":[",
-               (long long)batch, acc, dup, rej);
-    buf_append(out, res.ptr ? res.ptr : "", res.len);
-    buf_puts(out, "]}");
-    int res_err = res.err;
-    buf_release(&res);
-    return rc || store_failed || res_err || out->err ? -1 : 0;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].json);
+        failed |= status[i] == ST_FAILED;
+    }
+    free(rows);
+    answer_batch(out, batch, verdicts, status, n);
+    free(status);
+    return rc || failed || out->err ? -1 : 0;
 }
 
 static int entity_check(const cJSON *e, char *id, size_t idcap, char *why, size_t whycap)
