@@ -1,0 +1,230 @@
+/* test_selftest.c - the conformance suite proves it can fail.
+ *
+ * Each case runs the suite (the installed `conformance` program, on a
+ * scope of requirements) against a deliberately broken connector: the
+ * defect build `connector-defective` with KIT_DEFECT=<name>, or a wrapper
+ * script from tests/broken/ around the reference connector.  The suite
+ * must report exactly the requirements that defect breaks, and exit 1
+ * when one of them is a MUST.  A last check makes sure every MUST of the
+ * catalogue is broken by some case, and the first that the reference
+ * connector passes everything. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "catalogue.h"
+#include "spawn.h"
+#include "tests.h"
+
+enum kind { REFERENCE, DEFECT, WRAPPER };
+
+struct scase {
+    enum kind kind;
+    const char *name;      /* KIT_DEFECT value or wrapper file name */
+    const char *scope;     /* --only */
+    const char *expect;    /* ids the suite must report (fail or warning) */
+};
+
+static const struct scase cases[] = {
+    {REFERENCE, "reference", "", ""},
+    {WRAPPER, "consent-without-redirect", "OAUTH", "OAUTH-001"},
+    {DEFECT, "state-not-checked", "OAUTH", "OAUTH-003,OAUTH-006"},
+    {DEFECT, "denial-not-reported", "OAUTH", "OAUTH-004"},
+    {DEFECT, "plain-secret", "OAUTH", "OAUTH-005"},
+    {DEFECT, "code-reused", "OAUTH", "OAUTH-006"},
+    {DEFECT, "no-refresh", "OAUTH", "OAUTH-007,OAUTH-008"},
+    {DEFECT, "refresh-not-rotated", "OAUTH", "OAUTH-009"},
+    {DEFECT, "calls-after-refusal", "OAUTH", "OAUTH-010"},
+    {DEFECT, "token-in-url", "OAUTH", "OAUTH-011"},
+    {DEFECT, "admin-not-checked", "PRE", "PRE-001"},
+    {DEFECT, "events-not-checked", "PRE", "PRE-002"},
+    {WRAPPER, "check-always-fails", "PRE", "PRE-003"},
+    {WRAPPER, "auth-needed-exit-1", "PRE", "PRE-004"},
+    {DEFECT, "unknown-key-accepted", "PRE", "PRE-005"},
+    {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
+    {DEFECT, "first-page-only", "BF", "BF-002"},
+    {DEFECT, "since-every-time", "INC", "INC-001,INC-002"},
+    {DEFECT, "users-first-page-only", "USR", "USR-001,USR-002"},
+    {DEFECT, "no-rate-limit", "RL", "RL-001"},
+    {DEFECT, "no-backoff", "RL", "RL-002,RL-003"},
+    {DEFECT, "no-retry", "RES", "RES-001,RES-002,RES-003,RES-004,RES-005,RES-006"},
+    {DEFECT, "save-before-deliver", "RES", "RES-007"},
+    {DEFECT, "ip-in-activity", "MAP", "MAP-004"},
+    {DEFECT, "wrong-system-user", "MAP", "MAP-005"},
+    {DEFECT, "secret-in-log", "SEC", "SEC-001"},
+    {DEFECT, "state-world-readable", "SEC", "SEC-002"},
+    {DEFECT, "no-tls-verify", "SEC", "SEC-003"},
+    {WRAPPER, "ignores-ca-file", "SEC", "SEC-004"},
+};
+#define NCASES (sizeof cases / sizeof cases[0])
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b;
+    buf_init(&b, 64 * 1024 * 1024);
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_append(&b, tmp, n);
+    fclose(f);
+    return b.err ? NULL : buf_take(&b, NULL);
+}
+
+/* 1 when the comma-separated list names a MUST requirement. */
+static int unjudged_must(const char *list)
+{
+    for (const char *p = list ? list : ""; *p;) {
+        char id[32];
+        size_t len = strcspn(p, ",");
+        snprintf(id, sizeof id, "%.*s", (int)len, p);
+        const struct ct_req *r = ct_catalogue_find(id);
+        if (r && r->level == CT_MUST)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* Runs the suite for one case; fails the cmocka test on any mismatch. */
+static void run_case(const struct scase *c)
+{
+    const char *bin = env_or("KIT_BIN_DIR", "build/bin");
+    const char *tbin = env_or("KIT_TEST_BIN_DIR", "build/tests");
+    char conformance[4200], connector[4200], base[4200], dir[] = "/tmp/ct-self-XXXXXX";
+    snprintf(conformance, sizeof conformance, "%s/conformance", bin);
+    snprintf(base, sizeof base, "%s/connector", bin);
+    if (c->kind == DEFECT)
+        snprintf(connector, sizeof connector, "%s/connector-defective", tbin);
+    else if (c->kind == WRAPPER)
+        snprintf(connector, sizeof connector, "%s/../conformance/tests/broken/%s",
+                 KIT_SOURCE_FIXTURES, c->name);
+    else
+        snprintf(connector, sizeof connector, "%s", base);
+    if (access(connector, X_OK))
+        fail_msg("%s: %s is not an executable", c->name, connector);
+    assert_non_null(mkdtemp(dir));
+    if (c->kind == DEFECT)
+        setenv("KIT_DEFECT", c->name, 1);
+    else
+        unsetenv("KIT_DEFECT");
+    setenv("KIT_BROKEN_BASE", base, 1);
+    char *argv[] = {conformance, "--connector", connector, "--report-dir", dir, "--quiet",
+                    c->scope[0] ? "--only" : NULL, (char *)c->scope, NULL};
+    struct run_result r;
+    assert_int_equal(spawn_run(argv, NULL, 600000, -1, &r), 0);
+    unsetenv("KIT_DEFECT");
+    char path[200];
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    char *text = read_all(path);
+    cJSON *rep = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (!rep)
+        fail_msg("%s: no readable report (suite %s %d): %.400s", c->name,
+                 r.exited ? "exited" : "killed by", r.code, r.err.ptr ? r.err.ptr : "");
+    struct buf got, unjudged;
+    buf_init(&got, 65536);
+    buf_init(&unjudged, 65536);
+    int must = 0;
+    const cJSON *q;
+    cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(rep, "requirements")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(q, "id");
+        const cJSON *res = cJSON_GetObjectItemCaseSensitive(q, "result");
+        if (!cJSON_IsString(id) || !cJSON_IsString(res))
+            continue;
+        if (!strcmp(res->valuestring, "fail") || !strcmp(res->valuestring, "warning")) {
+            buf_printf(&got, "%s%s", got.len ? "," : "", id->valuestring);
+            must |= !strcmp(res->valuestring, "fail");
+        } else if (!strcmp(res->valuestring, "error")) {
+            buf_printf(&unjudged, "%s%s", unjudged.len ? "," : "", id->valuestring);
+        }
+    }
+    const char *g = got.ptr ? got.ptr : "";
+    printf("  %-26s scope %-6s reported [%s]%s%s%s\n", c->name, c->scope[0] ? c->scope : "all",
+           g, unjudged.len ? ", not judged [" : "", unjudged.len ? unjudged.ptr : "",
+           unjudged.len ? "]" : "");
+    /* Each expected id reported, and nothing else. */
+    int same = 1;
+    const char *p = c->expect;
+    int nexp = 0;
+    while (*p) {
+        char id[32];
+        size_t len = strcspn(p, ",");
+        snprintf(id, sizeof id, "%.*s", (int)len, p);
+        same &= ct_list_has(g, id);
+        nexp++;
+        p += len + (p[len] == ',');
+    }
+    int ngot = 0;
+    for (p = g; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+        ngot++;
+    same &= ngot == nexp;
+    /* Requirements broken on purpose must be judged, not skipped. */
+    for (p = c->expect; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        char id[32];
+        snprintf(id, sizeof id, "%.*s", (int)strcspn(p, ","), p);
+        same &= !ct_list_has(unjudged.ptr ? unjudged.ptr : "", id);
+    }
+    int want_exit = must || unjudged_must(unjudged.ptr) ? 1 : 0;
+    char cmd[100];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        printf("  (could not remove %s)\n", dir);
+    if (!same)
+        fail_msg("%s: the suite reported [%s], expected [%s]", c->name, g, c->expect);
+    if (!r.exited || r.code != want_exit)
+        fail_msg("%s: the suite exited %d, expected %d", c->name, r.code, want_exit);
+    buf_release(&got);
+    buf_release(&unjudged);
+    cJSON_Delete(rep);
+    run_result_release(&r);
+}
+
+static void test_case(void **state)
+{
+    run_case(*state);
+}
+
+/* Every MUST requirement is broken by at least one case. */
+static void test_every_must_is_broken(void **state)
+{
+    (void)state;
+    struct buf missing;
+    buf_init(&missing, 65536);
+    for (size_t i = 0; i < ct_catalogue_count(); i++) {
+        const struct ct_req *r = ct_catalogue_at(i);
+        int found = 0;
+        for (size_t k = 0; k < NCASES; k++)
+            found |= ct_list_has(cases[k].expect, r->id);
+        if (r->level == CT_MUST && !found)
+            buf_printf(&missing, " %s", r->id);
+    }
+    if (missing.len)
+        fail_msg("no broken connector breaks:%s", missing.ptr);
+    buf_release(&missing);
+}
+
+int main(void)
+{
+    struct CMUnitTest tests[NCASES + 1];
+    for (size_t i = 0; i < NCASES; i++)
+        tests[i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *)&cases[i]};
+    tests[NCASES] = (struct CMUnitTest){"every_must_is_broken", test_every_must_is_broken, NULL,
+                                        NULL, NULL};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
