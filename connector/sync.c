@@ -13,231 +13,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "defects.h"
 #include "cas.h"
 #include "commands.h"
-#include "dclock.h"
+#include "defects.h"
 #include "jscan.h"
 #include "kit_limits.h"
 #include "log.h"
 #include "mapping.h"
+#include "position.h"
 #include "ssapi.h"
-#include "state.h"
-#include "strutil.h"
+#include "users.h"
 
-#define POSITION_FILE "position.json"
-#define USERS_PAGE_SIZE 100
 #define EVENTS_MAX_COUNT 10000
 #define BATCH_SOFT_BYTES (8u * 1024u * 1024u)
 #define MAX_PAGES 10000000
 
-struct position {
-    char *stream;            /* page start: a stream position, or */
-    char since[32];          /* page start: an ISO time ("" when stream is set) */
-    long skip;               /* events of that page CAS already accepted */
-    char last_id[257];       /* eventId of the last accepted one ("" if skip 0) */
-};
-
 static struct conn_mapping *sync_mapping;
-
-/* ---- users ------------------------------------------------------------- */
-
-static int append_entity(struct buf *b, const cJSON *u, int first)
-{
-    char id[32];
-    if (conn_json_int_text(cJSON_GetObjectItemCaseSensitive(u, "id"), id, sizeof id))
-        return 0;
-    const cJSON *email = cJSON_GetObjectItemCaseSensitive(u, "email");
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(u, "name");
-    const cJSON *fn = cJSON_GetObjectItemCaseSensitive(u, "firstName");
-    const cJSON *ln = cJSON_GetObjectItemCaseSensitive(u, "lastName");
-    const cJSON *status = cJSON_GetObjectItemCaseSensitive(u, "status");
-    buf_printf(b, "%s{\"id\":\"%s\"", first ? "" : ",", id);
-    if (cJSON_IsString(email)) {
-        buf_puts(b, ",\"email\":");
-        buf_json_str(b, email->valuestring, strlen(email->valuestring));
-    }
-    char display[600] = "";
-    if (cJSON_IsString(name) && name->valuestring[0])
-        snprintf(display, sizeof display, "%s", name->valuestring);
-    else if (cJSON_IsString(fn) || cJSON_IsString(ln))
-        snprintf(display, sizeof display, "%s%s%s", cJSON_IsString(fn) ? fn->valuestring : "",
-                 cJSON_IsString(fn) && cJSON_IsString(ln) ? " " : "",
-                 cJSON_IsString(ln) ? ln->valuestring : "");
-    else if (cJSON_IsString(email))
-        snprintf(display, sizeof display, "%s", email->valuestring);
-    if (display[0]) {
-        buf_puts(b, ",\"displayName\":");
-        buf_json_str(b, display, strlen(display));
-    }
-    buf_printf(b, ",\"isAdmin\":%s",
-               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "admin")) ? "true" : "false");
-    if (cJSON_IsString(status)) {
-        buf_puts(b, ",\"status\":");
-        buf_json_str(b, status->valuestring, strlen(status->valuestring));
-    }
-    buf_puts(b, "}");
-    return 1;
-}
-
-static enum conn_rc flush_entities(struct conn_ctx *x, struct buf *b, size_t *n)
-{
-    if (!*n)
-        return CONN_OK;
-    buf_puts(b, "]}");
-    if (b->err) {
-        log_error("entity batch too large");
-        return CONN_ERR_OTHER;
-    }
-    enum conn_rc rc = conn_cas_post(x, "entities", b->ptr, b->len, NULL);
-    if (!rc)
-        log_info("delivered %zu users to CAS", *n);
-    buf_clear(b);
-    *n = 0;
-    return rc;
-}
-
-static enum conn_rc sync_users(struct conn_ctx *x)
-{
-    struct buf b;
-    buf_init(&b, LIM_REQUEST_BODY);
-    size_t n = 0, total = 0;
-    enum conn_rc rc = CONN_OK;
-    long pages = 1;
-    for (long page = 1; page <= pages && page <= MAX_PAGES; page++) {
-        char path[96];
-        snprintf(path, sizeof path, "users?page=%ld&pageSize=%d", page, USERS_PAGE_SIZE);
-        struct conn_ss_answer a;
-        rc = conn_ss_get(x, path, &a);
-        if (rc) {
-            if (rc == CONN_ERR_OTHER)
-                log_error("listing users failed: HTTP %ld errorCode %d %s", a.status,
-                          a.error_code, a.message);
-            conn_ss_answer_release(&a);
-            break;
-        }
-        const cJSON *tp = cJSON_GetObjectItemCaseSensitive(a.json, "totalPages");
-        const cJSON *data = cJSON_GetObjectItemCaseSensitive(a.json, "data");
-        if (!cJSON_IsArray(data)) {
-            log_error("the users page %ld has no data array", page);
-            conn_ss_answer_release(&a);
-            rc = CONN_ERR_OTHER;
-            break;
-        }
-        if (cJSON_IsNumber(tp) && tp->valuedouble >= 0 && tp->valuedouble < MAX_PAGES)
-            pages = (long)tp->valuedouble;
-        if (conn_defect("users-first-page-only"))
-            pages = 1;
-        for (const cJSON *u = data->child; u; u = u->next) {
-            if (!b.len)
-                buf_puts(&b, "{\"entities\":[");
-            if (append_entity(&b, u, n == 0))
-                n++, total++;
-            else
-                log_warn("a user without an integer id was skipped");
-            if (n == LIM_BATCH_ITEMS && (rc = flush_entities(x, &b, &n)))
-                break;
-        }
-        int empty = !data->child;
-        conn_ss_answer_release(&a);
-        if (rc || empty)
-            break;
-    }
-    if (!rc)
-        rc = flush_entities(x, &b, &n);
-    buf_release(&b);
-    if (!rc)
-        log_info("users: %zu delivered", total);
-    return rc;
-}
-
-/* ---- position ---------------------------------------------------------- */
-
-static void position_release(struct position *p)
-{
-    free(p->stream);
-    memset(p, 0, sizeof *p);
-}
-
-/* Returns CONN_OK (p filled, first run: since from backfill_days). */
-static enum conn_rc position_load(struct conn_ctx *x, struct position *p)
-{
-    memset(p, 0, sizeof *p);
-    cJSON *j = NULL;
-    char err[512];
-    int r = conn_state_read_json(x->cfg->state_dir, POSITION_FILE, &j, err, sizeof err);
-    if (r < 0) {
-        log_error("%s", err);
-        return CONN_ERR_OTHER;
-    }
-    if (r == 1 && conn_defect("since-every-time")) {
-        cJSON_Delete(j);
-        r = 0;
-    }
-    if (r == 0) {
-        int64_t days = conn_defect("backfill-30-days") ? 30 : x->cfg->backfill_days;
-        int64_t since = dclock_wall_ms() - days * 86400000LL;
-        format_iso8601(since, p->since);
-        log_info("first sync: events since %s", p->since);
-        return CONN_OK;
-    }
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "streamPosition");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "since");
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "skip");
-    const cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "lastEventId");
-    int64_t ms;
-    int ok = 1;
-    if (cJSON_IsString(s) && s->valuestring[0] && strlen(s->valuestring) < 4096)
-        p->stream = xstrdup(s->valuestring);
-    else if (cJSON_IsString(t) && !parse_iso8601_ms(t->valuestring, &ms))
-        format_iso8601(ms, p->since);
-    else
-        ok = 0;
-    if (cJSON_IsNumber(k) && k->valuedouble >= 0 && k->valuedouble <= LIM_EVENTS_PAGE * 10.0)
-        p->skip = (long)k->valuedouble;
-    if (p->skip && cJSON_IsString(l) && strlen(l->valuestring) < sizeof p->last_id)
-        snprintf(p->last_id, sizeof p->last_id, "%s", l->valuestring);
-    else
-        p->skip = 0;
-    cJSON_Delete(j);
-    if (!ok) {
-        log_error("state file '%s/%s' is corrupt (no streamPosition or since); remove it to "
-                  "backfill again", x->cfg->state_dir, POSITION_FILE);
-        position_release(p);
-        return CONN_ERR_OTHER;
-    }
-    return CONN_OK;
-}
-
-static enum conn_rc position_save(struct conn_ctx *x, const struct position *p)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    buf_puts(&b, "{");
-    if (p->stream) {
-        buf_puts(&b, "\"streamPosition\":");
-        buf_json_str(&b, p->stream, strlen(p->stream));
-    } else {
-        buf_printf(&b, "\"since\":\"%s\"", p->since);
-    }
-    if (p->skip) {
-        buf_printf(&b, ",\"skip\":%ld,\"lastEventId\":", p->skip);
-        buf_json_str(&b, p->last_id, strlen(p->last_id));
-    }
-    buf_puts(&b, "}\n");
-    char err[512];
-    int bad = b.err || conn_state_write(x->cfg->state_dir, POSITION_FILE, b.ptr, b.len, err,
-                                        sizeof err);
-    if (bad)
-        log_error("%s", b.err ? "cannot encode the stream position" : err);
-    buf_release(&b);
-    return bad ? CONN_ERR_OTHER : CONN_OK;
-}
 
 /* ---- events ------------------------------------------------------------ */
 
 struct page {
-    const cJSON *data;
     const cJSON **items;           /* cJSON element per index */
     struct jscan_range *raw;       /* its original bytes (offsets into base) */
     const char *base;
@@ -279,7 +74,7 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
     if (conn_defect("save-before-deliver") && next) {
         struct position early = {0};
         early.stream = (char *)next;
-        position_save(x, &early);
+        conn_position_save(x, &early);
     }
     for (long i = start; i < pg->n; i++) {
         if (!count)
@@ -327,7 +122,7 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
             snprintf(pos->last_id, sizeof pos->last_id, "%s",
                      cJSON_IsString(id) ? id->valuestring : "");
         }
-        enum conn_rc rc = position_save(x, pos);
+        enum conn_rc rc = conn_position_save(x, pos);
         if (rc)
             return rc;
         if (conn_stop_requested && !last)
@@ -339,7 +134,7 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
 static enum conn_rc sync_events(struct conn_ctx *x)
 {
     struct position pos;
-    enum conn_rc rc = position_load(x, &pos);
+    enum conn_rc rc = conn_position_load(x, &pos);
     if (rc)
         return rc;
     struct buf b;
@@ -420,7 +215,7 @@ static enum conn_rc sync_events(struct conn_ctx *x)
             free(pos.stream);
             pos.stream = xstrdup(next_s);
             pos.since[0] = '\0';
-            rc = position_save(x, &pos);
+            rc = conn_position_save(x, &pos);
         }
         int more_avail = cJSON_IsTrue(more) && !conn_defect("first-page-only");
         conn_ss_answer_release(&a);
@@ -445,7 +240,7 @@ static enum conn_rc sync_events(struct conn_ctx *x)
     free(pg.items);
     free(pg.raw);
     buf_release(&b);
-    position_release(&pos);
+    conn_position_release(&pos);
     return rc;
 }
 
@@ -479,7 +274,7 @@ static enum conn_rc sync_once(struct conn_ctx *x, int with_users)
         log_error("not connected: run authorize-url and authorize first");
         return CONN_ERR_AUTH;
     }
-    if (with_users && (rc = sync_users(x)))
+    if (with_users && (rc = conn_users_sync(x)))
         return rc;
     return sync_events(x);
 }
