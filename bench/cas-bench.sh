@@ -30,4 +30,4 @@ while ! grep -q '^listening on ' "$TMP/out" 2>/dev/null; do
 done
 URL=$(sed -n 's/^listening on //p' "$TMP/out")
 echo "mock-cas bench: $N activities, $THREADS connections; $(nproc) CPUs, $(uname -sr)"
-"$LOAD" "$URL" "$N" "$THREADS" 50
+"$LOAD" "$URL" "$N" "$THREADS" 50 "$PID"

@@ -1,11 +1,13 @@
 /* cas_load.c - load generator for mock-cas (bench/cas-bench.sh builds it).
  *
- *   cas_load URL ACTIVITIES THREADS QUERY_REPEAT
+ *   cas_load URL ACTIVITIES THREADS QUERY_REPEAT [SERVER_PID]
  *
  * Creates an instance through the admin API, ingests ACTIVITIES valid
  * Smartsheet activities in batches of 1,000 from THREADS keep-alive
  * connections, prints the ingestion rate, then times a set of filtered
- * 100-row queries QUERY_REPEAT times each and prints their latencies. */
+ * 100-row queries QUERY_REPEAT times each and prints their latencies.
+ * With SERVER_PID (same machine) it also prints the server's CPU seconds
+ * for the ingestion, a figure other load on the machine does not skew. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BATCH 1000
 #define T0 1764374400000LL
@@ -139,6 +142,24 @@ static void *ingest_thread(void *arg)
     return NULL;
 }
 
+/* utime + stime of pid in seconds, or -1. */
+static double cpu_seconds(const char *pid)
+{
+    char path[64], line[2048];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    char *p = strrchr(line, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -147,8 +168,8 @@ static int cmp_d(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: cas_load URL ACTIVITIES THREADS QUERY_REPEAT\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: cas_load URL ACTIVITIES THREADS QUERY_REPEAT [SERVER_PID]\n");
         return 2;
     }
     base_url = argv[1];
@@ -172,6 +193,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "unexpected answer: %s\n", out.p);
         return 1;
     }
+    const char *pid = argc == 6 ? argv[5] : NULL;
+    double cpu0 = pid ? cpu_seconds(pid) : -1;
     double t0 = now_ms();
     pthread_t th[64];
     for (int i = 0; i < nthreads; i++)
@@ -181,6 +204,10 @@ int main(int argc, char **argv)
     double secs = (now_ms() - t0) / 1000.0;
     printf("ingest: %lld activities in %.2f s = %.0f activities/s (batches of %d, %d connections, %d failed batches)\n",
            total_acts, secs, total_acts / secs, BATCH, nthreads, failures);
+    double cpu1 = pid ? cpu_seconds(pid) : -1;
+    if (cpu0 >= 0 && cpu1 > cpu0)
+        printf("ingest: mock-cas used %.2f CPU s = %.0f activities per CPU second\n", cpu1 - cpu0,
+               total_acts / (cpu1 - cpu0));
 
     char q[4][512];
     snprintf(q[0], sizeof q[0], "{\"filters\":{\"user.username\":{\"eq\":\"user7@example.com\"}},\"limit\":100}");

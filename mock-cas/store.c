@@ -81,7 +81,8 @@ struct store *store_open(const char *path, int64_t tenant_id, char *err, size_t 
     struct store *s = xcalloc(1, sizeof *s);
     s->tenant_id = tenant_id;
     pthread_mutex_init(&s->lock, NULL);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    /* One connection, used only under s->lock: SQLite needs no locks of its own. */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path ? path : ":memory:", &s->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path ? path : "the in-memory store",
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");

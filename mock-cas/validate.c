@@ -51,8 +51,15 @@ static void add(struct verdict *out, const char *rule, const char *fmt, ...)
 int val_is_ip(const char *s)
 {
     unsigned char tmp[16];
-    size_t n = strlen(s);
-    if (n < 2 || n > 45)
+    size_t n = 0;
+    /* Cheap screen first: addresses use hex digits, '.', ':' (and '%' zones). */
+    for (const char *p = s; *p; p++, n++) {
+        char c = *p;
+        if (n > 45 || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                        (c >= 'A' && c <= 'F') || c == '.' || c == ':'))
+            return 0;
+    }
+    if (n < 2)
         return 0;
     return inet_pton(AF_INET, s, tmp) == 1 || inet_pton(AF_INET6, s, tmp) == 1;
 }
@@ -106,28 +113,51 @@ static int has_value(const cJSON *v)
     return 1;
 }
 
-/* Walks everything but rawDataJson at the top level, naming paths. */
-static void scan_ips(const cJSON *node, char *path, size_t plen, size_t cap, int top,
+#define IP_SCAN_DEPTH 64
+
+/* The dotted path of the nodes on the stack, for a reason text. */
+static void path_of(const cJSON *const *stack, const int *idx, size_t depth, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t d = 0; d < depth && len < cap; d++) {
+        int w = stack[d]->string
+                    ? snprintf(out + len, cap - len, "%s%s", len ? "." : "", stack[d]->string)
+                    : snprintf(out + len, cap - len, "[%d]", idx[d]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* Walks everything but rawDataJson at the top level; paths are built only
+ * for findings. */
+static void scan_ips(const cJSON *node, const cJSON **stack, int *idx, size_t depth,
                      size_t index, struct verdict *out)
 {
     int i = 0;
     for (const cJSON *c = node->child; c; c = c->next, i++) {
-        if (top && c->string && !strcmp(c->string, "rawDataJson"))
+        if (depth == 0 && c->string && !strcmp(c->string, "rawDataJson"))
             continue;
-        size_t n = plen;
-        if (c->string)
-            n += (size_t)snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", c->string);
-        else
-            n += (size_t)snprintf(path + plen, cap - plen, "[%d]", i);
-        if (n >= cap)
-            n = cap - 1;
-        if (c->string && ip_key(c->string) && has_value(c))
-            add(out, "LIM-002", "activity %zu carries %s", index, path);
-        else if (cJSON_IsString(c) && val_is_ip(c->valuestring))
-            add(out, "LIM-002", "activity %zu has an IP address in %s", index, path);
-        else if (cJSON_IsObject(c) || cJSON_IsArray(c))
-            scan_ips(c, path, n, cap, 0, index, out);
-        path[plen] = '\0';
+        if (depth >= IP_SCAN_DEPTH) {
+            add(out, "LIM-002", "activity %zu nests deeper than %d levels outside rawDataJson "
+                "and cannot be checked for IP addresses", index, IP_SCAN_DEPTH);
+            return;
+        }
+        stack[depth] = c;
+        idx[depth] = i;
+        int key_hit = c->string && ip_key(c->string) && has_value(c);
+        int val_hit = !key_hit && cJSON_IsString(c) && val_is_ip(c->valuestring);
+        if (key_hit || val_hit) {
+            char path[256];
+            path_of(stack, idx, depth + 1, path, sizeof path);
+            if (key_hit)
+                add(out, "LIM-002", "activity %zu carries %s", index, path);
+            else
+                add(out, "LIM-002", "activity %zu has an IP address in %s", index, path);
+        } else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+            scan_ips(c, stack, idx, depth + 1, index, out);
+        }
     }
 }
 
@@ -285,8 +315,9 @@ size_t validate_activity(const struct mapping *m, const cJSON *act, size_t index
         add(out, "ACT-004", "activity %zu: source is %lld, not %lld", index,
             (long long)src->valuedouble, (long long)m->source);
     check_login(act, index, out);
-    char path[256] = "";
-    scan_ips(act, path, 0, sizeof path, 1, index, out);
+    const cJSON *stack[IP_SCAN_DEPTH];
+    int idx[IP_SCAN_DEPTH];
+    scan_ips(act, stack, idx, 0, index, out);
     if (!raw_ok)
         return out->n;
     const cJSON *ts = field(act, "timestamp");
