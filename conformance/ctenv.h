@@ -51,9 +51,14 @@ void ct_env_stop(struct ct_env *e);
 /* Writes e->config to the config file (mode 0600).  Returns 0 or -1. */
 int ct_env_write_config(struct ct_env *e);
 
+/* A real-time limit written for time scale 60, stretched for slower scales
+ * (60 / time_scale times longer; never shorter than given). */
+int ct_budget_ms(int ms_at_60);
+
 /* Runs "CONNECTOR <cmd> --config FILE [extra...]" with a timeout in real
- * milliseconds (kill_after_ms >= 0: SIGKILL at that point).  The caller
- * releases res.  Returns 0 when the program ran. */
+ * milliseconds for time scale 60 (ct_budget_ms stretches it; kill_after_ms
+ * >= 0: SIGKILL at that point, not stretched).  The caller releases res.
+ * Returns 0 when the program ran. */
 int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char *extra2,
                int timeout_ms, int kill_after_ms, struct run_result *res);
 /* A readable summary of how a run ended: "exit 3", "killed by signal 9",

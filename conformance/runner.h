@@ -11,7 +11,7 @@ struct ct_run_cfg {
     const char *only;        /* comma-separated ids and/or groups; NULL = all */
     const char *report_dir;  /* created if missing */
     int jobs;                /* tests at once (>= 1) */
-    int test_timeout_ms;     /* real time one test may take */
+    int test_timeout_ms;     /* real time one test may take at time scale 60 */
     int quiet;               /* no per-test progress lines */
 };
 
