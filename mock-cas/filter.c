@@ -387,6 +387,10 @@ int act_query_parse(struct act_query *q, const cJSON *params, int64_t now_ms,
     if (!cJSON_IsObject(params))
         return fail(err, "filters", params, "the request must be a JSON object%s%s, not %s", "", "");
     const cJSON *v;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "isScan")))
+        return fail(err, "isScan", cJSON_GetObjectItemCaseSensitive(params, "isScan"),
+                    "scan mode (isScan) is not modelled by mock-cas%s%s; page with skip and limit (%s)",
+                    "", "");
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "skip")) && !cJSON_IsNull(v)) {
         if (to_int(v, &q->skip) || q->skip < 0 || q->skip > QUERY_MAX_SKIP)
             return fail(err, "skip", v, "skip wants a number from 0 to 10000000%s%s, not %s", "", "");

@@ -259,6 +259,7 @@ static void test_bad_filters(void **state)
     expect_bad("{\"skip\":-1}", "skip", "skip");
     expect_bad("{\"sortField\":\"severity\"}", "sortField", "date");
     expect_bad("{\"sortDirection\":\"up\"}", "sortDirection", "asc");
+    expect_bad("{\"isScan\":true,\"limit\":500}", "isScan", "skip and limit");
 }
 
 static void test_pagination_edges(void **state)
