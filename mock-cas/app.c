@@ -58,6 +58,21 @@ int cas_token(const struct http_req *req, char *out, size_t cap)
     return 1;
 }
 
+cJSON *cas_parse_json(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j)
+        return NULL;
+    while (end && end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (end != text + len) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
 cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int strict_type)
 {
     if (req->body_too_large) {
@@ -69,7 +84,7 @@ cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int str
         cas_reply_error(resp, 415, "the request body must be JSON (Content-Type: application/json)");
         return NULL;
     }
-    cJSON *j = cJSON_ParseWithLength(req->body, req->body_len);
+    cJSON *j = cas_parse_json(req->body, req->body_len);
     if (!j) {
         cas_reply_error(resp, 400, req->body_len ? "the request body is not valid JSON"
                                                  : "the request body is empty; JSON expected");

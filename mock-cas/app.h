@@ -41,6 +41,9 @@ void cas_reply_buf(struct http_resp *resp, int status, struct buf *b);  /* takes
 void cas_reply_error(struct http_resp *resp, int status, const char *message);
 /* The token of "Authorization: Token <t>" into out (cap >= 200); 1 found. */
 int cas_token(const struct http_req *req, char *out, size_t cap);
+/* Parses exactly text[0..len) as JSON (trailing bytes other than white
+ * space refused); NULL when it is not. */
+struct cJSON *cas_parse_json(const char *text, size_t len);
 /* Parses a JSON request body; on failure answers 400/413/415 and returns
  * NULL.  strict_type: refuse a Content-Type other than application/json
  * (the service API); the admin API takes any (curl -d sends a form type). */

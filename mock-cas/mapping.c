@@ -175,7 +175,14 @@ static int parse_root(struct mapping *m, const cJSON *root, char *err, size_t er
 int mapping_parse(struct mapping *m, const char *text, size_t len, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    while (root && end < text + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+        end++;
+    if (root && end != text + len) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
     if (!root) {
         snprintf(err, errlen, "the table is not valid JSON");
         return -1;

@@ -41,7 +41,7 @@ static int read_params(const struct http_req *req, struct http_resp *resp, cJSON
         if (!r)
             continue;
         if (i == 0) {
-            cJSON *f = cJSON_ParseWithLength(v, strlen(v));
+            cJSON *f = cas_parse_json(v, strlen(v));
             if (!f) {
                 struct buf e;
                 buf_init(&e, 4096);

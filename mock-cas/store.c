@@ -356,17 +356,10 @@ static char *splice(const struct jspan *sp, const cJSON *a, const char *id, int6
     return buf_take(&b, NULL);
 }
 
-/* What one valid activity contributes to its row, taken before locking. */
-struct act_row {
-    char *json;                      /* the stored record (owned) */
-    int64_t ts, service, source;
-    const char *user, *etn, *etv, *ip, *desc;   /* borrowed from the parsed tree */
-};
-
 enum { ST_ACCEPTED = 1, ST_DUPLICATE, ST_REJECTED, ST_FAILED };
 
-static void prepare_row(struct store *s, int64_t instance, cJSON *a, const struct verdict *v,
-                        const struct jspan *span, int64_t now, struct act_row *r)
+void store_prepare(struct store *s, int64_t instance, int64_t now, cJSON *a,
+                   const struct verdict *v, const struct jspan *span, struct ingest_row *r)
 {
     char id[VAL_EVENT_ID_MAX + 64];
     snprintf(id, sizeof id, "%lld_%lld_%s", (long long)s->tenant_id, (long long)instance,
@@ -417,7 +410,7 @@ static void record_violations(struct store *s, sqlite3_stmt *vio, int64_t instan
 }
 
 static int insert_row(sqlite3_stmt *ins, int64_t instance, const char *event_id, int64_t now,
-                      const struct act_row *r)
+                      const struct ingest_row *r)
 {
     sqlite3_reset(ins);
     sqlite3_bind_int64(ins, 1, instance);
@@ -477,11 +470,19 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
                  struct buf *out)
 {
     int64_t now = dclock_wall_ms();
-    struct act_row *rows = xcalloc(n ? n : 1, sizeof *rows);
-    unsigned char *status = xcalloc(n ? n : 1, 1);
+    struct ingest_row *rows = xcalloc(n ? n : 1, sizeof *rows);
     for (size_t i = 0; i < n; i++)
         if (!verdicts[i].n)
-            prepare_row(s, instance, acts[i], &verdicts[i], spans ? &spans[i] : NULL, now, &rows[i]);
+            store_prepare(s, instance, now, acts[i], &verdicts[i], spans ? &spans[i] : NULL, &rows[i]);
+    int rc = store_commit(s, instance, now, verdicts, rows, n, out);
+    free(rows);
+    return rc;
+}
+
+int store_commit(struct store *s, int64_t instance, int64_t now, const struct verdict *verdicts,
+                 struct ingest_row *rows, size_t n, struct buf *out)
+{
+    unsigned char *status = xcalloc(n ? n : 1, 1);
     size_t acc = 0, dup = 0, rej = 0;
     pthread_mutex_lock(&s->lock);
     int64_t batch = ++s->batches;
@@ -527,9 +528,9 @@ int store_ingest(struct store *s, int64_t instance, cJSON *const *acts,
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
         free(rows[i].json);
+        rows[i].json = NULL;
         failed |= status[i] == ST_FAILED;
     }
-    free(rows);
     answer_batch(out, batch, verdicts, status, n);
     free(status);
     return rc || failed || out->err ? -1 : 0;

@@ -43,10 +43,26 @@ int store_instances_json(struct store *s, struct buf *out);
 /* One instance with counters and latest status; -1 if unknown. */
 int store_instance_json(struct store *s, int64_t id, struct buf *out);
 
-/* Stores one batch.  acts[i] with verdicts[i] (already judged: n == 0 means
- * valid).  spans (may be NULL) are the items' bytes in the request: the
- * stored record reuses them rather than re-printing acts[i].  Appends the
+/* What one valid activity contributes to its row; filled without the
+ * store lock (any thread).  The strings are borrowed from the activity's
+ * parsed tree, which must outlive store_commit; json is owned. */
+struct ingest_row {
+    char *json;                      /* the stored record */
+    int64_t ts, service, source;
+    const char *user, *etn, *etv, *ip, *desc;
+};
+
+/* Prepares the row of a valid activity (v->n == 0) delivered at now.
+ * span (may be NULL) is the item's bytes in the request: the stored record
+ * reuses them rather than re-printing act. */
+void store_prepare(struct store *s, int64_t instance, int64_t now, struct cJSON *act,
+                   const struct verdict *v, const struct jspan *span, struct ingest_row *row);
+/* Stores one judged batch: violations for rejected items, rows for new
+ * valid ones, duplicates counted.  Frees the rows' json.  Appends the
  * ingestion answer to out. */
+int store_commit(struct store *s, int64_t instance, int64_t now, const struct verdict *verdicts,
+                 struct ingest_row *rows, size_t n, struct buf *out);
+/* store_prepare for every valid item, then store_commit. */
 int store_ingest(struct store *s, int64_t instance, struct cJSON *const *acts,
                  const struct verdict *verdicts, const struct jspan *spans, size_t n,
                  struct buf *out);

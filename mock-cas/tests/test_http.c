@@ -249,6 +249,15 @@ static void test_batch_limits(void **state)
     assert_non_null(strstr(raw.ptr, "not valid JSON"));
     buf_release(&raw);
     assert_int_equal(call(&dbl, "GET", path, tok, NULL, NULL, NULL), 405);
+    /* Broken JSON inside an element, or after the object, is a bad body, not a bad item. */
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"activities\":[{\"a\":tru}]}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"activities\":[17abc]}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"activities\":[{}]} trailing", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", path, tok, "{\"activities\":[{}],\"x\":nul}", NULL, NULL), 400);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", path, tok, " {\"other\":[1], \"activities\" : [ {} , 5 ] } ", &j, NULL), 200);
+    assert_int_equal(num(j, "rejected"), 2);
+    cJSON_Delete(j);
     /* Exactly 1,000 is fine, and each bad item is judged on its own. */
     cJSON *acts[1000];
     for (int i = 0; i < 1000; i++) {
@@ -259,7 +268,6 @@ static void test_batch_limits(void **state)
             cJSON_ReplaceItemInObject(acts[i], "appName", cJSON_CreateString("Box"));
     }
     char *body = batch(acts, 1000);
-    cJSON *j;
     assert_int_equal(call(&dbl, "POST", path, tok, body, &j, NULL), 200);
     free(body);
     assert_int_equal(num(j, "accepted"), 999);

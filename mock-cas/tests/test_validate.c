@@ -285,6 +285,8 @@ static void test_mapping_refuses_login_rows(void **state)
     assert_int_equal(mapping_parse(&m, "{\"version\":2}", 13, err, sizeof err), -1);
     assert_non_null(strstr(err, "version"));
     assert_int_equal(mapping_parse(&m, "{", 1, err, sizeof err), -1);
+    assert_int_equal(mapping_parse(&m, "{} {}", 5, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not valid JSON"));
 }
 
 static void test_table_rows_are_complete(void **state)
