@@ -21,7 +21,7 @@
  * no-retry                  RES-001..006 the first failure ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
- * raw-reformatted           MAP-002 rawDataJson re-printed by cJSON
+ * raw-altered               MAP-002 rawDataJson re-printed without its source field
  * wrong-system-user         MAP-005 system events keep the email address
  * secret-in-log             SEC-001 the client secret is logged
  * state-world-readable      SEC-002 state files are written 0644

@@ -496,10 +496,13 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
         }
     }
     buf_puts(out, "},\"rawDataJson\":");
-    if (conn_defect("raw-reformatted")) {
-        char *txt = cJSON_PrintUnformatted(event);
+    if (conn_defect("raw-altered")) {
+        cJSON *copy = cJSON_Duplicate(event, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, "source");
+        char *txt = cJSON_PrintUnformatted(copy);
         buf_puts(out, txt ? txt : "{}");
         free(txt);
+        cJSON_Delete(copy);
         raw_len = 0;
     }
     buf_append(out, raw, raw_len);
