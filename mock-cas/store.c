@@ -907,7 +907,7 @@ int store_activity_json(struct store *s, const char *id, struct buf *out)
 
 /* Shared by the entities list and the raw activity list: rows of one JSON column. */
 static int json_page(struct store *s, const char *count_sql, const char *sql, int64_t instance,
-                     int64_t skip, int64_t limit, int envelope, struct buf *out)
+                     int64_t skip, int64_t limit, const char *admin_key, struct buf *out)
 {
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *ct = prep(s, count_sql);
@@ -921,14 +921,17 @@ static int json_page(struct store *s, const char *count_sql, const char *sql, in
         sqlite3_bind_int64(st, 1, instance);
         sqlite3_bind_int64(st, 2, limit);
         sqlite3_bind_int64(st, 3, skip);
-        buf_puts(out, envelope ? "{\"data\":[" : "{\"activities\":[");
+        if (admin_key)
+            buf_printf(out, "{\"%s\":[", admin_key);
+        else
+            buf_puts(out, "{\"data\":[");
         while (sqlite3_step(st) == SQLITE_ROW) {
             if (n++)
                 buf_puts(out, ",");
             buf_append(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
         }
         int has_next = skip + n < total;
-        if (envelope)
+        if (!admin_key)
             buf_printf(out, "],\"hasNext\":%s,\"total\":%lld,\"max\":%lld,\"moreThanTotal\":false}",
                        has_next ? "true" : "false", (long long)total, (long long)limit);
         else
@@ -943,11 +946,11 @@ static int json_page(struct store *s, const char *count_sql, const char *sql, in
 }
 
 int store_entities_json(struct store *s, int64_t instance, int64_t skip, int64_t limit,
-                        struct buf *out)
+                        int admin, struct buf *out)
 {
     return json_page(s, "SELECT count(*) FROM entities WHERE ?1=0 OR instance=?1",
                      "SELECT json FROM entities WHERE ?1=0 OR instance=?1 ORDER BY instance, id"
-                     " LIMIT ?2 OFFSET ?3", instance, skip, limit, 1, out);
+                     " LIMIT ?2 OFFSET ?3", instance, skip, limit, admin ? "entities" : NULL, out);
 }
 
 int store_instance_activities_json(struct store *s, int64_t instance, int64_t skip,
@@ -955,7 +958,7 @@ int store_instance_activities_json(struct store *s, int64_t instance, int64_t sk
 {
     return json_page(s, "SELECT count(*) FROM activities WHERE instance=?1",
                      "SELECT json FROM activities WHERE instance=?1 ORDER BY seq LIMIT ?2 OFFSET ?3",
-                     instance, skip, limit, 0, out);
+                     instance, skip, limit, "activities", out);
 }
 
 int store_stats_json(struct store *s, struct buf *out)
