@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -83,6 +84,10 @@ int main(int argc, char **argv)
         return CONN_ERR_USAGE;
     }
     log_setup("connector", cfg.log_format, LOG_INFO);
+    struct stat cst;
+    if (!stat(config, &cst) && (cst.st_mode & 077))
+        log_warn("the config file is readable by other users, and it holds secrets: "
+                 "chmod 600 it");
     if (conn_defect("secret-in-log"))
         log_info("client secret %s", cfg.client_secret);
     dclock_init(cfg.time_scale);
