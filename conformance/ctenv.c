@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -283,6 +285,67 @@ int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char
         return -1;
     }
     return 0;
+}
+
+int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof out, "%.1000s/%s.out", e->dir, cmd);
+    pid_t p = fork();
+    if (p < 0) {
+        set_err(e, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (p == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (in >= 0)
+            dup2(in, 0);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        char *argv[] = {ct_opts.connector, (char *)cmd, "--config", e->config_path, NULL};
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    *pid = p;
+    return 0;
+}
+
+static void describe_status(int status, char *how, size_t cap)
+{
+    if (WIFEXITED(status))
+        snprintf(how, cap, "exit %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(how, cap, "killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(how, cap, "status %d", status);
+}
+
+int ct_env_running(pid_t pid, char *how, size_t cap)
+{
+    int status;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == 0)
+        return 1;
+    if (r == pid)
+        describe_status(status, how, cap);
+    else
+        snprintf(how, cap, "gone");
+    return 0;
+}
+
+void ct_env_kill(pid_t pid, char *how, size_t cap)
+{
+    int status;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            snprintf(how, cap, "gone");
+            return;
+        }
+    describe_status(status, how, cap);
 }
 
 const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap)

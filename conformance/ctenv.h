@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -61,6 +62,16 @@ int ct_budget_ms(int ms_at_60);
  * Returns 0 when the program ran. */
 int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char *extra2,
                int timeout_ms, int kill_after_ms, struct run_result *res);
+/* Starts "CONNECTOR <cmd> --config FILE" in the background (output to a
+ * file in the test folder, standard input closed).  Returns 0 and the pid,
+ * or -1 with e->err.  The caller ends it with ct_env_kill. */
+int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid);
+/* SIGKILLs a process from ct_env_spawn (if still running) and reaps it;
+ * describes how it ended in how. */
+void ct_env_kill(pid_t pid, char *how, size_t cap);
+/* Whether a process from ct_env_spawn is still running (not yet reaped). */
+int ct_env_running(pid_t pid, char *how, size_t cap);
+
 /* A readable summary of how a run ended: "exit 3", "killed by signal 9",
  * "timed out". */
 const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap);

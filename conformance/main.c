@@ -24,7 +24,7 @@ static const char usage[] =
     "  --bin-dir DIR        where mock-smartsheet and mock-cas are (default $KIT_BIN_DIR,\n"
     "                       else the folder of this program)\n"
     "  --fixtures DIR       fixtures for the doubles (default $KIT_FIXTURES, else theirs)\n"
-    "  --jobs N             tests run at once (default 3)\n"
+    "  --jobs N             tests run at once (default 4)\n"
     "  --quiet              no per-test progress lines\n"
     "exit: 0 every MUST passed, 1 a MUST failed or was not judged, 2 usage\n";
 
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     const char *connector = NULL, *only = NULL, *report_dir = NULL, *bin_dir = NULL,
                *fixtures = NULL;
     int list = 0, markdown = 0, quiet = 0;
-    int64_t jobs = 3;
+    int64_t jobs = 4;
     double scale = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -209,8 +209,12 @@ int ct_run(const struct ct_run_cfg *cfg)
     }
     struct slot todo[CT_MAX_TESTS];
     size_t ntodo = 0;
-    for (size_t i = 0; i < ct_test_count() && ntodo < CT_MAX_TESTS; i++) {
+    /* Tests that wait by design first, so they overlap the quick ones. */
+    for (size_t k = 0; k < 2 * ct_test_count() && ntodo < CT_MAX_TESTS; k++) {
+        size_t i = k % ct_test_count();
         const struct ct_test *t = ct_test_at(i);
+        if (!t->slow != (k >= ct_test_count()))
+            continue;
         if (test_selected(t, cfg->only)) {
             memset(&todo[ntodo], 0, sizeof todo[ntodo]);
             todo[ntodo++].t = t;

@@ -213,8 +213,8 @@ void ct_rl_judge_frugal(struct ct_env *e, int users, int events_in_window)
 }
 
 const struct ct_test ct_rl_tests[] = {
-    {"rate_limit_window", "RL-001", test_window},
+    {"rate_limit_window", "RL-001", test_window, 1},
     {"rate_limit_429_backoff", "RL-002,RL-003", test_429},
-    {"rate_limit_lower_service_limit", "RL-004", test_lower_limit},
+    {"rate_limit_lower_service_limit", "RL-004", test_lower_limit, 1},
 };
 const size_t ct_rl_test_count = sizeof ct_rl_tests / sizeof ct_rl_tests[0];

@@ -10,6 +10,7 @@ struct ct_test {
     const char *name;            /* unique, lower_snake_case */
     const char *reqs;            /* comma-separated requirement ids it judges */
     void (*fn)(void **state);    /* a cmocka test function */
+    int slow;                    /* waits seconds by design: started first */
 };
 
 size_t ct_test_count(void);
