@@ -28,29 +28,33 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# start NAME ARGS...: runs a double, waits for its "listening on" line.
+# start NAME ARGS...: runs a double in this shell (so cleanup knows its PID),
+# waits for its "listening on" line and leaves the URL in $URL.
 start() {
     local name=$1; shift
     "$BIN/$name" --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    PIDS+=($!)
+    local pid=$!
+    PIDS+=("$pid")
     local i=0
     while ! grep -q '^listening on ' "$TMP/$name.out" 2>/dev/null; do
         i=$((i + 1))
-        if [ $i -gt 1200 ] || ! kill -0 "${PIDS[-1]}" 2>/dev/null; then
+        if [ $i -gt 1200 ] || ! kill -0 "$pid" 2>/dev/null; then
             echo "connector-bench: $name did not start" >&2; cat "$TMP/$name.err" >&2; exit 1
         fi
         sleep 0.05
     done
-    sed -n 's/^listening on //p' "$TMP/$name.out"
+    URL=$(sed -n 's/^listening on //p' "$TMP/$name.out")
 }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 mkdir -p "$TMP/fx/scenarios"
 "$BIN/fixture-gen" --out "$TMP/fx/scenarios/bench" --seed 1 --events "$N" --users 500 \
     --days 7 --rate-limit none >/dev/null
-SS=$(start mock-smartsheet --fixtures "$TMP/fx" --scenario bench --rate-limit 1000000/60 \
-     --time-scale 60)
-CAS=$(start mock-cas --mapping "$ROOT/fixtures/mapping/smartsheet-cas.json" --time-scale 60)
+start mock-smartsheet --fixtures "$TMP/fx" --scenario bench --rate-limit 1000000/60 \
+    --time-scale 60
+SS=$URL
+start mock-cas --mapping "$ROOT/fixtures/mapping/smartsheet-cas.json" --time-scale 60
+CAS=$URL
 
 APP=$(curl -sf -H 'Content-Type: application/json' "$SS/_mock/apps" -d "{\"name\":\"bench\",
   \"description\":\"bench\",\"appUrl\":\"https://b.example\",\"contactUrl\":\"https://b.example\",
@@ -71,7 +75,7 @@ LOC=$(curl -s -o /dev/null -w '%{redirect_url}' "$URL")
 
 BEFORE=$(curl -sf "$SS/_mock/stats" | json '["requests"]')
 START_NS=$(date +%s%N)
-/usr/bin/time -v "$C" sync --config "$TMP/config.json" 2>"$TMP/sync.err"
+${CONNECTOR_BENCH_WRAP:-/usr/bin/time -v} "$C" sync --config "$TMP/config.json" 2>"$TMP/sync.err"
 [ -n "${CONNECTOR_BENCH_LOG:-}" ] && cp "$TMP/sync.err" "$CONNECTOR_BENCH_LOG"
 END_NS=$(date +%s%N)
 AFTER=$(curl -sf "$SS/_mock/stats" | json '["requests"]')
