@@ -99,16 +99,20 @@ static int fail(struct buf *err, const char *key, const cJSON *v, const char *fm
 
 static int bind_int(struct act_query *q, int64_t v)
 {
-    if (q->nb >= FILTER_MAX_BINDS)
+    if (q->nb >= FILTER_MAX_BINDS) {
+        q->overflow = 1;
         return -1;
+    }
     q->binds[q->nb++] = (struct sql_bind){.is_text = 0, .i = v};
     return 0;
 }
 
 static int bind_text(struct act_query *q, const char *s)
 {
-    if (q->nb >= FILTER_MAX_BINDS)
+    if (q->nb >= FILTER_MAX_BINDS) {
+        q->overflow = 1;
         return -1;
+    }
     q->binds[q->nb++] = (struct sql_bind){.is_text = 1, .s = xstrdup(s)};
     return 0;
 }
@@ -294,6 +298,8 @@ static int one_op(struct act_query *q, const struct fspec *f, int op, const char
             }
             buf_puts(w, ")");
         }
+        if (bad && q->overflow)
+            return -1;
         if (bad)
             return fail(err, "filters", v, "%s.%s: %s is not a valid value", f->name, opname);
         return 0;
@@ -368,8 +374,12 @@ static int parse_filters(struct act_query *q, const cJSON *filters, int64_t now_
             if (!(bit & f->ops))
                 return fail(err, "filters", o, "operator '%.40s' is not valid for filter '%s' (value %s)",
                             o->string, f->name);
-            if (one_op(q, f, bit, o->string, o, now_ms, err))
+            if (one_op(q, f, bit, o->string, o, now_ms, err)) {
+                if (q->overflow || !err->len)
+                    fail(err, "filters", o, "too many filter values in all (at most %d bound "
+                         "values)%s, at %s", "512", "");
                 return -1;
+            }
         }
     }
     if (q->where.err)

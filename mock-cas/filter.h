@@ -36,6 +36,7 @@ struct act_query {
     int64_t skip, limit;
     int sort_created;         /* sortField "created" (else "date") */
     int desc;                 /* sortDirection "desc" (the default) */
+    int overflow;             /* more values than FILTER_MAX_BINDS */
     act_id_resolver resolve;  /* set by act_query_parse */
     void *resolve_ctx;
 };

@@ -262,6 +262,29 @@ static void test_bad_filters(void **state)
     expect_bad("{\"isScan\":true,\"limit\":500}", "isScan", "skip and limit");
 }
 
+static void test_too_many_values(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"filters\":{");
+    /* 100 + 100 + 2 x 200 bound values: past the 512 the query holds. */
+    static const char *const f[] = {"user.username", "ip.address", "text"};
+    for (int k = 0; k < 3; k++) {
+        buf_printf(&b, "%s\"%s\":{", k ? "," : "", f[k]);
+        for (int o = 0; o < (k == 2 ? 2 : 1); o++) {
+            buf_printf(&b, "%s\"%s\":[", o ? "," : "", o ? "startswith" : "contains");
+            for (int i = 0; i < 100; i++)
+                buf_printf(&b, "%s\"v%d\"", i ? "," : "", i);
+            buf_puts(&b, "]");
+        }
+        buf_puts(&b, "}");
+    }
+    buf_puts(&b, "}}");
+    expect_bad(b.ptr, "filters", "too many filter values");
+    buf_release(&b);
+}
+
 static void test_pagination_edges(void **state)
 {
     (void)state;
@@ -346,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_comparisons_and_range),
         cmocka_unit_test(test_text_operators),
         cmocka_unit_test(test_bad_filters),
+        cmocka_unit_test(test_too_many_values),
         cmocka_unit_test(test_pagination_edges),
         cmocka_unit_test(test_fetch_one),
     };
