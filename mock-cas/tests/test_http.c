@@ -512,6 +512,43 @@ static void test_db_file_persists(void **state)
     rmdir(dir);
 }
 
+static void test_tls(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mock-cas-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cert[128], key[128];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    char *gen[] = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                   "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                   "subjectAltName=IP:127.0.0.1", NULL};
+    struct run_result r;
+    assert_int_equal(spawn_run(gen, NULL, 30000, -1, &r), 0);
+    assert_int_equal(r.code, 0);
+    run_result_release(&r);
+    const char *extra[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    struct child c;
+    start(&c, extra);
+    assert_int_equal(strncmp(c.url, "https://", 8), 0);
+    char url[600];
+    snprintf(url, sizeof url, "%s/_mock/stats", c.url);
+    struct httpc_resp resp;
+    assert_int_equal(httpc_request("GET", url, NULL, NULL, 0, cert, &resp), 0);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(strstr(resp.body.ptr, "activitiesStored"));
+    httpc_resp_release(&resp);
+    /* Without the certificate trusted the client refuses: verification is on. */
+    httpc_request("GET", url, NULL, NULL, 0, NULL, &resp);
+    assert_int_equal(resp.status, 0);
+    httpc_resp_release(&resp);
+    stop_clean(&c);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -544,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_query_throttle),
         cmocka_unit_test(test_query_errors_and_routes),
         cmocka_unit_test(test_db_file_persists),
+        cmocka_unit_test(test_tls),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
