@@ -132,7 +132,7 @@ static void instance_routes(struct cas_app *app, const struct http_req *req,
             return;
         }
         int rc = sub[0] == 'a' ? store_instance_activities_json(app->store, id, skip, limit, &out)
-                               : store_entities_json(app->store, id, skip, limit, 1, &out);
+                               : store_entities_json(app->store, id, skip, limit, &out);
         reply_store(resp, rc, &out, 500);
     } else if (!strcmp(sub, "statuses")) {
         reply_store(resp, store_statuses_json(app->store, id, &out), &out, 500);

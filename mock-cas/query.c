@@ -115,7 +115,7 @@ static void list_entities(struct cas_app *app, const struct http_req *req, struc
     }
     if (bad)
         cas_reply_buf(resp, 400, &out);
-    else if (store_entities_json(app->store, instance, q.skip, q.limit, 0, &out)) {
+    else if (store_entities_json(app->store, instance, q.skip, q.limit, &out)) {
         buf_release(&out);
         cas_reply_error(resp, 500, "the query failed");
     } else {

@@ -946,11 +946,11 @@ static int json_page(struct store *s, const char *count_sql, const char *sql, in
 }
 
 int store_entities_json(struct store *s, int64_t instance, int64_t skip, int64_t limit,
-                        int admin, struct buf *out)
+                        struct buf *out)
 {
     return json_page(s, "SELECT count(*) FROM entities WHERE ?1=0 OR instance=?1",
                      "SELECT json FROM entities WHERE ?1=0 OR instance=?1 ORDER BY instance, id"
-                     " LIMIT ?2 OFFSET ?3", instance, skip, limit, admin ? "entities" : NULL, out);
+                     " LIMIT ?2 OFFSET ?3", instance, skip, limit, NULL, out);
 }
 
 int store_instance_activities_json(struct store *s, int64_t instance, int64_t skip,

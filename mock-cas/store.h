@@ -91,10 +91,9 @@ int store_query_activities(struct store *s, const struct act_query *q, struct bu
 int64_t store_resolve_activity_id(void *ctx, const char *id);
 /* One activity by _id; -1 when none. */
 int store_activity_json(struct store *s, const char *id, struct buf *out);
-/* Entities (instance 0 = all) as a CAS list envelope, or with admin set as
- * {"entities":[...],"total","skip","limit","hasNext"}. */
+/* Entities (instance 0 = all) as a CAS list envelope (skip/limit). */
 int store_entities_json(struct store *s, int64_t instance, int64_t skip, int64_t limit,
-                        int admin, struct buf *out);
+                        struct buf *out);
 /* Raw stored activities of one instance, oldest first. */
 int store_instance_activities_json(struct store *s, int64_t instance, int64_t skip,
                                    int64_t limit, struct buf *out);

@@ -312,7 +312,7 @@ static void test_entities_and_status(void **state)
                         "Get events: Request failed with status code 403");
     cJSON_Delete(j);
     assert_int_equal(call(&dbl, "GET", "/_mock/instances/11934/entities?limit=1", NULL, NULL, &j, NULL), 200);
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "entities")), 1);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 1);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "hasNext")));
     cJSON_Delete(j);
     assert_int_equal(call(&dbl, "GET", "/_mock/instances/11934", NULL, NULL, &j, NULL), 200);
