@@ -22,8 +22,15 @@ void ct_verdict_open(const char *path, const char *test)
     must_failed = 0;
 }
 
-static void write_line(const char *id, enum ct_result r, const char *evidence)
+static void write_line(const char *id, enum ct_result r, const char *raw)
 {
+    /* One line of evidence: connector output quoted in it may hold line
+     * breaks and control bytes. */
+    char evidence[2048];
+    size_t k = 0;
+    for (const char *p = raw; *p && k + 1 < sizeof evidence; p++)
+        evidence[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
+    evidence[k] = '\0';
     const struct ct_req *req = ct_catalogue_find(id);
     if (r != CT_PASS && (!req || req->level == CT_MUST))
         must_failed = 1;
