@@ -21,6 +21,8 @@ enum conn_rc conn_cmd_authorize_url(struct conn_ctx *x)
     const struct conn_config *c = x->cfg;
     char state[33];
     rng_hex(state, 16);
+    if (conn_defect("state-predictable"))
+        snprintf(state, sizeof state, "%032x", 1u);
     char saved[128], err[512];
     int n = snprintf(saved, sizeof saved, "{\"state\":\"%s\",\"created_ms\":%lld}\n", state,
                      (long long)dclock_wall_ms());

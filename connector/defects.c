@@ -1,6 +1,7 @@
 /* defects.c - the switch behind conn_defect() (test build only).
  *
  * name                      breaks
+ * state-predictable         OAUTH-002 every consent URL carries the same state
  * state-not-checked         OAUTH-003 any callback state is accepted
  * denial-not-reported       OAUTH-004 access_denied is not reported to CAS
  * plain-secret              OAUTH-005 client_secret sent instead of hash
@@ -16,12 +17,15 @@
  * first-page-only           BF-002 moreAvailable is ignored
  * since-every-time          INC-001/002 every sync starts from the backfill window
  * users-first-page-only     USR-001/002 only the first users page is read
+ * lone-user-dropped         USR-003 an organisation of one user delivers no entity
  * no-rate-limit             RL-001 the client-side budget is off
  * no-backoff                RL-002/003 429 answers are retried at once
+ * 429-gives-up              RL-004 four 429s in a row end the sync (exit 5)
  * no-retry                  RES-001..006 the first failure ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
+ * template-unfilled         MAP-001/003 descriptions keep their {placeholders}
  * wrong-system-user         MAP-005 system events keep the email address
  * secret-in-log             SEC-001 the client secret is logged
  * state-world-readable      SEC-002 state files are written 0644

@@ -478,7 +478,14 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
     buf_printf(out, "%lld,", (long long)ms);
     buf_puts(out, row->fixed);
     buf_puts(out, ",\"description\":\"");
-    if (system) {
+    if (conn_defect("template-unfilled")) {
+        json_escape_in(out, row->description, strlen(row->description));
+        buf_puts(out, "\",\"user\":{\"userName\":");
+        if (system)
+            buf_puts(out, m->system_user_json);
+        else
+            buf_json_str(out, actor, strlen(actor));
+    } else if (system) {
         fill_template(out, row->description, ot ? ot : "", ac ? ac : "", oid,
                       m->system_user_name);
         buf_puts(out, "\",\"user\":{\"userName\":");

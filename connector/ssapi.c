@@ -241,7 +241,8 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
                 log_warn("repeated 429 answers: own limit lowered to %u per window",
                          x->limiter.limit);
             }
-            if (conn_defect("no-retry"))
+            if (conn_defect("no-retry") ||
+                (conn_defect("429-gives-up") && x->consecutive_429 >= 4))
                 break;
             if (conn_defect("no-backoff"))
                 continue;
