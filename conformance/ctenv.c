@@ -147,9 +147,13 @@ static void config_defaults(struct ct_env *e)
 int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
 {
     memset(e, 0, sizeof *e);
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || !*tmp || strlen(tmp) > 900)
-        tmp = "/tmp";
+    /* The TMPDIR the suite started with (a test's own points into it). */
+    static char base[901];
+    if (!base[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(base, sizeof base, "%s", t && *t && strlen(t) < sizeof base ? t : "/tmp");
+    }
+    const char *tmp = base;
     snprintf(e->dir, sizeof e->dir, "%s/ct-XXXXXX", tmp);
     if (!mkdtemp(e->dir)) {
         set_err(e, "mkdtemp: %s", strerror(errno));
@@ -158,6 +162,15 @@ int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
     }
     snprintf(e->state_dir, sizeof e->state_dir, "%s/state", e->dir);
     snprintf(e->config_path, sizeof e->config_path, "%s/connector.json", e->dir);
+    /* Temporary files and a home folder of the connector land inside the
+     * test folder, where SEC-002 looks for secrets. */
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/home", e->dir);
+    if (mkdir(sub, 0700) == 0)
+        setenv("HOME", sub, 1);
+    snprintf(sub, sizeof sub, "%s/tmp", e->dir);
+    if (mkdir(sub, 0700) == 0)
+        setenv("TMPDIR", sub, 1);
     /* The contract does not say who creates state_dir: the suite does,
      * private, so that connectors expecting it to exist work too. */
     if (mkdir(e->state_dir, 0700)) {

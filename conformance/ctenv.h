@@ -44,7 +44,8 @@ struct ct_env {
 };
 
 /* Starts both doubles, registers an app (redirect to mock-cas's saga URL),
- * creates a CAS instance and writes the config.  Returns 0, or -1 with the
+ * creates a CAS instance and writes the config.  Points this process's
+ * HOME and TMPDIR (inherited by the connector) into the test folder.  Returns 0, or -1 with the
  * reason in e->err (whatever started is stopped by ct_env_stop). */
 int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg);
 /* Stops the doubles this env started and removes its folder. */
