@@ -396,6 +396,12 @@ int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap)
 
 int ct_env_consent(struct ct_env *e, const char *auth_url, char *location, size_t cap)
 {
+    char want[600];
+    snprintf(want, sizeof want, "%s/b/authorize?", e->ss_url);
+    if (strncmp(auth_url, want, strlen(want))) {
+        set_err(e, "the consent URL is not at smartsheet_authorize_url");
+        return -1;
+    }
     struct httpc_resp r;
     int rc = -1;
     if (httpc_request("GET", auth_url, NULL, NULL, 0, e->ca_file[0] ? e->ca_file : NULL, &r)) {
