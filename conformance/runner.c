@@ -290,7 +290,6 @@ int ct_run(const struct ct_run_cfg *cfg)
     printf("reports: %s/report.json, %s/junit-<group>.xml (%.1f s)\n", cfg->report_dir,
            cfg->report_dir, (double)info.duration_ms / 1000.0);
     int wrc = ct_report_write(cfg->report_dir, &info, o, nreq);
-    struct ct_counts c = ct_report_count(o, nreq);
     int must_ok = 1;
     for (size_t i = 0; i < nreq; i++)
         if (o[i].selected && o[i].req->level == CT_MUST && o[i].result != CT_PASS)
@@ -301,7 +300,6 @@ int ct_run(const struct ct_run_cfg *cfg)
         buf_release(&o[i].tests);
     }
     free(o);
-    (void)c;
     if (wrc)
         return 2;
     return must_ok ? 0 : 1;

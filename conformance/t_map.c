@@ -254,7 +254,7 @@ void ct_map_judge(struct ct_env *e)
             snprintf(to->example, sizeof to->example, "CAS rule %s: %.200s", rule ? rule : "?",
                      reason ? reason : "");
     }
-    int n = 0, sys = 0;
+    int n = 0;
     const cJSON *act;
     cJSON_ArrayForEach(act, acts) {
         n++;
@@ -274,7 +274,6 @@ void ct_map_judge(struct ct_env *e)
                 note(&f[2], "activity %d (eventId %s): %s differs from the table", n, id, field);
             const char *want = want_user(table, ev);
             const char *who = ct_jstr(cJSON_GetObjectItemCaseSensitive(act, "user"), "userName");
-            sys += is_system_user(table, ev);
             if (want && (!who || strcmp(who, want)))
                 note(&f[4], "activity %d (eventId %s) is attributed to %s, not %s", n, id,
                      who ? who : "nobody", want);
@@ -294,10 +293,8 @@ void ct_map_judge(struct ct_env *e)
     for (int i = 0; i < 5; i++)
         ct_verdict(f[i].id, !f[i].bad && !f[i].violations,
                    "%d of %d stored activities break it, CAS recorded %d violation%s of its %s "
-                   "rules%s%s%s", f[i].bad, n, f[i].violations, f[i].violations == 1 ? "" : "s",
-                   f[i].prefix, f[i].bad || f[i].violations ? "; first: " : "", f[i].example,
-                   i == 4 ? "" : "");
-    (void)sys;
+                   "rules%s%s", f[i].bad, n, f[i].violations, f[i].violations == 1 ? "" : "s",
+                   f[i].prefix, f[i].bad || f[i].violations ? "; first: " : "", f[i].example);
 out:
     cJSON_Delete(table);
     cJSON_Delete(viol);

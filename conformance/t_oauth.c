@@ -365,10 +365,13 @@ static void judge_bearer(struct ct_env *e)
     if (api == 0)
         ct_blocked("OAUTH-011", "no API request was made");
     else
+    {
+        char first[120] = "";
+        if (bad)
+            snprintf(first, sizeof first, " (first: request #%lld, %s)", bad_seq, why);
         ct_verdict("OAUTH-011", !bad, "%d API requests, %d without a Bearer header or with the "
-                   "token in the URL%s%s%s", api, bad, bad ? " (first #" : "",
-                   bad ? why : "", bad ? ")" : "");
-    (void)bad_seq;
+                   "token in the URL%s", api, bad, first);
+    }
     cJSON_Delete(j);
 }
 
