@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "dclock.h"
+#include "fault_http.h"
 #include "log.h"
 #include "rng.h"
 #include "strutil.h"
@@ -105,46 +106,27 @@ const int cas_fault_codes[] = {429, 500, 502, 503, 504, 0};
 static int apply_fault(struct cas_app *app, const struct http_req *req, struct http_resp *resp)
 {
     char token[256] = "", tid[9] = "";
+    if (!fault_any(app->faults))
+        return 0;
     if (cas_token(req, token, sizeof token))
         rng_token_id(token, tid);
     struct fault_fire f;
     if (!fault_check(app->faults, req->method, req->path, tid, dclock_now_ms(), &f))
         return 0;
-    snprintf(resp->note, sizeof resp->note, "fault %u: %s", f.rule_id, fault_action_name(f.action));
-    switch (f.action) {
-    case FAULT_ERROR: {
-        int status = f.status ? f.status : f.error_code ? f.error_code : 503;
-        cas_reply_error(resp, status, status == 429 ? "TOO MANY REQUESTS"
-                                      : status == 503 ? "Service Unavailable"
-                                                      : "Internal Server Error");
-        resp->error_code = f.error_code;
+    switch (fault_apply_http(&f, resp)) {
+    case FAULT_GO_ON:
+        return 0;
+    case FAULT_ANSWERED:
         return 1;
+    case FAULT_SERVICE_ERROR:
+        break;
     }
-    case FAULT_STATUS: {
-        char body[160];
-        int n = snprintf(body, sizeof body, "<html><body><h1>%d</h1>Upstream error</body></html>\n",
-                         f.status ? f.status : 502);
-        http_resp_copy(resp, f.status ? f.status : 502, "text/html", body, (size_t)n);
-        return 1;
-    }
-    case FAULT_DELAY:
-        resp->delay_ms = dclock_to_real_ms(f.delay_ms);
-        return 0;
-    case FAULT_CLOSE:
-        resp->transport = HTTP_CLOSE;
-        return 0;
-    case FAULT_TRUNCATE:
-        resp->transport = HTTP_TRUNCATE;
-        return 0;
-    case FAULT_MALFORM:
-        resp->transport = HTTP_MALFORM;
-        return 0;
-    case FAULT_DRIBBLE:
-        resp->transport = HTTP_DRIBBLE;
-        resp->delay_ms = dclock_to_real_ms(f.delay_ms);
-        return 0;
-    }
-    return 0;
+    int status = f.status ? f.status : f.error_code ? f.error_code : 503;
+    cas_reply_error(resp, status, status == 429 ? "TOO MANY REQUESTS"
+                                  : status == 503 ? "Service Unavailable"
+                                                  : "Internal Server Error");
+    resp->error_code = f.error_code;
+    return 1;
 }
 
 static void not_found(const struct http_req *req, struct http_resp *resp)

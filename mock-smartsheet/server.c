@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "dclock.h"
+#include "fault_http.h"
 #include "log.h"
 #include "rng.h"
 #include "sserror.h"
@@ -138,7 +139,7 @@ static int method_is(const struct http_req *req, const char *m)
     return !strcmp(req->method, m);
 }
 
-/* Applies a fault that answers by itself; returns 1 if the request is done. */
+/* Applies a fault; returns 1 if it is the whole answer. */
 static int apply_fault(struct ss_server *s, const struct http_req *req, const char *token,
                        struct http_resp *resp)
 {
@@ -150,41 +151,18 @@ static int apply_fault(struct ss_server *s, const struct http_req *req, const ch
     struct fault_fire f;
     if (!fault_check(s->faults, req->method, req->path, tid, req->dur_ms, &f))
         return 0;
-    snprintf(resp->note, sizeof resp->note, "fault %u: %s", f.rule_id, fault_action_name(f.action));
     memcpy(resp->token_id, tid, sizeof tid);
-    switch (f.action) {
-    case FAULT_ERROR:
+    switch (fault_apply_http(&f, resp)) {
+    case FAULT_SERVICE_ERROR:
         ss_error(resp, f.error_code, NULL, NULL);
         if (f.status)
             resp->status = f.status;
         return 1;
-    case FAULT_STATUS: {
-        char page[256];
-        int n = snprintf(page, sizeof page,
-                         "<html><head><title>%d</title></head><body><h1>%d</h1>"
-                         "<p>upstream unavailable</p></body></html>\n", f.status, f.status);
-        http_resp_copy(resp, f.status, "text/html", page, (size_t)n);
+    case FAULT_ANSWERED:
         return 1;
-    }
-    case FAULT_CLOSE:
-        http_resp_copy(resp, 444, NULL, "", 0);
-        resp->transport = HTTP_CLOSE;
-        return 1;
-    case FAULT_DELAY:
-        resp->delay_ms = dclock_to_real_ms(f.delay_ms);
-        return 0;
-    case FAULT_TRUNCATE:
-        resp->transport = HTTP_TRUNCATE;
-        return 0;
-    case FAULT_MALFORM:
-        resp->transport = HTTP_MALFORM;
-        return 0;
-    case FAULT_DRIBBLE:
-        resp->transport = HTTP_DRIBBLE;
-        resp->delay_ms = dclock_to_real_ms(f.delay_ms);
+    default:
         return 0;
     }
-    return 0;
 }
 
 static void rate_limited(struct ss_server *s, int64_t retry_ms, struct http_resp *resp)
