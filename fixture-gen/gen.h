@@ -63,10 +63,7 @@ int gen_write_scenario(const struct gen_opts *o, const struct gen_org *org);
 /* Writes every <out_dir>/events/page-*.json.  0, or -1 after an error. */
 int gen_write_events(const struct gen_opts *o, const struct gen_org *org);
 
-/* Stream position "2.1." + 16 url-safe characters for index, the scheme
- * mock-smartsheet issues (mock-smartsheet/sspos.c), so recorded pages look
- * like its replies. */
-void gen_stream_pos(uint64_t index, char out[21]);
+
 
 /* Writes n url-safe base64 characters of the bytes at raw (n*6 <= 8*len). */
 void gen_b64url(const unsigned char *raw, size_t len, char *out, size_t n);

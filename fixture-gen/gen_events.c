@@ -4,6 +4,7 @@
  * recordedAt; every (objectType, action) pair of the table appears at
  * least once when there are enough events. */
 #include "gen.h"
+#include "sspos.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -255,7 +256,7 @@ static int write_page(struct ev_ctx *c, size_t k, uint64_t first, uint64_t count
         return -1;
     }
     int more = first + count < c->o->events;
-    gen_stream_pos(first + count, pos);
+    sspos_encode(first + count, pos);
     fprintf(f, "{\"nextStreamPosition\":\"%s\",\"moreAvailable\":%s,\"data\":[\n", pos,
             more ? "true" : "false");
     for (uint64_t i = 0; i < count; i++) {

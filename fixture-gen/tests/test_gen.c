@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "gen.h"
+#include "sspos.h"
 #include "strutil.h"
 
 static char root[64];
@@ -140,7 +141,7 @@ static void pages_chain(void **state)
         assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "moreAvailable")),
                          k < 10);
         char pos[21];
-        gen_stream_pos(k < 10 ? (k + 1) * 100 : 1050, pos);
+        sspos_encode(k < 10 ? (k + 1) * 100 : 1050, pos);
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "nextStreamPosition")->valuestring,
                             pos);
         for (const cJSON *e = data->child; e; e = e->next) {

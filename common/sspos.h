@@ -1,4 +1,5 @@
-/* sspos.h - Event Reporting stream positions.
+/* sspos.h - Event Reporting stream positions, as mock-smartsheet issues them
+ * and fixture-gen records them.
  *
  * A position names an index into the scenario's event stream ("the next
  * event to return").  It is "2.1." followed by 16 url-safe base64
