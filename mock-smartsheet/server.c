@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "dclock.h"
+#include "devtools.h"
 #include "fault_http.h"
 #include "log.h"
 #include "rng.h"
@@ -246,6 +247,11 @@ void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
             return;
         }
         ss_admin(s, req, resp);
+        return;
+    }
+
+    if (devtools_route(req->path)) {
+        devtools_handle(s, req, resp);
         return;
     }
 
