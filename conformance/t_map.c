@@ -290,11 +290,17 @@ void ct_map_judge(struct ct_env *e)
         ct_blocked(reqs, "no activity was delivered");
         goto out;
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 5; i++) {
+        if (i > 0 && n == 0 && !f[i].violations) {
+            ct_blocked(f[i].id, "CAS stored no activity to judge (%d violations of other rules)",
+                       cJSON_GetArraySize(viol));
+            continue;
+        }
         ct_verdict(f[i].id, !f[i].bad && !f[i].violations,
                    "%d of %d stored activities break it, CAS recorded %d violation%s of its %s "
                    "rules%s%s", f[i].bad, n, f[i].violations, f[i].violations == 1 ? "" : "s",
                    f[i].prefix, f[i].bad || f[i].violations ? "; first: " : "", f[i].example);
+    }
 out:
     cJSON_Delete(table);
     cJSON_Delete(viol);

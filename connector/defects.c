@@ -25,7 +25,8 @@
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
- * template-unfilled         MAP-001/003 descriptions keep their {placeholders}
+ * timestamp-in-seconds      MAP-001 the activity's timestamp is in seconds, not ms
+ * template-unfilled         MAP-003 descriptions keep their {placeholders}
  * wrong-system-user         MAP-005 system events keep the email address
  * secret-in-log             SEC-001 the client secret is logged
  * state-world-readable      SEC-002 state files are written 0644

@@ -475,7 +475,7 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
     }
 
     buf_puts(out, m->head);
-    buf_printf(out, "%lld,", (long long)ms);
+    buf_printf(out, "%lld,", (long long)(conn_defect("timestamp-in-seconds") ? ms / 1000 : ms));
     buf_puts(out, row->fixed);
     buf_puts(out, ",\"description\":\"");
     if (conn_defect("template-unfilled")) {

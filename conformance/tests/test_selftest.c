@@ -59,6 +59,7 @@ static const struct scase cases[] = {
     {DEFECT, "429-gives-up", "RL", "RL-004"},
     {DEFECT, "no-retry", "RES", "RES-001,RES-002,RES-003,RES-004,RES-005,RES-006"},
     {DEFECT, "save-before-deliver", "RES", "RES-007"},
+    {DEFECT, "timestamp-in-seconds", "MAP", "MAP-001"},
     {DEFECT, "raw-altered", "MAP", "MAP-002"},
     {DEFECT, "template-unfilled", "MAP", "MAP-003"},
     {DEFECT, "ip-in-activity", "MAP", "MAP-004"},
