@@ -242,13 +242,28 @@ void http_resp_static(struct http_resp *resp, int status, const char *ctype,
     resp->len = len;
 }
 
-void http_resp_header(struct http_resp *resp, const char *name, const char *value)
+int http_resp_header(struct http_resp *resp, const char *name, const char *value)
 {
-    if (resp->nheaders >= LIM_RESP_HEADERS)
-        return;
-    snprintf(resp->headers[resp->nheaders].name, sizeof resp->headers[0].name, "%s", name);
-    snprintf(resp->headers[resp->nheaders].value, sizeof resp->headers[0].value, "%s", value);
+    size_t nlen = strlen(name) + 1, vlen = strlen(value) + 1;
+    if (resp->nheaders >= LIM_RESP_HEADERS ||
+        nlen + vlen > sizeof resp->header_text - resp->header_used)
+        return -1;
+    char *base = resp->header_text + resp->header_used;
+    memcpy(base, name, nlen);
+    memcpy(base + nlen, value, vlen);
+    resp->headers[resp->nheaders].name = (uint16_t)resp->header_used;
+    resp->headers[resp->nheaders].value = (uint16_t)(resp->header_used + nlen);
+    resp->header_used += nlen + vlen;
     resp->nheaders++;
+    return 0;
+}
+
+const char *http_resp_get_header(const struct http_resp *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (!strcasecmp(resp->header_text + resp->headers[i].name, name))
+            return resp->header_text + resp->headers[i].value;
+    return NULL;
 }
 
 /* Body served through a reader callback (truncate, dribble). */
@@ -361,7 +376,8 @@ static struct MHD_Response *build_response(struct req_state *st)
     if (gz)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     for (size_t i = 0; i < resp->nheaders; i++)
-        MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+        MHD_add_response_header(r, resp->header_text + resp->headers[i].name,
+                                resp->header_text + resp->headers[i].value);
     return r;
 }
 
@@ -620,7 +636,9 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL};
+    /* libmicrohttpd clears a connection's pool between keep-alive requests:
+     * keep it small (bodies are collected outside it, in req_state). */
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 1000, NULL};
     if (threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};

@@ -67,8 +67,12 @@ struct http_resp {
     void (*body_release)(void *cls);
     void *body_release_cls;
     int gzip_ok;                   /* compress on the fly when accepted */
+    /* Extra headers, set with http_resp_header: offsets into header_text
+     * (offsets, not pointers, so a response can be copied). */
     size_t nheaders;
-    struct { char name[48]; char value[2048]; } headers[LIM_RESP_HEADERS];
+    struct { uint16_t name, value; } headers[LIM_RESP_HEADERS];
+    char header_text[2560];
+    size_t header_used;
 
     enum http_transport transport;
     int64_t delay_ms;              /* real ms before answering (or dribbling) */
@@ -88,9 +92,12 @@ void http_resp_take(struct http_resp *resp, int status, const char *ctype,
 /* Points at bytes that outlive the response (fixture pages). */
 void http_resp_static(struct http_resp *resp, int status, const char *ctype,
                       const char *data, size_t len);
-/* Adds a header; silently ignored past LIM_RESP_HEADERS (a programming
- * error caught in tests), values cut to fit. */
-void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+/* Adds a header.  Returns 0, or -1 (and adds nothing) past
+ * LIM_RESP_HEADERS headers or 2,560 bytes of header text. */
+int http_resp_header(struct http_resp *resp, const char *name, const char *value);
+/* The value of a header added with http_resp_header (case-insensitive
+ * name), or NULL. */
+const char *http_resp_get_header(const struct http_resp *resp, const char *name);
 
 typedef void (*http_handler_fn)(void *app, const struct http_req *req,
                                 struct http_resp *resp);

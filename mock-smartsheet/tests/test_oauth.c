@@ -66,10 +66,7 @@ static void resp_free(struct http_resp *r)
 
 static const char *resp_header(const struct http_resp *r, const char *name)
 {
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (!strcasecmp(r->headers[i].name, name))
-            return r->headers[i].value;
-    return NULL;
+    return http_resp_get_header(r, name);
 }
 
 static void run(const char *method, const char *path, const char *query, const char *body,
