@@ -59,7 +59,8 @@ enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *bod
         }
         cJSON_Delete(j);
         if (t || status == 429 || status >= 500 || (status >= 200 && status < 300)) {
-            if (conn_defect("no-retry"))
+            if (conn_defect("no-retry") ||
+                (conn_defect("cas-refusal-fatal") && (status == 429 || status >= 500)))
                 return CONN_ERR_TRANSIENT;
             if (cas_retry(&bo, status == 429 ? BACKOFF_BASE_429_MS : BACKOFF_BASE_MS, what,
                           why))

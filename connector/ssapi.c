@@ -73,6 +73,26 @@ static int retry_wait(struct conn_backoff *bo, int64_t base, const char *what,
     return conn_sleep_ms(w);
 }
 
+/* The self-test's one-failure-kind defects: whether this failure, which
+ * the connector would retry, ends the operation instead. */
+static int ss_defect_fatal(int t, long status, int code, int json, const char *error)
+{
+    int timeout = t && (strstr(error, "too slow") || strstr(error, "timed out") ||
+                        strstr(error, "Timeout"));
+    int partial = t && strstr(error, "transfer closed");
+    if (conn_defect("server-error-fatal") && status >= 500 && code != 4004)
+        return 1;
+    if (conn_defect("4004-fatal") && code == 4004)
+        return 1;
+    if (conn_defect("closed-fatal") && t && !timeout && !partial)
+        return 1;
+    if (conn_defect("stall-fatal") && timeout)
+        return 1;
+    if (conn_defect("bad-page-fatal") && (partial || (status == 200 && !json)))
+        return 1;
+    return 0;
+}
+
 enum conn_rc conn_ss_token(struct conn_ctx *x, const char *form, int refresh)
 {
     char url[4400];
@@ -251,7 +271,7 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
             continue;
         }
         if (t || status >= 500 || status == 200 || (code >= 4001 && code <= 4004)) {
-            if (conn_defect("no-retry"))
+            if (conn_defect("no-retry") || ss_defect_fatal(t, status, code, j != NULL, r.error))
                 break;
             if (retry_wait(&bo, BACKOFF_BASE_MS, path_query, why))
                 break;
