@@ -117,17 +117,17 @@ static void test_429(void **st)
     if (setup(&e, &cfg, reqs))
         goto out;
     if (ct_ss_do(&e, "POST", "/_mock/faults",
-                 "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4003,\"count\":2}")) {
+                 "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4003,\"count\":3}")) {
         ct_blocked(reqs, "fault: %s", e.err);
         goto out;
     }
     int s = ct_sync_ok(&e, RUN_MS);
     cJSON *j = ct_ss_journal(&e, "/2.0/events");
-    long long dur[3] = {0}, seqs[3] = {0};
+    long long dur[4] = {0}, seqs[4] = {0};
     int k = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, j) {
-        if (k < 3) {
+        if (k < 4) {
             dur[k] = ct_jnum(it, "durationMs");
             seqs[k] = ct_jnum(it, "seq");
         }
@@ -142,13 +142,14 @@ static void test_429(void **st)
         ct_verdict("RL-002", s == 0 && g1 >= 1000,
                    "the retry (#%lld) came %lld ms of duration time after the 429 (#%lld); sync %s",
                    seqs[1], g1, seqs[0], s == 0 ? "succeeded" : "failed");
-        if (k < 3) {
-            ct_verdict("RL-003", 0, "only %d events requests for two 429s", k);
+        if (k < 4) {
+            ct_verdict("RL-003", 0, "only %d events requests for three 429s in a row", k);
         } else {
-            long long g2 = dur[2] - dur[1];
-            ct_verdict("RL-003", g2 > g1,
-                       "waits after two 429s in a row: %lld, then %lld ms of duration time", g1,
-                       g2);
+            /* Growth, not jitter: the third wait clearly longer than the first. */
+            long long g2 = dur[2] - dur[1], g3 = dur[3] - dur[2];
+            ct_verdict("RL-003", g3 >= g1 + 1000 && g3 >= 2000,
+                       "waits after three 429s in a row: %lld, %lld, %lld ms of duration time",
+                       g1, g2, g3);
         }
     }
     cJSON_Delete(j);
