@@ -136,6 +136,10 @@ conformance: deps
 	@$(MAKE) --no-print-directory all
 	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
 
+# The documented set-up in a browser: docs/portal.md.
+serve: deps all
+	@sh mk/serve.sh $(CURDIR)/$(BIN)
+
 bench: deps all
 	@$(TEST_ENV) sh bench/run.sh $(BUILD)
 

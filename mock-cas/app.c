@@ -150,6 +150,10 @@ void cas_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
         cas_admin(app, req, resp, p[6] ? p + 7 : "");
         return;
     }
+    if (app->portal && portal_route(p)) {      /* pages for people: no faults */
+        portal_handle(app, req, resp);
+        return;
+    }
     /* Transport faults keep the request's own handling; the rest answer here. */
     if (apply_fault(app, req, resp))
         return;
@@ -157,7 +161,8 @@ void cas_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
     if (cas_token(req, token, sizeof token))
         rng_token_id(token, resp->token_id);
     if (!strcmp(p, "/api/oauth/saga") || !strcmp(p, "/api/oauth/saga/")) {
-        cas_saga(app, req, resp);
+        if (!portal_saga(app, req, resp))
+            cas_saga(app, req, resp);
         return;
     }
     static const char ing[] = "/api/v1/app_connectors/";

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "journal.h"
 #include "mapping.h"
+#include "portal.h"
 #include "ratelimit.h"
 #include "serveropts.h"
 #include "store.h"
@@ -27,6 +28,7 @@ struct cas_app {
     struct fault_set *faults;
     struct journal *journal;
     struct ratelimit *query_rl;    /* NULL: the query API is not throttled */
+    struct portal *portal;         /* the pages a person clicks (portal.h) */
 };
 
 /* The libmicrohttpd handler and completion hook (app is a cas_app). */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "dclock.h"
@@ -17,7 +18,9 @@ static const char usage[] =
     "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
     "  --mapping FILE           mapping table (default: <fixtures>/mapping/smartsheet-cas.json)\n"
     "  --query-rate-limit X     on (30/60, the default), off, or N/SECONDS\n"
-    "  --tenant-id N            CAS tenant id used in activity ids (default 97134000)\n";
+    "  --tenant-id N            CAS tenant id used in activity ids (default 97134000)\n"
+    "  --connector-cmd PATH     run this connector behind the portal's buttons\n"
+    "  --smartsheet-url URL     mock-smartsheet's base URL (portal connections and charts)\n";
 
 int main(int argc, char **argv)
 {
@@ -25,6 +28,8 @@ int main(int argc, char **argv)
     memset(&app, 0, sizeof app);
     serveropts_init(&app.opts);
     const char *db = NULL, *fixtures = NULL, *mapping = NULL;
+    const char *connector_cmd = NULL, *smartsheet_url = NULL;
+    struct portal portal;
     uint32_t rl_n = 30;
     int64_t rl_window = 60000, tenant = 97134000;
     int rl_on = 1;
@@ -51,6 +56,19 @@ int main(int argc, char **argv)
             db = argv[++i];
         } else if (!strcmp(a, "--fixtures")) {
             fixtures = argv[++i];
+        } else if (!strcmp(a, "--connector-cmd")) {
+            connector_cmd = argv[++i];
+            if (access(connector_cmd, X_OK)) {
+                fprintf(stderr, "--connector-cmd: '%.200s' is not an executable file\n",
+                        connector_cmd);
+                return 2;
+            }
+        } else if (!strcmp(a, "--smartsheet-url")) {
+            smartsheet_url = argv[++i];
+            if (strncmp(smartsheet_url, "http://", 7) && strncmp(smartsheet_url, "https://", 8)) {
+                fprintf(stderr, "--smartsheet-url wants an http:// or https:// URL\n");
+                return 2;
+            }
         } else if (!strcmp(a, "--mapping")) {
             mapping = argv[++i];
         } else if (!strcmp(a, "--tenant-id")) {
@@ -97,6 +115,8 @@ int main(int argc, char **argv)
     app.faults = fault_set_new();
     app.journal = journal_new(app.opts.journal_size);
     app.query_rl = rl_on ? rl_new(RL_SLIDING, rl_n, rl_window) : NULL;
+    portal_init(&portal, connector_cmd, smartsheet_url, app.opts.time_scale);
+    app.portal = &portal;
 
     int rc = 1;
     http_signals_block();
@@ -113,12 +133,14 @@ int main(int argc, char **argv)
     if (!srv) {
         fprintf(stderr, "%s\n", err);
     } else {
+        snprintf(portal.base_url, sizeof portal.base_url, "%s", http_base_url(srv));
         serveropts_announce(srv);
         int sig = http_signals_wait();
         log_info("stopping on signal %d", sig);
         http_stop(srv);
         rc = 0;
     }
+    portal_shutdown(&portal);
     rl_free(app.query_rl);
     journal_free(app.journal);
     fault_set_free(app.faults);
