@@ -115,7 +115,7 @@ static void child_main(const struct ct_test *t, const char *report_dir)
     if (chdir("/") == 0)
         rmdir(cwd);
     fflush(stdout);
-    _exit(failed ? 1 : 0);
+    exit(failed ? 1 : 0);
 }
 
 static int ensure_dir(const char *path)
