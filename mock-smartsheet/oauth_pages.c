@@ -63,7 +63,8 @@ static void page_send(struct http_resp *resp, int status, struct buf *b)
     http_resp_header(resp, "Cache-Control", "no-store");
     http_resp_header(resp, "X-Frame-Options", "DENY");
     http_resp_header(resp, "Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+                     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                     "frame-ancestors 'none'");  /* no form-action: Allow redirects to the app */
 }
 
 static void hidden(struct buf *b, const char *name, const char *value)
