@@ -156,6 +156,10 @@ static const struct ct_req reqs[] = {
      "TLS certificates are verified: an untrusted server certificate is refused", "RFC 6749 10.9"},
     {"SEC-004", "SEC", CT_MUST, "With ca_file naming the issuing CA, the same servers work over TLS",
      CONTRACT " 2"},
+    {"SEC-005", "SEC", CT_MUST,
+     "No secret appears in the command line or environment of the connector or any process it "
+     "starts",
+     CONTRACT " 1"},
 };
 
 size_t ct_catalogue_count(void) { return sizeof reqs / sizeof reqs[0]; }

@@ -74,6 +74,7 @@ static const struct scase cases[] = {
     {DEFECT, "state-world-readable", "SEC", "SEC-002"},
     {DEFECT, "no-tls-verify", "SEC", "SEC-003"},
     {WRAPPER, "ignores-ca-file", "SEC", "SEC-004"},
+    {WRAPPER, "secret-in-args", "SEC", "SEC-005"},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
