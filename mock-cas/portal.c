@@ -53,7 +53,7 @@ static const char portal_css[] =
     "white-space:pre-wrap;word-break:break-all}"
     "dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}"
     "dt{font-weight:600;color:#605e5c}dd{margin:0;word-break:break-word}"
-    "svg text{font-family:inherit}";
+    "svg text{font-family:inherit}.nw{white-space:nowrap}pre .k{color:#0b5cab}";
 
 void portal_time(int64_t ms, char out[40])
 {

@@ -15,7 +15,8 @@
 #include "store.h"
 #include "webpage.h"
 
-#define CHART_MINUTES 60          /* the newest hour is drawn */
+#define CHART_MINUTES 60          /* at most the newest hour is drawn */
+#define CHART_MIN_MINUTES 10
 #define CHART_TOKENS 8
 #define CHART_W 860
 #define CHART_H 300
@@ -53,15 +54,24 @@ static int64_t jnum(const cJSON *o, const char *k)
 
 /* Buckets the journal's token requests by duration minute; *first_min is
  * the minute drawn at the left edge.  Returns the number of series. */
-static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min)
+static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min, int *minutes)
 {
-    int64_t last = 0;
+    int64_t last = 0, first = INT64_MAX;
     const cJSON *e;
-    cJSON_ArrayForEach(e, entries)
-        if (jnum(e, "durationMs") > last)
-            last = jnum(e, "durationMs");
-    int64_t last_min = last / 60000;
+    cJSON_ArrayForEach(e, entries) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "tokenId");
+        if (!cJSON_IsString(t) || strlen(t->valuestring) != 8)
+            continue;
+        int64_t d = jnum(e, "durationMs");
+        last = d > last ? d : last;
+        first = d < first ? d : first;
+    }
+    int64_t last_min = last / 60000, first_seen = first == INT64_MAX ? 0 : first / 60000;
     *first_min = last_min >= CHART_MINUTES ? last_min - CHART_MINUTES + 1 : 0;
+    if (first_seen > *first_min)
+        *first_min = first_seen;
+    int64_t span = last_min - *first_min + 1;
+    *minutes = span < CHART_MIN_MINUTES ? CHART_MIN_MINUTES : (int)span;
     size_t n = 0;
     cJSON_ArrayForEach(e, entries) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "tokenId");
@@ -87,15 +97,15 @@ static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min)
 }
 
 static void draw(struct buf *b, const struct series *s, size_t n, int64_t first_min,
-                 int64_t limit)
+                 int minutes, int64_t limit)
 {
     int64_t top = limit + limit / 5;
     for (size_t k = 0; k < n; k++)
-        for (int m = 0; m < CHART_MINUTES; m++)
+        for (int m = 0; m < minutes; m++)
             if (s[k].per_min[m] > top)
                 top = s[k].per_min[m];
     const double pw = CHART_W - CHART_L - 10, ph = CHART_H - CHART_B - 10;
-#define X(m) (CHART_L + (m) * pw / (CHART_MINUTES - 1))
+#define X(m) (CHART_L + (m) * pw / (minutes - 1))
 #define Y(v) (10 + ph - (double)(v) * ph / (double)top)
     buf_printf(b, "<svg id=\"rate-chart\" viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
                   "aria-label=\"Smartsheet API requests per minute per token\" "
@@ -107,7 +117,7 @@ static void draw(struct buf *b, const struct series *s, size_t n, int64_t first_
                       "fill=\"#605e5c\">%lld</text>\n",
                    CHART_L, CHART_W - 10, Y(v), Y(v), CHART_L - 6, Y(v) + 4, (long long)v);
     }
-    for (int m = 0; m < CHART_MINUTES; m += 10)
+    for (int m = 0; m < minutes; m += (minutes + 5) / 6)
         buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" "
                       "fill=\"#605e5c\">min %lld</text>\n",
                    X(m), CHART_H - 8, (long long)(first_min + m));
@@ -119,10 +129,10 @@ static void draw(struct buf *b, const struct series *s, size_t n, int64_t first_
     for (size_t k = 0; k < n; k++) {
         buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
                    colours[k]);
-        for (int m = 0; m < CHART_MINUTES; m++)
+        for (int m = 0; m < minutes; m++)
             buf_printf(b, "%.1f,%.1f ", X(m), Y(s[k].per_min[m]));
         buf_puts(b, "\"/>\n");
-        for (int m = 0; m < CHART_MINUTES; m++)
+        for (int m = 0; m < minutes; m++)
             if (s[k].per_min[m])
                 buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>"
                               "token %s, minute %lld: %lld requests</title></circle>\n",
@@ -155,8 +165,9 @@ static void rate_card(struct buf *b, const char *ss_url)
         limit = 300;
     struct series *s = xcalloc(CHART_TOKENS, sizeof *s);
     int64_t first = 0;
-    size_t n = bucket(cJSON_GetObjectItemCaseSensitive(journal, "entries"), s, &first);
-    draw(b, s, n, first, limit);
+    int minutes = CHART_MIN_MINUTES;
+    size_t n = bucket(cJSON_GetObjectItemCaseSensitive(journal, "entries"), s, &first, &minutes);
+    draw(b, s, n, first, minutes, limit);
     buf_puts(b, "<p class=\"note\">Minutes of mock-smartsheet's duration clock; the dashed line "
                 "is the rate limit. Token ids are the first 8 hex digits of the token's "
                 "SHA-256.</p>\n<table><thead><tr><th>Token</th><th>Requests drawn</th>"

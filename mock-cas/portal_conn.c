@@ -298,6 +298,30 @@ int portal_conn_reconnect(struct cas_app *app, int64_t id, char *url, size_t url
     return consent_url(app, id, url, url_cap, err, errlen);
 }
 
+/* The instance's latest status as "<stage>: <message>" into out; 0 when
+ * it is an error with a message, -1 otherwise. */
+static int latest_error(struct cas_app *app, int64_t id, char *out, size_t cap)
+{
+    struct buf b;
+    buf_init(&b, 1024 * 1024);
+    int rc = -1;
+    if (!store_instance_json(app->store, id, &b)) {
+        cJSON *j = cJSON_ParseWithLength(b.ptr, b.len);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, "status");
+        const cJSON *stage = cJSON_GetObjectItemCaseSensitive(st, "stage");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(st, "message");
+        if (cJSON_IsString(s) && !strcmp(s->valuestring, "error") && cJSON_IsString(m)) {
+            snprintf(out, cap, "%s%s%s", cJSON_IsString(stage) ? stage->valuestring : "",
+                     cJSON_IsString(stage) ? ": " : "", m->valuestring);
+            rc = 0;
+        }
+        cJSON_Delete(j);
+    }
+    buf_release(&b);
+    return rc;
+}
+
 int portal_conn_authorize(struct cas_app *app, const char *state, const char *callback_url,
                           int64_t *id, char *msg, size_t msg_cap)
 {
@@ -324,9 +348,12 @@ int portal_conn_authorize(struct cas_app *app, const char *state, const char *ca
     char line[600];
     last_line(r.err.ptr, line, sizeof line);
     run_result_release(&r);
+    char why[500];
     if (rc == 0)
         snprintf(msg, msg_cap, "Smartsheet authorized the app. Select Test now to check the "
                                "connection.");
+    else if (!latest_error(app, *id, why, sizeof why))
+        snprintf(msg, msg_cap, "Connecting in Smartsheet failed. %s", why);
     else
         snprintf(msg, msg_cap, "Connecting in Smartsheet failed (connector exit %d)%s%s", rc,
                  line[0] ? ": " : "", line);
@@ -394,15 +421,17 @@ int portal_conn_check(struct cas_app *app, int64_t id, char *msg, size_t msg_cap
     }
     struct run_result r;
     int rc = run_cmd(p, dir, "check", NULL, NULL, &r);
-    char line[600];
+    char line[600], why[500];
     last_line(r.err.ptr, line, sizeof line);
     run_result_release(&r);
     if (rc == 0)
         snprintf(msg, msg_cap, "Connected: the user is a System Admin and Event Reporting is "
                                "readable.");
+    else if (!latest_error(app, id, why, sizeof why))
+        snprintf(msg, msg_cap, "Test now failed. %s", why);
     else
-        snprintf(msg, msg_cap, "Test failed (connector exit %d)%s%s", rc, line[0] ? ": " : "",
-                 line);
+        snprintf(msg, msg_cap, "Test now failed (connector exit %d)%s%s", rc,
+                 line[0] ? ": " : "", line);
     pthread_mutex_lock(&p->mu);
     in = find_inst(p, id);
     if (in) {

@@ -15,7 +15,7 @@
 #include "strutil.h"
 #include "webpage.h"
 
-#define LOG_PAGE 50
+#define LOG_PAGE 25
 
 struct log_filter {
     char user[200], type[120], day[16];
@@ -116,13 +116,13 @@ static void filter_form(struct cas_app *app, struct buf *b, const struct log_fil
 static void log_rows(struct buf *b, const cJSON *data)
 {
     buf_puts(b, "<table id=\"activities\"><thead><tr><th>Date</th><th>Activity</th><th>User</th>"
-                "<th>Description</th><th>Instance</th></tr></thead><tbody>\n");
+                "<th>Description</th></tr></thead><tbody>\n");
     const cJSON *a;
     cJSON_ArrayForEach(a, data) {
         char when[40];
         portal_time(jnum(a, "timestamp"), when);
         const cJSON *user = cJSON_GetObjectItemCaseSensitive(a, "user");
-        buf_printf(b, "<tr><td>%s</td><td><a href=\"/activities/", when);
+        buf_printf(b, "<tr><td class=\"nw\">%s</td><td><a href=\"/activities/", when);
         buf_urlenc(b, jstr(a, "_id"), strlen(jstr(a, "_id")));
         buf_puts(b, "\">");
         web_esc(b, jstr(a, "activityType"));
@@ -130,7 +130,7 @@ static void log_rows(struct buf *b, const cJSON *data)
         web_esc(b, jstr(user, "userName"));
         buf_puts(b, "</td><td>");
         web_esc(b, jstr(a, "description"));
-        buf_printf(b, "</td><td>%lld</td></tr>\n", (long long)jnum(a, "instance"));
+        buf_puts(b, "</td></tr>\n");
     }
     buf_puts(b, "</tbody></table>\n");
 }
@@ -209,13 +209,59 @@ void portal_activities(struct cas_app *app, const struct http_req *req, struct h
     portal_page_end(resp, 200, &b);
 }
 
+/* Appends v as indented JSON, HTML-escaped; whole numbers print as
+ * integers (Smartsheet ids are 16 digits). */
+static void json_html(struct buf *b, const cJSON *v, int depth)
+{
+    char num[64];
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        int obj = cJSON_IsObject(v);
+        if (!v->child) {
+            buf_puts(b, obj ? "{}" : "[]");
+            return;
+        }
+        buf_puts(b, obj ? "{\n" : "[\n");
+        for (const cJSON *c = v->child; c; c = c->next) {
+            buf_printf(b, "%*s", (depth + 1) * 2, "");
+            if (obj) {
+                buf_puts(b, "<span class=\"k\">");
+                struct buf key;
+                buf_init(&key, 4096);
+                buf_json_str(&key, c->string, strlen(c->string));
+                web_esc(b, key.ptr);
+                buf_release(&key);
+                buf_puts(b, "</span>: ");
+            }
+            json_html(b, c, depth + 1);
+            buf_puts(b, c->next ? ",\n" : "\n");
+        }
+        buf_printf(b, "%*s%s", depth * 2, "", obj ? "}" : "]");
+    } else if (cJSON_IsString(v)) {
+        struct buf str;
+        buf_init(&str, 1024 * 1024);
+        buf_json_str(&str, v->valuestring, strlen(v->valuestring));
+        web_esc(b, str.ptr);
+        buf_release(&str);
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d == (double)(int64_t)d && d < 9007199254740992.0 && d > -9007199254740992.0)
+            snprintf(num, sizeof num, "%lld", (long long)d);
+        else
+            snprintf(num, sizeof num, "%.17g", d);
+        buf_puts(b, num);
+    } else {
+        buf_puts(b, cJSON_IsTrue(v) ? "true" : cJSON_IsFalse(v) ? "false" : "null");
+    }
+}
+
 static void pretty(struct buf *b, const cJSON *v)
 {
-    char *text = v ? cJSON_Print(v) : NULL;
     buf_puts(b, "<pre>");
-    web_esc(b, text ? text : "(none)");
+    if (v)
+        json_html(b, v, 0);
+    else
+        buf_puts(b, "(none)");
     buf_puts(b, "</pre>\n");
-    free(text);
 }
 
 void portal_activity(struct cas_app *app, const struct http_req *req, struct http_resp *resp,

@@ -95,7 +95,7 @@ static void instance_row(struct cas_app *app, struct buf *b, const cJSON *ins)
     buf_printf(b, "</strong><div class=\"note\">Smartsheet &middot; instance %lld</div></td><td>",
                (long long)id);
     status_cell(b, st, &pi, known);
-    buf_printf(b, "</td><td>%s</td><td>%s</td><td>%lld activities<br>%lld users"
+    buf_printf(b, "</td><td class=\"nw\">%s</td><td class=\"nw\">%s</td><td>%lld activities<br>%lld users"
                   "<div class=\"note\">%lld duplicates, %lld rejected</div></td><td>",
                when, last, (long long)num(ins, "accepted"), (long long)num(ins, "entities"),
                (long long)num(ins, "duplicates"), (long long)num(ins, "rejected"));

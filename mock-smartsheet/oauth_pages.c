@@ -13,13 +13,20 @@ const char *const oauth_scope_names[OAUTH_NSCOPES] = {
 #define PAGE_MAX (4u * 1024u * 1024u)
 
 static const char page_css[] =
-    "body{font-family:system-ui,sans-serif;background:#f3f5f7;color:#1c2b36;margin:0}"
-    "main{max-width:34rem;margin:3rem auto;background:#fff;border-radius:8px;"
+    "*{box-sizing:border-box}"
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;background:#f3f5f7;"
+    "color:#1c2b36;margin:0}"
+    "header{background:#0b3b60;color:#fff;padding:.8rem 2rem;display:flex;align-items:center;"
+    "gap:.8rem}header .logo{background:#fff;color:#0b3b60;font-weight:700;border-radius:4px;"
+    "padding:.1rem .45rem}"
+    "main{max-width:34rem;margin:2.5rem auto;background:#fff;border-radius:8px;"
     "padding:2rem;box-shadow:0 1px 4px rgba(0,0,0,.15)}"
     "h1{font-size:1.4rem;margin-top:0}.note{color:#5a6b78;font-size:.9rem}"
     "ul{padding-left:1.2rem}li{margin:.25rem 0}code{background:#eef1f4;padding:0 .2rem}"
-    "label{display:block;padding:.4rem;border:1px solid #d5dde3;border-radius:4px;"
-    "margin:.3rem 0}"
+    ".users{max-height:21rem;overflow-y:auto;border:1px solid #d5dde3;border-radius:4px;"
+    "padding:.3rem}"
+    ".users label{display:block;padding:.45rem .5rem;border-radius:4px;margin:.1rem 0;"
+    "cursor:pointer}.users label:hover{background:#eef5fb}"
     "button{font-size:1rem;padding:.5rem 1.4rem;margin-right:.6rem;border-radius:4px;"
     "border:1px solid #0b5cab;cursor:pointer}"
     ".allow{background:#0b5cab;color:#fff}.deny{background:#fff;color:#0b5cab}";
@@ -43,7 +50,8 @@ static void page_open(struct buf *b, const char *title)
     buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width\"><title>");
     html_esc(b, title);
-    buf_printf(b, "</title><style>%s</style></head>\n<body><main>\n<h1>", page_css);
+    buf_printf(b, "</title><style>%s</style></head>\n<body><header><span class=\"logo\">S"
+                  "</span><span>Smartsheet</span></header><main>\n<h1>", page_css);
     html_esc(b, title);
     buf_puts(b, "</h1>\n");
 }
@@ -117,18 +125,23 @@ void oauth_page_signin(struct http_resp *resp, const struct oa_authz *a, const c
     html_esc(&b, app_name);
     buf_puts(&b, "</strong>.</p>\n<form method=\"post\" action=\"/b/authorize\">\n");
     hidden_params(&b, a);
+    buf_puts(&b, "<p class=\"note\">Choose the account to sign in with (System Admins "
+                 "first).</p>\n<div class=\"users\">\n");
     size_t shown = 0;
-    for (size_t i = 0; i < nusers; i++) {
-        const struct ss_user *u = users[i];
-        if (!u->status || strcmp(u->status, "ACTIVE"))
-            continue;
-        buf_printf(&b, "<label><input type=\"radio\" name=\"user_id\" value=\"%" PRId64 "\"%s> ",
-                   u->id, shown ? "" : " checked");
-        user_name(&b, u);
-        buf_puts(&b, u->admin ? " <span class=\"note\">(System Admin)</span>" : "");
-        buf_puts(&b, "</label>\n");
-        shown++;
+    for (int admins = 1; admins >= 0; admins--) {
+        for (size_t i = 0; i < nusers; i++) {
+            const struct ss_user *u = users[i];
+            if (!u->status || strcmp(u->status, "ACTIVE") || !u->admin != !admins)
+                continue;
+            buf_printf(&b, "<label><input type=\"radio\" name=\"user_id\" value=\"%" PRId64
+                           "\"%s> ", u->id, shown ? "" : " checked");
+            user_name(&b, u);
+            buf_puts(&b, u->admin ? " <span class=\"note\">(System Admin)</span>" : "");
+            buf_puts(&b, "</label>\n");
+            shown++;
+        }
     }
+    buf_puts(&b, "</div>\n");
     if (shown)
         buf_puts(&b, "<p><button class=\"allow\" type=\"submit\">Log in</button></p>\n");
     else
