@@ -59,7 +59,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 LIBKIT     := $(BUILD)/libkit.a
 
-.PHONY: all check unit-tests conformance bench install clean deps serve
+.PHONY: all check unit-tests conformance bench install clean deps serve browser-test
 all: $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/main.c),$(BIN)/$(p)))
 
 # A test in X/tests/ includes X's headers as if it sat beside them.
@@ -126,6 +126,7 @@ endif
 check: deps
 	@$(MAKE) --no-print-directory all $(ALL_TESTS) $(DEFECTIVE)
 	@$(MAKE) --no-print-directory unit-tests
+	@$(MAKE) --no-print-directory browser-test
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
@@ -135,6 +136,12 @@ CONNECTOR ?= $(CURDIR)/$(BIN)/connector
 conformance: deps
 	@$(MAKE) --no-print-directory all
 	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
+
+# The documented set-up clicked through in Chromium (docs/portal.md);
+# screenshots in $(BUILD)/reports/screenshots.
+browser-test: all
+	@mkdir -p $(BUILD)/reports
+	@$(TEST_ENV) sh mk/browser-test.sh
 
 # The documented set-up in a browser: docs/portal.md.
 serve: deps all

@@ -31,17 +31,25 @@ function startDouble(name, args) {
       const m = /listening on (\S+)/.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited ${code}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited ${code}`)); });
   });
 }
 
+// Stops the doubles; each must stop cleanly (exit 0: no sanitizer report,
+// every connector it started stopped).  Returns the ones that did not.
 async function stopAll() {
+  const bad = [];
   for (const c of children.reverse()) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    const done = new Promise((r) => c.once('exit', r));
+    if (c.exitCode !== null || c.signalCode !== null) {
+      bad.push(`${c.spawnfile} had already ended (${c.exitCode ?? c.signalCode})`);
+      continue;
+    }
+    const done = new Promise((r) => c.once('exit', (code, sig) => r(code ?? sig)));
     c.kill('SIGTERM');
-    await done;
+    const how = await done;
+    if (how !== 0) bad.push(`${path.basename(c.spawnfile)} stopped with ${how}`);
   }
+  return bad;
 }
 
 let step = 0;
@@ -114,7 +122,9 @@ async function main() {
     await page.getByLabel('Email address').fill(admin.email);
     await shot(page, 'developer-register');
     await page.getByRole('button', { name: 'Register' }).click();
-    await page.getByLabel('Name').fill(`${admin.firstName} ${admin.lastName}`);
+    const fullName = admin.email.split('@')[0].split('.')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+    await page.getByLabel('Name').fill(fullName);
     await shot(page, 'developer-profile');
     await page.getByRole('button', { name: 'Create Profile' }).click();
     await page.getByLabel('App name').fill('Cloud App Security connector');
@@ -227,6 +237,17 @@ async function main() {
 }
 
 main().then(
-  async () => { await stopAll(); console.log(`browser test passed (screenshots in ${SHOTS})`); },
-  async (e) => { console.error(`browser test FAILED: ${e.stack || e}`); await stopAll(); process.exit(1); },
+  async () => {
+    const bad = await stopAll();
+    if (bad.length) {
+      console.error(`browser test FAILED: ${bad.join('; ')} (logs: ${REPORTS}/e2e-*.log)`);
+      process.exit(1);
+    }
+    console.log(`browser test passed (screenshots in ${SHOTS})`);
+  },
+  async (e) => {
+    console.error(`browser test FAILED: ${e.stack || e}`);
+    await stopAll();
+    process.exit(1);
+  },
 );
