@@ -7,7 +7,7 @@
 
 #include "strutil.h"
 
-#define PAGE 1000
+#define PAGE 5000
 #define MAX_PAGES 2000
 
 /* Pages through an admin list route that takes skip/limit and answers an
