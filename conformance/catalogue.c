@@ -84,8 +84,10 @@ static const struct ct_req reqs[] = {
     {"INC-003", "INC", CT_SHOULD,
      "A sync with nothing new costs a single events request",
      "Smartsheet API docs, rate limiting"},
-    {"USR-001", "USR", CT_MUST, "Every user of the organisation is delivered to CAS as an entity",
-     CAS_DOC},
+    {"USR-001", "USR", CT_MUST,
+     "Every user of the organisation is delivered to CAS as an entity with its email address and "
+     "System Admin flag",
+     CAS_DOC "; docs/cas-ingestion-api.md"},
     {"USR-002", "USR", CT_MUST,
      "A user count that is an exact multiple of the page size is read completely",
      "Smartsheet API docs, paging"},

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <cmocka.h>
 
 #include "ctenv.h"
@@ -31,7 +32,8 @@ static int setup(struct ct_env *e, const char *scenario, const char *reqs)
     return 0;
 }
 
-/* Judges one USR requirement: every scenario user is an entity. */
+/* Judges one USR requirement: every scenario user is an entity, with the
+ * user's email address and System Admin flag. */
 static void judge_users(struct ct_env *e, const char *id)
 {
     cJSON *users = ct_ss_users(e);
@@ -41,15 +43,15 @@ static void judge_users(struct ct_env *e, const char *id)
         cJSON_Delete(users);
         return;
     }
-    int nu = 0, missing = 0;
-    char first[64] = "";
+    int nu = 0, missing = 0, wrong = 0;
+    char first[64] = "", wrong_ex[200] = "";
     const cJSON *u, *en;
     cJSON_ArrayForEach(u, users) {
         nu++;
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(u, "id");
         char want[40];
         snprintf(want, sizeof want, "%.0f", cJSON_IsNumber(uid) ? uid->valuedouble : -1.0);
-        int found = 0;
+        const cJSON *found = NULL;
         cJSON_ArrayForEach(en, ents) {
             const cJSON *eid = cJSON_GetObjectItemCaseSensitive(en, "id");
             char have[40] = "";
@@ -58,16 +60,28 @@ static void judge_users(struct ct_env *e, const char *id)
             else if (cJSON_IsNumber(eid))
                 snprintf(have, sizeof have, "%.0f", eid->valuedouble);
             if (!strcmp(have, want)) {
-                found = 1;
+                found = en;
                 break;
             }
         }
-        if (!found && !missing++)
-            snprintf(first, sizeof first, "%s", want);
+        if (!found) {
+            if (!missing++)
+                snprintf(first, sizeof first, "%s", want);
+            continue;
+        }
+        const char *mail = ct_jstr(u, "email"), *got = ct_jstr(found, "email");
+        int admin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "admin"));
+        int got_admin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(found, "isAdmin"));
+        int mail_ok = !mail || (got && !strcasecmp(mail, got));
+        if ((!mail_ok || admin != got_admin) && !wrong++)
+            snprintf(wrong_ex, sizeof wrong_ex, " (first: user %s %s)", want,
+                     !mail_ok ? "has another email" : "has the wrong isAdmin");
     }
     int ne = cJSON_GetArraySize(ents);
-    ct_verdict(id, missing == 0 && ne == nu, "%d users, %d entities stored, %d users missing%s%s",
-               nu, ne, missing, missing ? " (first id " : "", missing ? first : "");
+    ct_verdict(id, missing == 0 && wrong == 0 && ne == nu,
+               "%d users, %d entities stored, %d users missing%s%s%s, %d with a wrong email or "
+               "admin flag%s", nu, ne, missing, missing ? " (first id " : "", missing ? first : "",
+               missing ? ")" : "", wrong, wrong_ex);
     cJSON_Delete(users);
     cJSON_Delete(ents);
 }
