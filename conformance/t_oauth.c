@@ -163,8 +163,12 @@ static void test_state_refused(void **st)
     struct ct_env_cfg cfg = {0};
     if (env_up(&e, &cfg, reqs))
         goto out;
+    /* A consent from an earlier authorize-url: its state was replaced. */
+    char url0[4096], loc0[4096];
     char url[4096], loc[4096], forged_url[4096], none_url[4096], state[512] = "";
-    if (ct_env_authorize_url(&e, url, sizeof url) || ct_env_consent(&e, url, loc, sizeof loc)) {
+    if (ct_env_authorize_url(&e, url0, sizeof url0) ||
+        ct_env_consent(&e, url0, loc0, sizeof loc0) ||
+        ct_env_authorize_url(&e, url, sizeof url) || ct_env_consent(&e, url, loc, sizeof loc)) {
         ct_blocked(reqs, "%s", e.err);
         goto out;
     }
@@ -174,36 +178,40 @@ static void test_state_refused(void **st)
     forged[strlen(state) && strlen(state) < sizeof forged ? strlen(state) : 32] = '\0';
     with_state(loc, forged, forged_url, sizeof forged_url);
     with_state(loc, NULL, none_url, sizeof none_url);
-    struct run_result r1, r2, r3;
+    struct run_result r0, r1, r2, r3;
+    int ran0 = !ct_env_run(&e, "authorize", "--callback-url", loc0, RUN_MS, -1, &r0);
     int ran = !ct_env_run(&e, "authorize", "--callback-url", forged_url, RUN_MS, -1, &r1);
     ran &= !ct_env_run(&e, "authorize", "--callback-url", none_url, RUN_MS, -1, &r2);
+    ran &= ran0;
     cJSON *calls = NULL;
     int n = ran ? token_calls(&e, &calls) : -1;
     int ran3 = !ct_env_run(&e, "authorize", "--callback-url", loc, RUN_MS, -1, &r3);
-    char h1[64] = "", h2[64] = "", h3[64] = "";
+    char h0[64] = "", h1[64] = "", h2[64] = "", h3[64] = "";
     if (ran && n >= 0 && ran3) {
+        ct_run_outcome(&r0, h0, sizeof h0);
         ct_run_outcome(&r1, h1, sizeof h1);
         ct_run_outcome(&r2, h2, sizeof h2);
         ct_run_outcome(&r3, h3, sizeof h3);
-        int refused = r1.exited && r1.code == 3 && r2.exited && r2.code == 3 && n == 0;
+        int refused = r0.exited && r0.code == 3 && r1.exited && r1.code == 3 && r2.exited &&
+                      r2.code == 3 && n == 0;
         int genuine = r3.exited && r3.code == 0;
         if (refused && !genuine)
             ct_blocked(reqs, "the genuine callback was not accepted either (%s), so refusing "
                              "the forged one proves nothing", h3);
         else
             ct_verdict("OAUTH-003", refused,
-                       "forged state: %s, missing state: %s (want exit 3); %d token request%s "
-                       "before the genuine callback (want 0)", h1, h2, n, n == 1 ? "" : "s");
+                       "state of an earlier attempt: %s, forged state: %s, missing state: %s "
+                       "(want exit 3); %d token request%s before the genuine callback (want 0)",
+                       h0, h1, h2, n, n == 1 ? "" : "s");
     } else {
         ct_blocked(reqs, "could not run the connector or read the journal: %s", e.err);
     }
     cJSON_Delete(calls);
-    if (ran) {
-        run_result_release(&r1);
-        run_result_release(&r2);
-    }
-    if (ran3)
-        run_result_release(&r3);
+    /* spawn_run leaves a releasable result even when it could not run. */
+    run_result_release(&r0);
+    run_result_release(&r1);
+    run_result_release(&r2);
+    run_result_release(&r3);
 out:
     ct_env_stop(&e);
     ct_verdict_end();
