@@ -222,3 +222,21 @@ int ct_sync_ok(struct ct_env *e, int timeout_ms)
     run_result_release(&r);
     return ok ? 0 : -1;
 }
+
+int ct_busiest_window(const struct ct_req_time *r, int n, long long window_ms,
+                      long long *end_seq)
+{
+    int best = 0;
+    for (int i = 0; i < n; i++) {
+        int c = 0;
+        for (int k = 0; k < n; k++)
+            if (!strcmp(r[k].tok, r[i].tok) && r[k].dur > r[i].dur - window_ms &&
+                r[k].dur <= r[i].dur)
+                c++;
+        if (c > best) {
+            best = c;
+            *end_seq = r[i].seq;
+        }
+    }
+    return best;
+}

@@ -46,6 +46,19 @@ const char *ct_delivery_text(const struct ct_delivery *d, char *out, size_t cap)
 /* 1 when nothing is missing, duplicated, too old or unknown. */
 int ct_delivery_ok(const struct ct_delivery *d);
 
+/* One journaled request for the rate-window judgement. */
+struct ct_req_time {
+    long long seq;           /* journal sequence number */
+    long long dur;           /* duration time of the request, ms */
+    char tok[16];            /* token id */
+};
+/* The largest number of one token's requests in any window of window_ms
+ * (a request at time t counts for the windows (t - window_ms, t]); the
+ * sequence number of the request ending that window goes to *end_seq.
+ * Any order.  O(n^2) for the few hundred requests a test makes. */
+int ct_busiest_window(const struct ct_req_time *r, int n, long long window_ms,
+                      long long *end_seq);
+
 /* The latest CAS status entry (caller frees), or NULL. */
 cJSON *ct_cas_last_status(struct ct_env *e);
 

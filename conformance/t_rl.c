@@ -17,16 +17,11 @@
 #define RUN_MS 90000
 #define WINDOW_MS 60000
 
-struct req_t {
-    long long seq, dur;
-    char tok[16];
-};
-
 /* API requests (not the token endpoint) with a token id, oldest first. */
-static int api_requests(cJSON *j, struct req_t **out)
+static int api_requests(cJSON *j, struct ct_req_time **out)
 {
     int n = cJSON_GetArraySize(j), k = 0;
-    struct req_t *r = xcalloc((size_t)n + 1, sizeof *r);
+    struct ct_req_time *r = xcalloc((size_t)n + 1, sizeof *r);
     const cJSON *it;
     cJSON_ArrayForEach(it, j) {
         const char *p = ct_jstr(it, "path"), *t = ct_jstr(it, "tokenId");
@@ -39,24 +34,6 @@ static int api_requests(cJSON *j, struct req_t **out)
     }
     *out = r;
     return k;
-}
-
-/* The largest number of one token's requests in any rolling window. */
-static int busiest_window(const struct req_t *r, int n, long long *end_seq, long long *start_dur)
-{
-    int best = 0;
-    for (int i = 0; i < n; i++) {
-        int c = 0;
-        for (int k = 0; k <= i; k++)
-            if (!strcmp(r[k].tok, r[i].tok) && r[k].dur > r[i].dur - WINDOW_MS)
-                c++;
-        if (c > best) {
-            best = c;
-            *end_seq = r[i].seq;
-            *start_dur = r[i].dur;
-        }
-    }
-    return best;
 }
 
 static int setup(struct ct_env *e, const struct ct_env_cfg *cfg, const char *reqs)
@@ -90,10 +67,10 @@ static void test_window(void **st)
     }
     int s = ct_sync_ok(&e, RUN_MS);
     cJSON *j = ct_ss_journal(&e, "/2.0/");
-    struct req_t *r = NULL;
+    struct ct_req_time *r = NULL;
     int n = j ? api_requests(j, &r) : 0;
-    long long end = 0, from = 0;
-    int best = busiest_window(r, n, &end, &from);
+    long long end = 0;
+    int best = ct_busiest_window(r, n, WINDOW_MS, &end);
     if (n <= limit)
         ct_blocked(reqs, "only %d requests were made, too few to judge a limit of %d", n, limit);
     else
