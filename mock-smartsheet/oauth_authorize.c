@@ -12,6 +12,7 @@
 #include "oauth_pages.h"
 #include "rng.h"
 #include "strutil.h"
+#include "webpage.h"
 
 static uint32_t parse_scopes(const char *s)
 {
@@ -180,6 +181,14 @@ void oauth_authorize_users(struct ss_oauth *o, const struct ss_user *const *user
     int has_uid = oa_get_param(req, use_body, "user_id", uid_text, sizeof uid_text) == 1 &&
                   !parse_i64(uid_text, 1, INT64_MAX, &uid);
     if (has_decision) {                     /* a person's answer to the consent page */
+        /* A browser names the page a form came from: refuse another site's
+         * (cross-site request forgery).  Clients that name none are tests. */
+        if ((http_header(req, "Origin") || http_header(req, "Referer")) &&
+            !web_same_origin(req)) {
+            oauth_page_error(resp, 403, "Request refused",
+                             "This answer was not sent from Smartsheet's consent page.");
+            goto out;
+        }
         if (!strcmp(decision, "deny")) {
             redirect_to(resp, base, "error=access_denied", a);
         } else if (strcmp(decision, "allow")) {
