@@ -54,7 +54,8 @@ static int64_t jnum(const cJSON *o, const char *k)
 
 /* Buckets the journal's token requests by duration minute; *first_min is
  * the minute drawn at the left edge.  Returns the number of series. */
-static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min, int *minutes)
+static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min, int *minutes,
+                     int *seen)
 {
     int64_t last = 0, first = INT64_MAX;
     const cJSON *e;
@@ -71,6 +72,7 @@ static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min,
     if (first_seen > *first_min)
         *first_min = first_seen;
     int64_t span = last_min - *first_min + 1;
+    *seen = (int)span;
     *minutes = span < CHART_MIN_MINUTES ? CHART_MIN_MINUTES : (int)span;
     size_t n = 0;
     cJSON_ArrayForEach(e, entries) {
@@ -96,8 +98,10 @@ static size_t bucket(const cJSON *entries, struct series *s, int64_t *first_min,
     return n;
 }
 
+/* Draws minutes columns; the series run over the first seen of them (the
+ * minutes the journal has reached). */
 static void draw(struct buf *b, const struct series *s, size_t n, int64_t first_min,
-                 int minutes, int64_t limit)
+                 int minutes, int seen, int64_t limit)
 {
     int64_t top = limit + limit / 5;
     for (size_t k = 0; k < n; k++)
@@ -129,7 +133,7 @@ static void draw(struct buf *b, const struct series *s, size_t n, int64_t first_
     for (size_t k = 0; k < n; k++) {
         buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
                    colours[k]);
-        for (int m = 0; m < minutes; m++)
+        for (int m = 0; m < seen && m < minutes; m++)
             buf_printf(b, "%.1f,%.1f ", X(m), Y(s[k].per_min[m]));
         buf_puts(b, "\"/>\n");
         for (int m = 0; m < minutes; m++)
@@ -165,9 +169,10 @@ static void rate_card(struct buf *b, const char *ss_url)
         limit = 300;
     struct series *s = xcalloc(CHART_TOKENS, sizeof *s);
     int64_t first = 0;
-    int minutes = CHART_MIN_MINUTES;
-    size_t n = bucket(cJSON_GetObjectItemCaseSensitive(journal, "entries"), s, &first, &minutes);
-    draw(b, s, n, first, minutes, limit);
+    int minutes = CHART_MIN_MINUTES, seen = 1;
+    size_t n = bucket(cJSON_GetObjectItemCaseSensitive(journal, "entries"), s, &first, &minutes,
+                      &seen);
+    draw(b, s, n, first, minutes, seen, limit);
     buf_puts(b, "<p class=\"note\">Minutes of mock-smartsheet's duration clock; the dashed line "
                 "is the rate limit. Token ids are the first 8 hex digits of the token's "
                 "SHA-256.</p>\n<table><thead><tr><th>Token</th><th>Requests drawn</th>"
