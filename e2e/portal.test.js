@@ -178,6 +178,13 @@ async function main() {
     assert.ok(total <= oldest, `no activity older than the backfill window (${total} <= ${oldest})`);
     await page.goto(`${cas}/connectors`);
     assert.match(await row(page, 'Smartsheet production').textContent(), /Connected/);
+    // Test now again: still Connected, the connector keeps running.
+    await row(page, 'Smartsheet production').getByRole('button', { name: 'Test now' }).click();
+    await page.waitForURL(/tested=1/);
+    const again = await row(page, 'Smartsheet production').textContent();
+    assert.match(again, /Connected/);
+    assert.match(again, /connector running/);
+    assert.match(again, new RegExp(`${total} activities`));
     await shot(page, 'connected-with-counts');
     await page.goto(`${cas}/activities`);
     await shot(page, 'activity-log');

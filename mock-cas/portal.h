@@ -1,13 +1,7 @@
-/* portal.h - the CAS portal pages a person clicks: App connectors (list,
- * "+" -> Smartsheet -> instance name, Client ID, Client Secret -> "Connect
- * in Smartsheet"), "Test now", the activity log and a request chart.
- *
- * With --connector-cmd the portal runs the connector behind the buttons
- * (portal_conn.c): one private folder per instance with its config (the
- * only place the client secret and instance token are written), the
- * consent URL from `authorize-url`, the callback through `authorize`,
- * "Test now" through `check`, and `run` kept going after a successful
- * check until mock-cas stops.  The portal owns those processes. */
+/* portal.h - the CAS portal pages a person clicks (App connectors, Test now,
+ * the activity log, a request chart) and, with --connector-cmd, the
+ * connector run behind the buttons: the portal owns one private folder per
+ * instance (config with the only copy of its secrets) and those processes. */
 #ifndef CAS_PORTAL_H
 #define CAS_PORTAL_H
 
@@ -55,9 +49,11 @@ void portal_shutdown(struct portal *p);
 /* Whether path is one of the portal's pages. */
 int portal_route(const char *path);
 void portal_handle(struct cas_app *app, const struct http_req *req, struct http_resp *resp);
-/* The OAuth redirect: when its state belongs to a portal instance, records
- * it like cas_saga, runs `connector authorize` and sends the browser back
- * to the portal (returns 1).  Returns 0 to leave it to cas_saga. */
+/* The OAuth redirect when this mock-cas runs a connector and the callback
+ * has a state: recorded through cas_saga; if the state is one the portal
+ * asked for, runs `connector authorize` and sends the browser back to the
+ * portal, else answers cas_saga's page.  Returns 0 (nothing done) when
+ * cas_saga should answer by itself. */
 int portal_saga(struct cas_app *app, const struct http_req *req, struct http_resp *resp);
 
 /* ---- shared by the portal's files ---- */
@@ -80,8 +76,9 @@ int portal_conn_create(struct cas_app *app, const char *name, const char *client
  * could not run; msg gets what to tell the person. */
 int portal_conn_authorize(struct cas_app *app, const char *state, const char *callback_url,
                           int64_t *id, char *msg, size_t msg_cap);
-/* "Test now": `connector check`; on success starts `connector run` (the
- * first sync is the backfill) unless it is running.  Returns the exit code. */
+/* "Test now": `connector check` (a running `connector run` is stopped
+ * first: check may rotate the tokens); on success starts `connector run`,
+ * whose first sync is the backfill.  Returns the exit code. */
 int portal_conn_check(struct cas_app *app, int64_t id, char *msg, size_t msg_cap);
 /* A new consent URL for an existing instance ("Reconnect"). */
 int portal_conn_reconnect(struct cas_app *app, int64_t id, char *url, size_t url_cap,

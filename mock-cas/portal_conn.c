@@ -59,19 +59,47 @@ static int wait_for(pid_t pid, int ms, int *status)
     return 0;
 }
 
+/* SIGTERM, up to 10 s for the batch in flight, then SIGKILL.  Returns the
+ * exit code (128 + signal when killed). */
+static int stop_pid(pid_t pid)
+{
+    int status = 0;
+    kill(pid, SIGTERM);
+    if (!wait_for(pid, 10000, &status)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static void stop_run(struct portal_inst *in)
 {
     if (in->run_pid <= 0)
         return;
-    int status = 0;
-    kill(in->run_pid, SIGTERM);
-    if (!wait_for(in->run_pid, 10000, &status)) {
-        kill(in->run_pid, SIGKILL);
-        waitpid(in->run_pid, &status, 0);
-    }
-    log_info("portal: connector for instance %lld stopped", (long long)in->id);
+    in->run_rc = stop_pid(in->run_pid);
     in->run_pid = 0;
-    in->run_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    log_info("portal: connector for instance %lld stopped", (long long)in->id);
+}
+
+/* Takes the instance's running `connector run` away from it (mu not held)
+ * and stops it, so a command that rotates tokens never races it.  Returns
+ * whether one was running. */
+static int pause_run(struct portal *p, int64_t id)
+{
+    pid_t pid = 0;
+    pthread_mutex_lock(&p->mu);
+    struct portal_inst *in = NULL;
+    for (size_t i = 0; i < p->ninst && !in; i++)
+        if (p->inst[i].id == id)
+            in = &p->inst[i];
+    if (in && in->run_pid > 0) {
+        pid = in->run_pid;
+        in->run_pid = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (pid > 0)
+        stop_pid(pid);
+    return pid > 0;
 }
 
 void portal_shutdown(struct portal *p)
@@ -343,6 +371,7 @@ int portal_conn_authorize(struct cas_app *app, const char *state, const char *ca
     pthread_mutex_unlock(&p->mu);
     if (!*id)
         return -1;
+    pause_run(p, *id);          /* new tokens replace the ones it holds */
     struct run_result r;
     int rc = run_cmd(p, dir, "authorize", "--callback-url", callback_url, &r);
     char line[600];
@@ -419,6 +448,7 @@ int portal_conn_check(struct cas_app *app, int64_t id, char *msg, size_t msg_cap
         snprintf(msg, msg_cap, "no such app connector");
         return -1;
     }
+    int was_running = pause_run(p, id);   /* check may refresh (rotate) the tokens */
     struct run_result r;
     int rc = run_cmd(p, dir, "check", NULL, NULL, &r);
     char line[600], why[500];
@@ -442,6 +472,8 @@ int portal_conn_check(struct cas_app *app, int64_t id, char *msg, size_t msg_cap
                 in->connected_ms = dclock_wall_ms();
             if (in->run_pid <= 0)
                 start_run(p, in);
+        } else if (rc == 5 && was_running && in->run_pid <= 0) {
+            start_run(p, in);          /* Smartsheet did not answer: keep syncing */
         }
     }
     pthread_mutex_unlock(&p->mu);
