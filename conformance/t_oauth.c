@@ -178,8 +178,15 @@ static void test_state_refused(void **st)
     forged[strlen(state) && strlen(state) < sizeof forged ? strlen(state) : 32] = '\0';
     with_state(loc, forged, forged_url, sizeof forged_url);
     with_state(loc, NULL, none_url, sizeof none_url);
+    /* With the same state twice the earlier consent cannot be told apart:
+     * that is OAUTH-002's failure, not this one's, so it is not tried. */
+    char state0[512] = "";
+    qget(loc0, "state", state0, sizeof state0);
+    int stale_applies = strcmp(state0, state) != 0;
     struct run_result r0, r1, r2, r3;
-    int ran0 = !ct_env_run(&e, "authorize", "--callback-url", loc0, RUN_MS, -1, &r0);
+    memset(&r0, 0, sizeof r0);
+    int ran0 = !stale_applies ||
+               !ct_env_run(&e, "authorize", "--callback-url", loc0, RUN_MS, -1, &r0);
     int ran = !ct_env_run(&e, "authorize", "--callback-url", forged_url, RUN_MS, -1, &r1);
     ran &= !ct_env_run(&e, "authorize", "--callback-url", none_url, RUN_MS, -1, &r2);
     ran &= ran0;
@@ -192,8 +199,10 @@ static void test_state_refused(void **st)
         ct_run_outcome(&r1, h1, sizeof h1);
         ct_run_outcome(&r2, h2, sizeof h2);
         ct_run_outcome(&r3, h3, sizeof h3);
-        int refused = r0.exited && r0.code == 3 && r1.exited && r1.code == 3 && r2.exited &&
-                      r2.code == 3 && n == 0;
+        if (!stale_applies)
+            snprintf(h0, sizeof h0, "not judged (same state twice)");
+        int refused = (!stale_applies || (r0.exited && r0.code == 3)) && r1.exited &&
+                      r1.code == 3 && r2.exited && r2.code == 3 && n == 0;
         int genuine = r3.exited && r3.code == 0;
         if (refused && !genuine)
             ct_blocked(reqs, "the genuine callback was not accepted either (%s), so refusing "

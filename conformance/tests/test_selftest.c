@@ -147,9 +147,13 @@ static void run_case(const struct scase *c)
     char *text = read_all(path);
     cJSON *rep = text ? cJSON_Parse(text) : NULL;
     free(text);
-    if (!rep)
-        fail_msg("%s: no readable report (suite %s %d): %.400s", c->name,
+    if (!rep) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "no readable report (suite %s %d): %.400s",
                  r.exited ? "exited" : "killed by", r.code, r.err.ptr ? r.err.ptr : "");
+        run_result_release(&r);
+        fail_msg("%s: %s", c->name, msg);
+    }
     struct buf got, unjudged;
     buf_init(&got, 65536);
     buf_init(&unjudged, 65536);
@@ -198,14 +202,18 @@ static void run_case(const struct scase *c)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         printf("  (could not remove %s)\n", dir);
+    /* Everything released before a failure ends the test. */
+    char msg[600] = "";
     if (!same)
-        fail_msg("%s: the suite reported [%s], expected [%s]", c->name, g, c->expect);
-    if (!r.exited || r.code != want_exit)
-        fail_msg("%s: the suite exited %d, expected %d", c->name, r.code, want_exit);
+        snprintf(msg, sizeof msg, "the suite reported [%s], expected [%s]", g, c->expect);
+    else if (!r.exited || r.code != want_exit)
+        snprintf(msg, sizeof msg, "the suite exited %d, expected %d", r.code, want_exit);
     buf_release(&got);
     buf_release(&unjudged);
     cJSON_Delete(rep);
     run_result_release(&r);
+    if (msg[0])
+        fail_msg("%s: %s", c->name, msg);
 }
 
 static void test_case(void **state)
