@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../api.h"
-#include "../sspos.h"
+#include "sspos.h"
 #include "buf.h"
 #include "strutil.h"
 #include "tfx_support.h"

@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "../scenario.h"
-#include "../sspos.h"
+#include "sspos.h"
 #include "strutil.h"
 #include "tfx_support.h"
 
