@@ -60,6 +60,8 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 LIBKIT     := $(BUILD)/libkit.a
 
 .PHONY: all check unit-tests conformance bench install clean deps serve browser-test
+# Keep test objects between runs (make would delete them as intermediates).
+.SECONDARY:
 all: $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/main.c),$(BIN)/$(p)))
 
 # A test in X/tests/ includes X's headers as if it sat beside them.
