@@ -58,6 +58,14 @@ static const char *json_string(const cJSON *obj, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The current scenario's name (ss_load_scenario writes it under s->lock). */
+static void scenario_name_copy(struct ss_server *s, char out[])
+{
+    pthread_rwlock_rdlock(&s->lock);
+    memcpy(out, s->scenario_name, sizeof s->scenario_name);
+    pthread_rwlock_unlock(&s->lock);
+}
+
 static void admin_reset(struct ss_server *s, const char *name, struct http_resp *resp)
 {
     char err[512];
@@ -162,10 +170,12 @@ static void admin_stats(struct ss_server *s, struct http_resp *resp)
     unsigned long long requests = s->requests, served = s->served_429;
     pthread_mutex_unlock(&s->stats_lock);
 
+    char name[sizeof s->scenario_name];
+    scenario_name_copy(s, name);
     struct buf b;
     buf_init(&b, 1024 * 1024);
     buf_printf(&b, "{\"scenario\":");
-    buf_json_str(&b, s->scenario_name, strlen(s->scenario_name));
+    buf_json_str(&b, name, strlen(name));
     buf_printf(&b, ",\"requests\":%llu,\"served429\":%llu,\"durationMs\":%lld,"
                    "\"rateLimit\":{\"requests\":%u,\"windowMs\":%lld,\"algorithm\":\"%s\","
                    "\"retryAfter\":%s},\"tokens\":[",
@@ -382,7 +392,9 @@ static void admin_users(struct ss_server *s, struct http_resp *resp)
 
 void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp *resp)
 {
-    const char *p = req->path + 7;     /* after "/_mock/" */
+    const char *p = req->path + 6;     /* after "/_mock" (ss_handle also sends "/_mock") */
+    if (*p == '/')
+        p++;
     char route[64];
     size_t n = strcspn(p, "/");
     if (n >= sizeof route) {
@@ -395,8 +407,8 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
     int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
 
     if (!strcmp(route, "reset") && post) {
-        char name[128];
-        snprintf(name, sizeof name, "%s", s->scenario_name);
+        char name[sizeof s->scenario_name];
+        scenario_name_copy(s, name);
         admin_reset(s, name, resp);
     } else if (!strcmp(route, "scenario") && post) {
         admin_scenario(s, req, resp);

@@ -13,6 +13,8 @@
 #include "strutil.h"
 
 #define SC_MAX_STR 1024u        /* longest name, email or URL we keep */
+/* Codes and tokens record their app's client id in 64 bytes (oauth_store.h). */
+#define SC_MAX_CLIENT_ID 63u
 
 char *sc_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
@@ -252,6 +254,11 @@ static int load_apps(struct ss_scenario *sc, const cJSON *root, const char *file
             return -1;
         if (!app->client_id[0] || !app->secret[0]) {
             snprintf(err, errlen, "%s: %sclientId/secret: empty", file, where);
+            return -1;
+        }
+        if (strlen(app->client_id) > SC_MAX_CLIENT_ID) {
+            snprintf(err, errlen, "%s: %sclientId: longer than %u bytes", file, where,
+                     SC_MAX_CLIENT_ID);
             return -1;
         }
         for (size_t k = 0; k < i; k++)

@@ -9,6 +9,7 @@
 #define SS_SERVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "fault.h"
@@ -27,7 +28,7 @@ struct ss_server {
     char fixtures_dir[1024];
     char scenario_name[128];
     int rate_limit_from_cli;        /* --rate-limit given: scenario cannot override */
-    int retry_after;                /* send Retry-After on 429 */
+    _Atomic int retry_after;        /* send Retry-After on 429 (admin API sets it) */
 
     pthread_rwlock_t lock;          /* guards sc and sref */
     struct ss_scenario *sc;

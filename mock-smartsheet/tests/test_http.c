@@ -371,6 +371,11 @@ static void errors_have_smartsheet_shape(void **state)
     assert_int_equal(st, 400);
     assert_non_null(strstr(str(j, "error"), "action"));
     cJSON_Delete(j);
+    /* the admin root itself names no route (and is read within bounds) */
+    j = call(e, "GET", "/_mock", NULL, NULL, &st);
+    assert_int_equal(st, 404);
+    assert_non_null(strstr(str(j, "error"), "no admin route"));
+    cJSON_Delete(j);
 }
 
 static void faults_and_journal(void **state)

@@ -360,6 +360,11 @@ static void bad_fixtures_name_file_and_field(void **state)
                  "\"name\":\"O\",\"eventReporting\":\"yes\"},\"users\":[],\"eventPages\":[]}",
                  NULL, 0, "account.eventReporting: not true/false");
     expect_error("not json at all", NULL, 0, "scenario.json: not a JSON object");
+    /* a longer client id could never complete the code exchange */
+    expect_error(SC_HEAD "\"apps\":[{\"name\":\"A\",\"clientId\":\""
+                 "0123456789012345678901234567890123456789012345678901234567890123\","
+                 "\"secret\":\"s\",\"redirectUrl\":\"https://a.example/cb\"}],"
+                 "\"eventPages\":[]}", NULL, 0, "apps[0].clientId: longer than 63 bytes");
 
     struct ss_scenario *sc = NULL;
     char err[256];
