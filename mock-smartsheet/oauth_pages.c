@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "webpage.h"
+
 const char *const oauth_scope_names[OAUTH_NSCOPES] = {
     "ADMIN_SHEETS", "ADMIN_SIGHTS", "ADMIN_USERS", "ADMIN_WEBHOOKS", "ADMIN_WORKSPACES",
     "CREATE_SHEETS", "CREATE_SIGHTS", "DELETE_SHEETS", "DELETE_SIGHTS", "READ_CONTACTS",
@@ -31,28 +33,14 @@ static const char page_css[] =
     "border:1px solid #0b5cab;cursor:pointer}"
     ".allow{background:#0b5cab;color:#fff}.deny{background:#fff;color:#0b5cab}";
 
-static void html_esc(struct buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_append(b, s, 1); break;
-        }
-    }
-}
-
 static void page_open(struct buf *b, const char *title)
 {
     buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width\"><title>");
-    html_esc(b, title);
+    web_esc(b, title);
     buf_printf(b, "</title><style>%s</style></head>\n<body><header><span class=\"logo\">S"
                   "</span><span>Smartsheet</span></header><main>\n<h1>", page_css);
-    html_esc(b, title);
+    web_esc(b, title);
     buf_puts(b, "</h1>\n");
 }
 
@@ -78,7 +66,7 @@ static void page_send(struct http_resp *resp, int status, struct buf *b)
 static void hidden(struct buf *b, const char *name, const char *value)
 {
     buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    html_esc(b, value);
+    web_esc(b, value);
     buf_puts(b, "\">\n");
 }
 
@@ -95,11 +83,11 @@ static void hidden_params(struct buf *b, const struct oa_authz *a)
 
 static void user_name(struct buf *b, const struct ss_user *u)
 {
-    html_esc(b, u->first_name ? u->first_name : "");
+    web_esc(b, u->first_name ? u->first_name : "");
     buf_puts(b, " ");
-    html_esc(b, u->last_name ? u->last_name : "");
+    web_esc(b, u->last_name ? u->last_name : "");
     buf_puts(b, " &lt;");
-    html_esc(b, u->email ? u->email : "");
+    web_esc(b, u->email ? u->email : "");
     buf_puts(b, "&gt;");
 }
 
@@ -110,7 +98,7 @@ void oauth_page_error(struct http_resp *resp, int status, const char *title,
     buf_init(&b, PAGE_MAX);
     page_open(&b, title);
     buf_puts(&b, "<p>");
-    html_esc(&b, detail);
+    web_esc(&b, detail);
     buf_puts(&b, "</p>\n");
     page_send(resp, status, &b);
 }
@@ -122,7 +110,7 @@ void oauth_page_signin(struct http_resp *resp, const struct oa_authz *a, const c
     buf_init(&b, PAGE_MAX);
     page_open(&b, "Log in to Smartsheet");
     buf_puts(&b, "<p>Sign in to continue to <strong>");
-    html_esc(&b, app_name);
+    web_esc(&b, app_name);
     buf_puts(&b, "</strong>.</p>\n<form method=\"post\" action=\"/b/authorize\">\n");
     hidden_params(&b, a);
     buf_puts(&b, "<p class=\"note\">Choose the account to sign in with (System Admins "
@@ -157,7 +145,7 @@ void oauth_page_consent(struct http_resp *resp, const struct oa_authz *a, const 
     buf_init(&b, PAGE_MAX);
     page_open(&b, "Allow access to your Smartsheet account?");
     buf_puts(&b, "<p><strong>");
-    html_esc(&b, app_name);
+    web_esc(&b, app_name);
     buf_puts(&b, "</strong> would like to access your account with these permissions:</p>\n<ul>\n");
     for (int i = 0; i < OAUTH_NSCOPES; i++)
         if (scopes & (1u << i))
