@@ -227,12 +227,12 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
         int64_t t0 = conn_now_ms();
         int t = conn_http_request(&x->ss, "GET", url, h, NULL, 0, &r);
         x->ss_wait_ms += conn_now_ms() - t0;
+        curl_slist_free_all(h);
         if (t && r.untrusted) {
             log_error("Smartsheet's TLS certificate is not trusted (%s); set ca_file", r.error);
             conn_http_resp_release(&r);
             return CONN_ERR_OTHER;
         }
-        curl_slist_free_all(h);
         cJSON *j = t ? NULL : cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
         char msg[200] = "";
         int code = j ? error_code_of(j, msg, sizeof msg) : 0;

@@ -77,7 +77,7 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
         conn_position_save(x, &early);
     }
     for (long i = start; i < pg->n; i++) {
-        if (!count)
+        if (!b->len)       /* not !count: a skipped first event keeps the opening */
             buf_puts(b, "{\"activities\":[");
         size_t mark = b->len;
         if (count)
