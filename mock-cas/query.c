@@ -105,7 +105,11 @@ static void list_entities(struct cas_app *app, const struct http_req *req, struc
         const cJSON *eq = cJSON_GetObjectItemCaseSensitive(inst, "eq");
         if (cJSON_IsArray(eq) && cJSON_GetArraySize(eq) == 1)
             eq = eq->child;
+        /* An instance id is a whole number; the range check also keeps the
+         * conversion below defined. */
         if (!cJSON_IsObject(filters) || cJSON_GetArraySize(filters) != 1 || !cJSON_IsNumber(eq) ||
+            !(eq->valuedouble >= 0 && eq->valuedouble < 9.0e15) ||
+            eq->valuedouble != (double)(int64_t)eq->valuedouble ||
             cJSON_GetArraySize(inst) != 1) {
             filter_error_json(&out, "filters", "entities accept only {\"instance\":{\"eq\":<id>}}", "");
             bad = 1;

@@ -297,6 +297,15 @@ static void test_entities_and_status(void **state)
     assert_int_equal(num(j, "total"), 2);
     assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0), "email"), "ann.new@example.com");
     cJSON_Delete(j);
+    /* an instance filter that is no id (too large, fractional) is refused */
+    assert_int_equal(call(&dbl, "POST", "/api/v1/entities/", tok,
+                          "{\"filters\":{\"instance\":{\"eq\":1e300}}}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", "/api/v1/entities/", tok,
+                          "{\"filters\":{\"instance\":{\"eq\":1.5}}}", NULL, NULL), 400);
+    snprintf(path, sizeof path, "{\"filters\":{\"instance\":{\"eq\":%lld}}}", (long long)id);
+    assert_int_equal(call(&dbl, "POST", "/api/v1/entities/", tok, path, &j, NULL), 200);
+    assert_int_equal(num(j, "total"), 2);
+    cJSON_Delete(j);
 
     snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/status", (long long)id);
     assert_int_equal(call(&dbl, "POST", path, tok, "{\"status\":\"error\"}", NULL, NULL), 400);
