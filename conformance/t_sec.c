@@ -295,9 +295,10 @@ static void test_tls(void **st)
     }
     cJSON *j = ct_ss_journal(&e, "/2.0/token");
     int calls = cJSON_GetArraySize(j);
-    ct_verdict("SEC-003", j && !(r.exited && r.code == 0) && calls == 0,
+    /* Exit 1 (CONTRACT 4): a crash or a config error is not a refusal. */
+    ct_verdict("SEC-003", j && r.exited && r.code == 1 && calls == 0,
                "without ca_file, against a certificate from an unknown CA: authorize %s, %d token "
-               "request%s reached the server (want a failure and 0)",
+               "request%s reached the server (want exit 1 and 0)",
                ct_run_outcome(&r, how, sizeof how), calls, calls == 1 ? "" : "s");
     cJSON_Delete(j);
     run_result_release(&r);
