@@ -78,6 +78,8 @@ int main(int argc, char **argv)
     pthread_mutex_init(&s.stats_lock, NULL);
     s.oauth = oauth_new();
     s.rl = rl_new(algo, limit, window);
+    s.rate_default_n = limit;
+    s.rate_default_window_ms = window;
     s.faults = fault_set_new();
     s.journal = journal_new(s.opts.journal_size);
 

@@ -351,6 +351,11 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     snprintf(s->scenario_name, sizeof s->scenario_name, "%s", name);
     oauth_reset(s->oauth, sc);
     struct ss_ratelimit_cfg rc = scenario_ratelimit(sc);
+    if (!rc.requests) {
+        /* not the previous scenario's (or admin call's) limit: the default */
+        rc.requests = s->rate_default_n;
+        rc.window_ms = s->rate_default_window_ms;
+    }
     if (!s->rate_limit_from_cli && rc.requests) {
         enum rl_algo a;
         uint32_t n;

@@ -28,6 +28,8 @@ struct ss_server {
     char fixtures_dir[1024];
     char scenario_name[128];
     int rate_limit_from_cli;        /* --rate-limit given: scenario cannot override */
+    uint32_t rate_default_n;        /* what a scenario without rateLimit gets (300/60) */
+    int64_t rate_default_window_ms;
     _Atomic int retry_after;        /* send Retry-After on 429 (admin API sets it) */
 
     pthread_rwlock_t lock;          /* guards sc and sref */
