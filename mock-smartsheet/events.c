@@ -89,9 +89,12 @@ static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
             return -1;
         }
         if (m < 1 || m > EV_MAX_COUNT) {
-            char v[32];
-            snprintf(v, sizeof v, "%lld", (long long)m);
-            ss_error(resp, 1229, v, "maxCount");
+            /* Smartsheet's 1229 text also names the range ({2}, {3}) */
+            char msg[200];
+            snprintf(msg, sizeof msg, "The value '%lld' was not valid for the parameter "
+                     "'maxCount'. The value must be between '1' and '%d'.", (long long)m,
+                     EV_MAX_COUNT);
+            ss_error_msg(resp, 1229, msg);
             return -1;
         }
         q->max = (size_t)m;

@@ -92,6 +92,14 @@ static void parameter_errors(void **state)
     expect_error("since=2020-01-01T00:00:00Z&maxCount=0", 400, 1229);
     expect_error("since=2020-01-01T00:00:00Z&maxCount=10001", 400, 1229);
     expect_error("since=2020-01-01T00:00:00Z&maxCount=ten", 400, 1018);
+    struct http_resp resp;
+    call(&admin, "since=2020-01-01T00:00:00Z&maxCount=20000", &resp);
+    cJSON *j = tfx_json(&resp);
+    assert_string_equal(cJSON_GetObjectItem(j, "message")->valuestring,
+                        "The value '20000' was not valid for the parameter 'maxCount'. "
+                        "The value must be between '1' and '10000'.");
+    cJSON_Delete(j);
+    tfx_resp_done(&resp);
     expect_error("since=2020-01-01T00:00:00Z&numericDates=yes", 400, 1018);
     expect_error("since=last%20week", 400, 1018);
     expect_error("since=2020-01-01T00:00:00Z&numericDates=true", 400, 1018);
