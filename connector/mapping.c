@@ -447,7 +447,9 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
     const struct map_row *row = find_row(m, ot, ac);
 
     char oid_buf[32];
-    const char *oid = str_field(event, "objectIdStr");
+    /* objectIdStr when present, even empty (docs/mapping.md), as CAS checks it */
+    const cJSON *ois = cJSON_GetObjectItemCaseSensitive(event, "objectIdStr");
+    const char *oid = cJSON_IsString(ois) && ois->valuestring ? ois->valuestring : NULL;
     if (!oid) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(event, "objectId");
         if (!conn_json_int_text(n, oid_buf, sizeof oid_buf))

@@ -181,6 +181,16 @@ static void test_system_user_and_unknown_pair(void **s)
     assert_true(conn_mapping_row(map, NULL, "CREATE").is_unknown);
     cJSON_Delete(act);
     buf_release(&out);
+    /* an empty objectIdStr is present: it, not objectId, fills {objectId} */
+    raw = "{\"eventId\":\"e2\",\"objectType\":\"SHEET\",\"action\":\"FROBNICATE\","
+          "\"objectId\":12,\"objectIdStr\":\"\",\"eventTimestamp\":1700000000123,"
+          "\"userId\":42,\"additionalDetails\":{\"emailAddress\":\"ann@example.com\"}}";
+    act = map_one(raw, &out);
+    expect_desc(sget(unk, "description"), "SHEET", "FROBNICATE", "", "ann@example.com", want,
+                sizeof want);
+    assert_string_equal(sget(act, "description"), want);
+    cJSON_Delete(act);
+    buf_release(&out);
 }
 
 static void test_raw_numbers_survive_exactly(void **s)
