@@ -180,6 +180,14 @@ int spawn_run(char *const argv[], char *const envp[], int timeout_ms, int kill_a
             killed = 1;
             res->timed_out = kill_after_ms < 0;
         }
+        /* a grandchild may hold the pipes open after the kill: stop reading */
+        if (killed && now - start >= limit + 2000) {
+            if (fo >= 0)
+                close(fo);
+            if (fe >= 0)
+                close(fe);
+            break;
+        }
         struct pollfd p[2];
         int n = 0;
         if (fo >= 0)
