@@ -7,5 +7,5 @@ for t in "$@"; do
     if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $t"; fi
 done
 [ -n "$failed" ] && echo "failed test programs:$failed"
-echo "test programs: $pass passed, $fail failed"
+echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
