@@ -6,9 +6,11 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "strutil.h"
 
 const struct val_rule val_rules[] = {
@@ -183,18 +185,19 @@ static void check_required(const cJSON *act, size_t index, struct verdict *out)
             field(act, "rawDataJson") ? "must be an object" : "is missing");
 }
 
-static void object_id_text(const cJSON *raw, char *out, size_t cap)
+/* The text {objectId} stands for: objectIdStr itself (any length), or
+ * objectId as decimal in num. */
+static const char *object_id_text(const cJSON *raw, char *num, size_t cap)
 {
     const cJSON *s = field(raw, "objectIdStr");
     const cJSON *n = field(raw, "objectId");
     if (cJSON_IsString(s))
-        snprintf(out, cap, "%s", s->valuestring);
-    else if (is_int(n))
-        snprintf(out, cap, "%lld", (long long)n->valuedouble);
-    else if (cJSON_IsString(n))
-        snprintf(out, cap, "%s", n->valuestring);
-    else
-        out[0] = '\0';
+        return s->valuestring;
+    if (is_int(n)) {
+        snprintf(num, cap, "%lld", (long long)n->valuedouble);
+        return num;
+    }
+    return cJSON_IsString(n) ? n->valuestring : "";
 }
 
 static void check_mapping(const struct mapping *m, const cJSON *act, const cJSON *raw,
@@ -220,12 +223,19 @@ static void check_mapping(const struct mapping *m, const cJSON *act, const cJSON
     const char *desc = str_of(act, "description");
     const cJSON *user = field(act, "user");
     const char *actor = cJSON_IsObject(user) ? str_of(user, "userName") : NULL;
-    char oid[300], want[1200];
-    object_id_text(raw, oid, sizeof oid);
-    if (desc && mapping_describe(row, ot, ac, oid, actor ? actor : "", want, sizeof want) == 0 &&
-        strcmp(desc, want))
-        add(out, "MAP-003", "activity %zu: description is '%.80s', the template gives '%.80s'",
-            index, desc, want);
+    char num[32];
+    const char *oid = object_id_text(raw, num, sizeof num);
+    if (!desc)
+        return;
+    /* One byte more than desc: a filled template that does not fit differs. */
+    size_t cap = strlen(desc) + 2;
+    char *want = xmalloc(cap);
+    want[0] = '\0';
+    int longer = mapping_describe(row, ot, ac, oid, actor ? actor : "", want, cap) != 0;
+    if (longer || strcmp(desc, want))
+        add(out, "MAP-003", "activity %zu: description is '%.80s', the template gives %s%.80s%s",
+            index, desc, longer ? "a longer text" : "'", want, longer ? "" : "'");
+    free(want);
 }
 
 static void check_user(const struct mapping *m, const cJSON *act, const cJSON *raw, size_t index,

@@ -210,6 +210,20 @@ static void test_map003_description(void **state)
     a = base();
     set_str(a, "description", "created a sheet");
     expect_rule(a, "MAP-003", "description");
+    /* a long objectIdStr is compared whole, not cut short */
+    char id[1001], desc[1100];
+    memset(id, 'x', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    snprintf(desc, sizeof desc, "Create item: sheet %s", id);
+    a = base();
+    set_str(raw(a), "objectIdStr", id);
+    set_str(a, "description", desc);
+    expect_clean(a);
+    a = base();
+    set_str(raw(a), "objectIdStr", id);
+    desc[strlen(desc) - 1] = '\0';
+    set_str(a, "description", desc);
+    expect_rule(a, "MAP-003", "description");
 }
 
 static void test_usr001(void **state)
