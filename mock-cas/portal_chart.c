@@ -203,7 +203,10 @@ static void rate_card(struct buf *b, const char *ss_url)
 static void backfill_card(struct cas_app *app, struct buf *b, const char *ss_url)
 {
     cJSON *events = fetch(ss_url, "/_mock/events?numericDates=true");
+    /* a backfill asks for `since` seven days back, which Smartsheet resolves
+     * down to the hour: count from there */
     int64_t since = dclock_wall_ms() - (int64_t)BACKFILL_DAYS * 86400000;
+    since -= since % 3600000;
     int64_t window = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, events)
@@ -216,7 +219,7 @@ static void backfill_card(struct cas_app *app, struct buf *b, const char *ss_url
         j = cJSON_ParseWithLength(list.ptr, list.len);
     buf_release(&list);
     buf_printf(b, "<div class=\"card\"><h2>Backfill progress</h2><p class=\"note\">Activities "
-                  "received against the %lld Smartsheet events of the last %d days.</p>\n",
+                  "received against the %lld Smartsheet events of the last %d days (from the hour, as Smartsheet resolves a backfill's start).</p>\n",
                (long long)window, BACKFILL_DAYS);
     const cJSON *ins;
     int any = 0;
