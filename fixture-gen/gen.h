@@ -10,6 +10,9 @@
 
 #include "rng.h"
 
+/* Most recorded pages mock-smartsheet loads (docs/fixtures.md, eventPages). */
+#define FG_MAX_PAGES 100000u
+
 struct gen_opts {
     const char *out_dir;
     const char *name;            /* default: the last component of out_dir */

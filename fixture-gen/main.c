@@ -128,6 +128,12 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
                 "required\n%s", usage);
         return -1;
     }
+    if ((o->events + o->page_size - 1) / o->page_size > FG_MAX_PAGES) {
+        fprintf(stderr, "fixture-gen: %llu events in pages of %zu make more than %u pages, "
+                "more than mock-smartsheet loads; raise --page-size\n",
+                (unsigned long long)o->events, o->page_size, FG_MAX_PAGES);
+        return -1;
+    }
     if (o->consent_non_admin && o->users < 2) {
         fprintf(stderr, "fixture-gen: --consent-non-admin needs at least 2 users\n");
         return -1;
@@ -150,10 +156,10 @@ static int pick_name(struct gen_opts *o)
         o->name = buf;
     }
     size_t n = strlen(o->name);
-    if (n == 0 || o->name[0] == '.' ||
+    if (n == 0 || n > 127 || o->name[0] == '.' ||
         strspn(o->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n) {
         fprintf(stderr, "fixture-gen: scenario name \"%s\": use letters, digits, '-', '_', "
-                "'.' (mock-smartsheet loads it by folder name)\n", o->name);
+                "'.', at most 127 (mock-smartsheet loads it by folder name)\n", o->name);
         return -1;
     }
     return 0;

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "gen.h"
+#include "spawn.h"
 #include "sspos.h"
 #include "strutil.h"
 
@@ -202,12 +203,33 @@ static void consent_and_users(void **state)
     cJSON_Delete(j);
 }
 
+/* More pages than mock-smartsheet loads: refused before anything is written. */
+static void too_many_pages_refused(void **state)
+{
+    (void)state;
+    char bin[1024], out[128];
+    snprintf(bin, sizeof bin, "%s/fixture-gen",
+             getenv("KIT_BIN_DIR") ? getenv("KIT_BIN_DIR") : "build/bin");
+    snprintf(out, sizeof out, "%s/many", root);
+    char *argv[] = {bin, "--out", out, "--seed", "1", "--users", "2", "--events", "100001",
+                    "--days", "1", "--page-size", "1", NULL};
+    struct run_result r;
+    assert_int_equal(spawn_run(argv, NULL, 60000, -1, &r), 0);
+    assert_true(r.exited);
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err.ptr, "raise --page-size"));
+    run_result_release(&r);
+    struct stat st;
+    assert_int_not_equal(stat(out, &st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deterministic),
         cmocka_unit_test(pages_chain),
         cmocka_unit_test(consent_and_users),
+        cmocka_unit_test(too_many_pages_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
