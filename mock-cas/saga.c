@@ -8,20 +8,7 @@
 
 #include "app.h"
 #include "kit_limits.h"
-
-static void html_escaped(struct buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '&': buf_puts(b, "&amp;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_append(b, s, 1);
-        }
-    }
-}
+#include "webpage.h"
 
 /* 1 found (into out), 0 absent, -1 malformed. */
 static int param(const struct http_req *req, const char *name, char *out, size_t cap)
@@ -70,11 +57,11 @@ void cas_saga(struct cas_app *app, const struct http_req *req, struct http_resp 
                      "code and an error; it was recorded and not used.</p>\n");
     } else if (c.error) {
         buf_puts(&b, "<h1>Smartsheet did not connect</h1>\n<p>Smartsheet answered <code>");
-        html_escaped(&b, error);
+        web_esc(&b, error);
         buf_puts(&b, "</code>");
         if (c.error_description) {
             buf_puts(&b, ": ");
-            html_escaped(&b, desc);
+            web_esc(&b, desc);
         }
         buf_puts(&b, ".</p>\n");
     } else if (c.code) {
