@@ -350,7 +350,7 @@ static int load_account(struct ss_scenario *sc, const cJSON *root, const char *f
 static int valid_name(const char *name)
 {
     size_t n = strlen(name);
-    if (n == 0 || n > 128 || name[0] == '.')
+    if (n == 0 || n > 127 || name[0] == '.')   /* ss_server keeps 127 bytes for reset */
         return 0;
     return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
            n;

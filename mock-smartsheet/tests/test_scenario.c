@@ -373,6 +373,12 @@ static void bad_fixtures_name_file_and_field(void **state)
     assert_int_equal(scenario_load(tfx_fixtures(), "does-not-exist", TFX_NOW, &sc, err,
                                    sizeof err), -1);
     assert_non_null(strstr(err, "does-not-exist/scenario.json: cannot open"));
+    char long_name[129];
+    memset(long_name, 'a', 128);
+    long_name[128] = '\0';      /* one more than the server keeps to reload it */
+    assert_int_equal(scenario_load(tfx_fixtures(), long_name, TFX_NOW, &sc, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "use letters"));
     tfx_cleanup();
 }
 
