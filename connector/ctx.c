@@ -1,6 +1,7 @@
 #include "ctx.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,8 +53,8 @@ static void limiter_load(struct conn_ctx *x)
     uint32_t n = 0;
     if (cJSON_IsArray(times))
         for (const cJSON *t = times->child; t && n < x->limiter.cap; t = t->next, n++) {
-            if (!cJSON_IsNumber(t))
-                break;
+            if (!cJSON_IsNumber(t) || !(fabs(t->valuedouble) < 9.0e15))
+                break;                   /* also keeps the conversion below defined */
             int64_t at = (int64_t)t->valuedouble - wall + mono;
             if (at > mono || at < prev)     /* clock moved: keep what is ordered */
                 break;

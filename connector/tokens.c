@@ -47,7 +47,8 @@ enum conn_rc conn_tokens_load(struct conn_ctx *x)
     const char *at = nonempty(j, "access_token"), *rt = nonempty(j, "refresh_token");
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_at_ms");
     const cJSON *life = cJSON_GetObjectItemCaseSensitive(j, "lifetime_ms");
-    if (!at || !rt || !cJSON_IsNumber(exp) || !cJSON_IsNumber(life)) {
+    if (!at || !rt || !cJSON_IsNumber(exp) || !cJSON_IsNumber(life) ||
+        !(fabs(exp->valuedouble) < 9.0e15) || !(fabs(life->valuedouble) < 9.0e15)) {
         log_error("state file '%s/%s' is corrupt (a token field is missing); run "
                   "authorize again", x->cfg->state_dir, TOKENS_FILE);
         cJSON_Delete(j);
