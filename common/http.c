@@ -157,7 +157,7 @@ int http_accepts_gzip(const struct http_req *req)
     const char *p = strstr(ae, "gzip");
     if (!p)
         return 0;
-    /* "gzip;q=0" refuses it */
+    /* "gzip;q=0" (or q=0.0, q=0.000) refuses it; "q=0.05" does not */
     const char *q = p + 4;
     while (*q == ' ')
         q++;
@@ -165,8 +165,12 @@ int http_accepts_gzip(const struct http_req *req)
         q++;
         while (*q == ' ')
             q++;
-        if (!strncmp(q, "q=0", 3) && (q[3] == '\0' || q[3] == ',' || !strncmp(q + 3, ".0", 2)))
-            return 0;
+        if (!strncmp(q, "q=", 2)) {
+            char *end = NULL;
+            double v = strtod(q + 2, &end);
+            if (end != q + 2 && v <= 0)
+                return 0;
+        }
     }
     return 1;
 }
@@ -175,7 +179,8 @@ char *http_gzip(const char *data, size_t len, size_t *out_len)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    /* speed over ratio: pages are compressed on the request path */
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     uLong cap = deflateBound(&zs, (uLong)len);
     char *out = xmalloc(cap);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "http.h"
 #include "rng.h"
 #include "strutil.h"
 
@@ -127,6 +128,25 @@ static void secrets(void **state)
         assert_true((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9'));
 }
 
+static int gzip_for(const char *accept_encoding)
+{
+    const char *headers[] = {accept_encoding, NULL};
+    struct http_req req = {.method = "GET", .path = "/", .query = "", .body = "",
+                           .test_headers = headers};
+    return http_accepts_gzip(&req);
+}
+
+static void accept_encoding_weights(void **state)
+{
+    (void)state;
+    assert_true(gzip_for("Accept-Encoding: gzip, deflate"));
+    assert_true(gzip_for("Accept-Encoding: gzip;q=0.5"));
+    assert_true(gzip_for("Accept-Encoding: gzip;q=0.05"));
+    assert_false(gzip_for("Accept-Encoding: gzip;q=0"));
+    assert_false(gzip_for("Accept-Encoding: gzip;q=0.000, identity"));
+    assert_false(gzip_for("Accept-Encoding: identity"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +155,7 @@ int main(void)
         cmocka_unit_test(url_decoding),
         cmocka_unit_test(buffers_enforce_their_cap),
         cmocka_unit_test(secrets),
+        cmocka_unit_test(accept_encoding_weights),
     };
     return cmocka_run_group_tests_name("parsers", tests, NULL, NULL);
 }
