@@ -26,6 +26,7 @@ struct portal_inst {              /* an instance created through the portal */
     int64_t connected_ms;         /* wall time of the first successful check, 0 if none */
     pid_t run_pid;                /* `connector run`, 0 when not running */
     int run_rc;                   /* how run ended (exit code), -1 while running or never */
+    int busy;                     /* a check or authorize runs: one at a time (tokens rotate) */
 };
 
 struct portal {

@@ -366,6 +366,7 @@ int portal_conn_authorize(struct cas_app *app, const char *state, const char *ca
             *id = in->id;
             snprintf(dir, sizeof dir, "%s", in->dir);
             in->oauth_state[0] = '\0';
+            in->busy++;
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -391,6 +392,7 @@ int portal_conn_authorize(struct cas_app *app, const char *state, const char *ca
     if (in) {
         in->last_check_rc = rc;
         snprintf(in->last_check, sizeof in->last_check, "%s", msg);
+        in->busy--;
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
@@ -443,9 +445,17 @@ int portal_conn_check(struct cas_app *app, int64_t id, char *msg, size_t msg_cap
     struct portal_inst *in = find_inst(p, id);
     char dir[600];
     snprintf(dir, sizeof dir, "%s", in ? in->dir : "");
+    int busy = in && in->busy;
+    if (in && !busy)
+        in->busy++;
     pthread_mutex_unlock(&p->mu);
     if (!in) {
         snprintf(msg, msg_cap, "no such app connector");
+        return -1;
+    }
+    if (busy) {         /* a second check at once would spend the same refresh token */
+        snprintf(msg, msg_cap, "Test now or an authorization is already running for this "
+                               "connector; its result will show here.");
         return -1;
     }
     int was_running = pause_run(p, id);   /* check may refresh (rotate) the tokens */
@@ -475,6 +485,7 @@ int portal_conn_check(struct cas_app *app, int64_t id, char *msg, size_t msg_cap
         } else if (rc == 5 && was_running && in->run_pid <= 0) {
             start_run(p, in);          /* Smartsheet did not answer: keep syncing */
         }
+        in->busy--;
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
