@@ -49,9 +49,13 @@ static void iso8601_forms(void **state)
     assert_int_equal(ms, 1704067200000LL);
     assert_int_equal(parse_iso8601_ms("2024-01-01T00:00:00.250Z", &ms), 0);
     assert_int_equal(ms, 1704067200250LL);
+    assert_int_equal(parse_iso8601_ms("2024-02-29T00:00:00Z", &ms), 0);     /* leap day */
+    assert_int_equal(parse_iso8601_ms("2000-02-29T00:00:00Z", &ms), 0);
     const char *bad[] = {"", "2024-01-01", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z",
                          "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00+2", "2024-01-01X00:00:00Z",
-                         "20a4-01-01T00:00:00Z", "2024-01-01T00:00:00."};
+                         "20a4-01-01T00:00:00Z", "2024-01-01T00:00:00.",
+                         "2026-02-30T00:00:00Z", "2026-04-31T00:00:00Z", "2025-02-29T00:00:00Z",
+                         "2100-02-29T00:00:00Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(parse_iso8601_ms(bad[i], &ms), -1);
     char out[32];
