@@ -21,10 +21,11 @@ if [ ! -x /usr/bin/time ]; then
     fi
 fi
 TMP=$(mktemp -d)
+[ -n "${CONNECTOR_BENCH_KEEP:-}" ] && echo "bench files kept in $TMP" >&2
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
+    [ -n "${CONNECTOR_BENCH_KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
