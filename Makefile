@@ -13,7 +13,7 @@
 # live in <folder>/tests/test_*.c, one cmocka binary each, linked with the
 # folder's modules (all but main.c) and the common library.
 
-PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen kit-bench
+PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
