@@ -297,13 +297,16 @@ int gen_write_events(const struct gen_opts *o, const struct gen_org *org)
         rc = write_page(&c, k, first, count, &b);
     }
     buf_release(&b);
-    /* Pages left over from an earlier, longer generation would mislead readers. */
-    for (size_t k = n; rc == 0; k++) {
-        char name[64], path[4200];
-        gen_page_name(o, k, name, sizeof name);
-        snprintf(path, sizeof path, "%s/%s", o->out_dir, name);
-        if (unlink(path) != 0)
-            break;
+    /* Pages left over from an earlier, longer generation would mislead readers:
+     * past n in this width, and all of the other width (4 digits <-> 6). */
+    int width = n > 9999 ? 6 : 4;
+    for (int w = 4; w <= 6 && rc == 0; w += 2) {
+        for (size_t k = w == width ? n : 0;; k++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/events/page-%0*zu.json", o->out_dir, w, k + 1);
+            if (unlink(path) != 0)
+                break;
+        }
     }
     return rc;
 }

@@ -203,6 +203,30 @@ static void consent_and_users(void **state)
     cJSON_Delete(j);
 }
 
+/* A shorter generation over a longer one leaves only its own pages, also
+ * when the page names change width (more than 9,999 pages: six digits). */
+static void leftover_pages_removed(void **state)
+{
+    (void)state;
+    struct gen_opts o = opts("regen", 3, 10000);
+    o.users = 2;
+    o.page_size = 1;
+    generate(&o);
+    char path[256];
+    snprintf(path, sizeof path, "%s/events/page-010000.json", o.out_dir);
+    assert_int_equal(access(path, F_OK), 0);
+    o.events = 3;
+    generate(&o);
+    const char *gone[] = {"page-000001.json", "page-010000.json"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        snprintf(path, sizeof path, "%s/events/%s", o.out_dir, gone[i]);
+        if (access(path, F_OK) == 0)
+            fail_msg("%s is left over", path);
+    }
+    snprintf(path, sizeof path, "%s/events/page-0003.json", o.out_dir);
+    assert_int_equal(access(path, F_OK), 0);
+}
+
 /* More pages than mock-smartsheet loads: refused before anything is written. */
 static void too_many_pages_refused(void **state)
 {
@@ -230,6 +254,7 @@ int main(void)
         cmocka_unit_test(pages_chain),
         cmocka_unit_test(consent_and_users),
         cmocka_unit_test(too_many_pages_refused),
+        cmocka_unit_test(leftover_pages_removed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
