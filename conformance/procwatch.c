@@ -150,6 +150,10 @@ int ct_run_watched(char *const argv[], const char *capture_dir, int timeout_ms,
         dup2(in, 0);
         dup2(fo, 1);
         dup2(fe, 2);
+        int fds[3] = {in, fo, fe};      /* the connector gets 0-2 only */
+        for (int k = 0; k < 3; k++)
+            if (fds[k] > 2)
+                close(fds[k]);
         execv(argv[0], argv);
         _exit(127);
     }
