@@ -9,6 +9,7 @@
 #include "kit_limits.h"
 #include "rng.h"
 #include "strutil.h"
+#include "webpage.h"
 
 const char serveropts_help[] =
     "  --listen ADDR:PORT       where to listen (default 127.0.0.1:0; port 0 picks one)\n"
@@ -114,9 +115,32 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
     return 1;
 }
 
+/* Whether the Host header names this machine by a loopback name or
+ * address (so a page of another site, rebound by DNS to 127.0.0.1, is not
+ * mistaken for a local tool). */
+static int host_is_loopback(const char *host)
+{
+    if (!host)
+        return 0;
+    char name[256];
+    size_t n = strlen(host);
+    if (n >= sizeof name)
+        return 0;
+    memcpy(name, host, n + 1);
+    char *colon = name[0] == '[' ? strchr(name, ']') : strrchr(name, ':');
+    if (colon && name[0] == '[')
+        colon[1] = '\0';
+    else if (colon)
+        *colon = '\0';
+    return !strcmp(name, "localhost") || !strcmp(name, "[::1]") || !strncmp(name, "127.", 4);
+}
+
 int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req)
 {
-    if (req->peer_loopback)
+    /* Loopback tools (curl, tests) are trusted; a browser page of another
+     * site is not, though it runs on this machine: it sends its Origin. */
+    if (req->peer_loopback && host_is_loopback(http_header(req, "Host")) &&
+        (!http_header(req, "Origin") || web_same_origin(req)))
         return 1;
     if (!o->admin_token[0])
         return 0;

@@ -29,8 +29,9 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i);
 /* Help text for the shared options. */
 extern const char serveropts_help[];
 
-/* Whether this request may use /_mock/: loopback peers always; others only
- * with "X-Admin-Token: <token>" when a token was configured. */
+/* Whether this request may use /_mock/: loopback peers that name a
+ * loopback Host and send no foreign Origin (no cross-site browser page);
+ * others only with "X-Admin-Token: <token>" when a token was configured. */
 int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req);
 
 /* Resolves the fixtures folder: the given one, else the one installed next

@@ -364,6 +364,16 @@ static void errors_have_smartsheet_shape(void **state)
     assert_int_equal(st, 401);
     assert_int_equal(cJSON_GetObjectItem(j, "errorCode")->valueint, 1002);
     cJSON_Delete(j);
+    /* the admin API refuses a page of another site, even one rebound to 127.0.0.1 */
+    const char *cross[] = {"Origin: http://evil.example", NULL};
+    cJSON_Delete(call(e, "POST", "/_mock/tokens/revoke", cross, NULL, &st));
+    assert_int_equal(st, 403);
+    const char *rebound[] = {"Host: evil.example", "Origin: http://evil.example", NULL};
+    cJSON_Delete(call(e, "POST", "/_mock/tokens/revoke", rebound, NULL, &st));
+    assert_int_equal(st, 403);
+    cJSON_Delete(call(e, "GET", "/_mock/stats", NULL, NULL, &st));
+    assert_int_equal(st, 200);
+
     j = call(e, "PUT", "/2.0/events", NULL, NULL, &st);
     assert_int_equal(st, 405);
     cJSON_Delete(j);
