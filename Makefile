@@ -150,7 +150,7 @@ serve: deps all
 	@sh mk/serve.sh $(CURDIR)/$(BIN)
 
 bench: deps all
-	@$(TEST_ENV) sh bench/run.sh $(BUILD)
+	@$(TEST_ENV) bash bench/run.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sscas-kit
