@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct fault_set {
     pthread_mutex_t lock;
     struct fault_rule rules[LIM_FAULT_RULES];
     size_t n;
+    _Atomic size_t count;      /* copy of n readable without the lock */
     unsigned next_id;
 };
 
@@ -63,6 +65,7 @@ void fault_set_clear(struct fault_set *fs)
 {
     pthread_mutex_lock(&fs->lock);
     fs->n = 0;
+    atomic_store(&fs->count, 0);
     pthread_mutex_unlock(&fs->lock);
 }
 
@@ -181,6 +184,7 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     r.id = fs->next_id++;
     r.fire.rule_id = r.id;
     fs->rules[fs->n++] = r;
+    atomic_store(&fs->count, fs->n);
     pthread_mutex_unlock(&fs->lock);
     return r.id;
 }
@@ -193,6 +197,7 @@ int fault_remove(struct fault_set *fs, unsigned id)
         if (fs->rules[i].id == id) {
             memmove(&fs->rules[i], &fs->rules[i + 1], (fs->n - i - 1) * sizeof fs->rules[0]);
             fs->n--;
+            atomic_store(&fs->count, fs->n);
             found = 1;
             break;
         }
@@ -202,10 +207,7 @@ int fault_remove(struct fault_set *fs, unsigned id)
 
 int fault_any(struct fault_set *fs)
 {
-    pthread_mutex_lock(&fs->lock);
-    int any = fs->n > 0;
-    pthread_mutex_unlock(&fs->lock);
-    return any;
+    return atomic_load_explicit(&fs->count, memory_order_relaxed) > 0;
 }
 
 static int path_matches(const char *pattern, const char *path)

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ struct req_state {
     int body_too_large;
     enum stage stage;
     struct http_req req;
-    struct http_resp resp;
+    struct http_resp resp;     /* last: see uri_log_cb */
 };
 
 static void *timer_main(void *arg)
@@ -392,7 +393,9 @@ static struct MHD_Response *build_response(struct req_state *st)
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)conn;
-    struct req_state *st = xcalloc(1, sizeof *st);
+    /* zero all but the response's header text (resp is last in req_state) */
+    struct req_state *st = xmalloc(sizeof *st);
+    memset(st, 0, offsetof(struct req_state, resp) + offsetof(struct http_resp, header_text));
     st->srv = cls;
     size_t ulen = strnlen(uri, LIM_PATH + LIM_PARAM_VALUE * 4);
     st->uri = xstrndup(uri, ulen);

@@ -71,7 +71,6 @@ struct http_resp {
      * (offsets, not pointers, so a response can be copied). */
     size_t nheaders;
     struct { uint16_t name, value; } headers[LIM_RESP_HEADERS];
-    char header_text[2560];
     size_t header_used;
 
     enum http_transport transport;
@@ -81,6 +80,10 @@ struct http_resp {
     int error_code;                /* service error code, 0 if none */
     char token_id[9];              /* short id of the caller's token, "" if none */
     char note[64];                 /* e.g. the fault applied, "" if none */
+
+    /* Last, so a new response need not clear it (only header_used bytes
+     * are ever read). */
+    char header_text[2560];
 };
 
 /* Sets body to a copy of the len bytes at data (the server frees it). */
