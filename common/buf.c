@@ -65,7 +65,7 @@ static int buf_fail(struct buf *b, int err)
     return err;
 }
 
-static int buf_reserve(struct buf *b, size_t extra)
+int buf_reserve(struct buf *b, size_t extra)
 {
     if (b->err)
         return b->err;

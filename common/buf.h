@@ -22,6 +22,9 @@ struct buf {
 
 void buf_init(struct buf *b, size_t max);
 int buf_append(struct buf *b, const void *data, size_t len);
+/* Makes room for extra more bytes up front (one allocation instead of a
+ * series of doublings); fails like an append of that size would. */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -169,6 +169,7 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     sspos_encode(q.start + n, next);
     struct buf b;
     buf_init(&b, LIM_FIXTURE_FILE);
+    buf_reserve(&b, 128 + n * 512);    /* a rendered event is about 400 bytes */
     buf_printf(&b, "{\"nextStreamPosition\":\"%s\",\"moreAvailable\":%s,\"data\":[", next,
                more ? "true" : "false");
     for (size_t i = 0; i < n; i++) {

@@ -314,11 +314,11 @@ void ss_done(void *app, const struct http_req *req, const struct http_resp *resp
     e.seq = req->seq;
     e.real_ms = req->real_ms;
     e.dur_ms = req->dur_ms;
-    snprintf(e.method, sizeof e.method, "%s", req->method);
+    strncat(e.method, req->method, sizeof e.method - 1);
     e.status = resp->status;
     e.error_code = resp->error_code;
     memcpy(e.token_id, resp->token_id, sizeof e.token_id);
-    snprintf(e.auth_scheme, sizeof e.auth_scheme, "%s", scheme);
+    strncat(e.auth_scheme, scheme, sizeof e.auth_scheme - 1);
     e.path = (char *)req->path;
     e.query = query.ptr;
     e.form = form.ptr;
