@@ -17,7 +17,7 @@ const char serveropts_help[] =
     "  --tls-cert FILE          serve HTTPS with this PEM certificate ...\n"
     "  --tls-key FILE           ... and this PEM private key\n"
     "  --log text|json          log format on stderr (default text)\n"
-    "  --journal-size N         requests kept in the journal (default 100000)\n"
+    "  --journal-size N         requests kept in the journal (default 20000)\n"
     "  --threads N              worker threads (default: number of CPUs)\n"
     "  --admin-token-file FILE  token non-loopback clients must send in X-Admin-Token\n"
     "  --help, --version\n";
