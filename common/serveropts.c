@@ -135,11 +135,29 @@ static int host_is_loopback(const char *host)
     return !strcmp(name, "localhost") || !strcmp(name, "[::1]") || !strncmp(name, "127.", 4);
 }
 
+int serveropts_listens_on_loopback(const struct server_opts *o)
+{
+    return host_is_loopback(o->listen);
+}
+
+int serveropts_validate(const struct server_opts *o)
+{
+    if (!serveropts_listens_on_loopback(o) && !o->admin_token[0]) {
+        fprintf(stderr, "listening on '%.100s', which is not a loopback address, needs "
+                        "--admin-token-file: the admin API must not be open to the network\n",
+                o->listen);
+        return -1;
+    }
+    return 0;
+}
+
 int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req)
 {
-    /* Loopback tools (curl, tests) are trusted; a browser page of another
-     * site is not, though it runs on this machine: it sends its Origin. */
-    if (req->peer_loopback && host_is_loopback(http_header(req, "Host")) &&
+    /* On loopback, local tools (curl, tests) are trusted; a browser page of
+     * another site is not, though it runs on this machine: it sends its
+     * Origin.  Listening anywhere else, everyone needs the token. */
+    if (serveropts_listens_on_loopback(o) && req->peer_loopback &&
+        host_is_loopback(http_header(req, "Host")) &&
         (!http_header(req, "Origin") || web_same_origin(req)))
         return 1;
     if (!o->admin_token[0])

@@ -29,9 +29,16 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i);
 /* Help text for the shared options. */
 extern const char serveropts_help[];
 
-/* Whether this request may use /_mock/: loopback peers that name a
- * loopback Host and send no foreign Origin (no cross-site browser page);
- * others only with "X-Admin-Token: <token>" when a token was configured. */
+/* Whether --listen names a loopback address (127.x, localhost, [::1]). */
+int serveropts_listens_on_loopback(const struct server_opts *o);
+/* Checks the options as a whole after parsing: listening beyond loopback
+ * needs an admin token.  Prints the reason and returns -1 if not. */
+int serveropts_validate(const struct server_opts *o);
+
+/* Whether this request may use /_mock/.  A double listening on loopback
+ * lets loopback peers in that name a loopback Host and send no foreign
+ * Origin (no cross-site browser page); otherwise a request needs
+ * "X-Admin-Token: <token>". */
 int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req);
 
 /* Resolves the fixtures folder: the given one, else the one installed next

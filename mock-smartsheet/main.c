@@ -68,6 +68,8 @@ int main(int argc, char **argv)
         }
     }
 
+    if (serveropts_validate(&s.opts))
+        return 2;
     log_setup("mock-smartsheet", s.opts.log_format, LOG_INFO);
     dclock_init(s.opts.time_scale);
     if (serveropts_fixtures_dir(fixtures, s.fixtures_dir, sizeof s.fixtures_dir)) {
