@@ -174,12 +174,11 @@ static int cmp_email(const void *a, const void *b)
     return strcasecmp(x->email, y->email);
 }
 
-/* Ids and emails must be unique (sorted copies, so large orgs stay fast). */
-static int check_unique_users(const struct ss_scenario *sc, const char *file, char *err,
+/* Ids and emails must be unique (sorted copies, so large orgs stay fast).
+ * The copy sorted by id stays, as the index scenario_user_by_id searches. */
+static int check_unique_users(struct ss_scenario *sc, const char *file, char *err,
                               size_t errlen)
 {
-    if (sc->nusers < 2)
-        return 0;
     const struct ss_user **v = xcalloc(sc->nusers, sizeof *v);
     for (size_t i = 0; i < sc->nusers; i++)
         v[i] = &sc->users[i];
@@ -191,13 +190,18 @@ static int check_unique_users(const struct ss_scenario *sc, const char *file, ch
                      (long long)v[i]->id);
             rc = -1;
         }
-    qsort(v, sc->nusers, sizeof *v, cmp_email);
+    sc->users_by_id = v;
+    if (rc || sc->nusers < 2)
+        return rc;
+    const struct ss_user **e = xcalloc(sc->nusers, sizeof *e);
+    memcpy(e, v, sc->nusers * sizeof *e);
+    qsort(e, sc->nusers, sizeof *e, cmp_email);
     for (size_t i = 1; i < sc->nusers && rc == 0; i++)
-        if (strcasecmp(v[i]->email, v[i - 1]->email) == 0) {
-            snprintf(err, errlen, "%s: users: email %s appears twice", file, v[i]->email);
+        if (strcasecmp(e[i]->email, e[i - 1]->email) == 0) {
+            snprintf(err, errlen, "%s: users: email %s appears twice", file, e[i]->email);
             rc = -1;
         }
-    free(v);
+    free(e);
     return rc;
 }
 
@@ -432,6 +436,7 @@ void scenario_free(struct ss_scenario *sc)
         free((char *)u->time_zone);
     }
     free(sc->users);
+    free(sc->users_by_id);
     for (size_t i = 0; i < sc->napps; i++) {
         free((char *)sc->apps[i].name);
         free((char *)sc->apps[i].client_id);
@@ -462,9 +467,17 @@ const struct ss_user *scenario_user(const struct ss_scenario *sc, size_t i)
 
 const struct ss_user *scenario_user_by_id(const struct ss_scenario *sc, int64_t id)
 {
-    for (size_t i = 0; i < sc->nusers; i++)
-        if (sc->users[i].id == id)
-            return &sc->users[i];
+    size_t lo = 0, hi = sc->users_by_id ? sc->nusers : 0;
+    while (lo < hi) {                      /* every API call looks its caller up */
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t m = sc->users_by_id[mid]->id;
+        if (m == id)
+            return sc->users_by_id[mid];
+        if (m < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

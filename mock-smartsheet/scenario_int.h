@@ -24,6 +24,7 @@ struct ss_scenario {
     struct ss_account account;
     struct ss_user *users;
     size_t nusers;
+    const struct ss_user **users_by_id;   /* users sorted by id */
     struct ss_app *apps;
     size_t napps;
     struct ss_consent consent;
