@@ -22,6 +22,14 @@ static int cas_retry(struct conn_backoff *bo, int64_t base, const char *what, co
 enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *body, size_t len,
                            cJSON **answer)
 {
+    return conn_cas_post_on(x, &x->cas, &x->cas_requests, &x->cas_wait_ms, what, body, len,
+                            answer);
+}
+
+enum conn_rc conn_cas_post_on(const struct conn_ctx *x, struct conn_http *h, uint64_t *requests,
+                              int64_t *wait_ms, const char *what, const char *body, size_t len,
+                              cJSON **answer)
+{
     char url[4400];
     snprintf(url, sizeof url, "%s%s/", x->cas_base, what);
     struct conn_backoff bo;
@@ -30,10 +38,10 @@ enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *bod
         if (conn_stop_requested && round > 0)
             return CONN_ERR_TRANSIENT;
         struct conn_http_resp r;
-        x->cas_requests++;
+        (*requests)++;
         int64_t t0 = conn_now_ms();
-        int t = conn_http_request(&x->cas, "POST", url, x->cas_headers, body, len, &r);
-        x->cas_wait_ms += conn_now_ms() - t0;
+        int t = conn_http_request(h, "POST", url, x->cas_headers, body, len, &r);
+        *wait_ms += conn_now_ms() - t0;
         if (t && r.untrusted) {
             log_error("CAS's TLS certificate is not trusted (%s); set ca_file", r.error);
             conn_http_resp_release(&r);

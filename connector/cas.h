@@ -5,6 +5,7 @@
 #define CONN_CAS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,6 +17,11 @@
  * CONN_ERR_OTHER for a refusal (401/403/4xx; logged). */
 enum conn_rc conn_cas_post(struct conn_ctx *x, const char *what, const char *body, size_t len,
                            cJSON **answer);
+/* The same on a caller's own connection h (another thread may use x's),
+ * counting into *requests and *wait_ms; x is only read. */
+enum conn_rc conn_cas_post_on(const struct conn_ctx *x, struct conn_http *h, uint64_t *requests,
+                              int64_t *wait_ms, const char *what, const char *body, size_t len,
+                              cJSON **answer);
 /* Reports the connection status; stage and message may be NULL for
  * "connected".  Failures are logged, never fatal. */
 void conn_cas_status(struct conn_ctx *x, const char *status, const char *stage,

@@ -8,7 +8,11 @@
  * a crash the page is fetched again from the same start and the accepted
  * prefix is skipped when its last eventId matches, so at most the batch in
  * flight is delivered twice; if the page differs, the whole page is
- * delivered again (CAS counts duplicates). */
+ * delivered again (CAS counts duplicates).
+ *
+ * Batches go to CAS from the sender's thread (sender.h), one in flight,
+ * while this thread maps the next batch and fetches the next page; the
+ * sender saves each batch's position after CAS accepted it, in order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "position.h"
+#include "sender.h"
 #include "ssapi.h"
 #include "users.h"
 
@@ -39,44 +44,25 @@ struct page {
     long n;
 };
 
-static enum conn_rc deliver(struct conn_ctx *x, struct buf *b, size_t count)
-{
-    buf_puts(b, "]}");
-    if (b->err) {
-        log_error("activity batch too large");
-        return CONN_ERR_OTHER;
-    }
-    cJSON *ans = NULL;
-    enum conn_rc rc = conn_cas_post(x, "activities", b->ptr, b->len, &ans);
-    if (!rc) {
-        const cJSON *acc = cJSON_GetObjectItemCaseSensitive(ans, "accepted");
-        const cJSON *dup = cJSON_GetObjectItemCaseSensitive(ans, "duplicates");
-        const cJSON *rej = cJSON_GetObjectItemCaseSensitive(ans, "rejected");
-        if (cJSON_IsNumber(rej) && rej->valuedouble > 0)
-            log_warn("CAS rejected %.0f of %zu activities (see its violations)",
-                     rej->valuedouble, count);
-        log_debug("batch of %zu: %.0f accepted, %.0f duplicates", count,
-                  cJSON_IsNumber(acc) ? acc->valuedouble : -1,
-                  cJSON_IsNumber(dup) ? dup->valuedouble : -1);
-    }
-    cJSON_Delete(ans);
-    buf_clear(b);
-    return rc;
-}
-
-/* Delivers events [start, n) of the page in batches, saving the position
- * after each accepted batch. */
-static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start,
-                                 struct position *pos, const char *next, struct buf *b,
-                                 uint64_t *delivered, uint64_t *skipped)
+/* Maps events [start, n) of the page into batches and queues them, each
+ * with the position to save once CAS accepted it and all before it. */
+static enum conn_rc deliver_page(struct conn_ctx *x, struct conn_sender *snd, struct page *pg,
+                                 long start, struct position *pos, const char *next,
+                                 uint64_t *skipped)
 {
     size_t count = 0;
+    struct buf *b = NULL;
     if (conn_defect("save-before-deliver") && next) {
+        enum conn_rc rc = conn_sender_finish(snd);
+        if (rc)
+            return rc;
         struct position early = {0};
         early.stream = (char *)next;
         conn_position_save(x, &early);
     }
     for (long i = start; i < pg->n; i++) {
+        if (!b && !(b = conn_sender_slot(snd)))
+            return conn_sender_finish(snd);
         if (!b->len)       /* not !count: a skipped first event keeps the opening */
             buf_puts(b, "{\"activities\":[");
         size_t mark = b->len;
@@ -101,15 +87,6 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
         int last = i + 1 == pg->n;
         if (!(count == LIM_BATCH_ITEMS || (count && b->len > BATCH_SOFT_BYTES) || last))
             continue;
-        if (count) {
-            enum conn_rc rc = deliver(x, b, count);
-            if (rc)
-                return rc;
-            *delivered += count;
-        } else {
-            buf_clear(b);
-        }
-        count = 0;
         if (last && next) {
             free(pos->stream);
             pos->stream = xstrdup(next);
@@ -122,9 +99,9 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct page *pg, long start
             snprintf(pos->last_id, sizeof pos->last_id, "%s",
                      cJSON_IsString(id) ? id->valuestring : "");
         }
-        enum conn_rc rc = conn_position_save(x, pos);
-        if (rc)
-            return rc;
+        conn_sender_submit(snd, count, pos);   /* count 0: only the position */
+        b = NULL;
+        count = 0;
         if (conn_stop_requested && !last)
             return CONN_ERR_TRANSIENT;
     }
@@ -137,12 +114,15 @@ static enum conn_rc sync_events(struct conn_ctx *x)
     enum conn_rc rc = conn_position_load(x, &pos);
     if (rc)
         return rc;
-    struct buf b;
-    buf_init(&b, LIM_REQUEST_BODY);
+    struct conn_sender *snd = conn_sender_start(x);
+    if (!snd) {
+        conn_position_release(&pos);
+        return CONN_ERR_OTHER;
+    }
     struct page pg = {0};
     pg.items = xcalloc(LIM_EVENTS_PAGE, sizeof *pg.items);
     pg.raw = xcalloc(LIM_EVENTS_PAGE, sizeof *pg.raw);
-    uint64_t delivered = 0, skipped = 0;
+    uint64_t skipped = 0;
     int64_t t0 = conn_now_ms();
     for (long page = 1; page <= MAX_PAGES; page++) {
         struct buf path;
@@ -210,12 +190,15 @@ static enum conn_rc sync_events(struct conn_ctx *x)
         pos.skip = 0;
         pos.last_id[0] = '\0';
         if (start < n) {
-            rc = deliver_page(x, &pg, start, &pos, next_s, &b, &delivered, &skipped);
+            rc = deliver_page(x, snd, &pg, start, &pos, next_s, &skipped);
         } else if (next_s && (!pos.stream || strcmp(pos.stream, next_s))) {
             free(pos.stream);
             pos.stream = xstrdup(next_s);
             pos.since[0] = '\0';
-            rc = conn_position_save(x, &pos);
+            if (conn_sender_slot(snd))
+                conn_sender_submit(snd, 0, &pos);
+            else
+                rc = conn_sender_finish(snd);
         }
         int more_avail = cJSON_IsTrue(more) && !conn_defect("first-page-only");
         conn_ss_answer_release(&a);
@@ -223,7 +206,7 @@ static enum conn_rc sync_events(struct conn_ctx *x)
             break;
         if (more_avail || page > 1 || n >= 1000)
             log_info("events page %ld: %ld events, %llu delivered so far%s", page, n,
-                     (unsigned long long)delivered, more_avail ? ", more available" : "");
+                     (unsigned long long)conn_sender_delivered(snd), more_avail ? ", more available" : "");
         if (!more_avail)
             break;
         if (conn_stop_requested) {
@@ -231,15 +214,22 @@ static enum conn_rc sync_events(struct conn_ctx *x)
             break;
         }
     }
+    /* The first failure in delivery order wins: it came before the rest. */
+    enum conn_rc src = conn_sender_finish(snd);
+    if (src)
+        rc = src;
+    uint64_t delivered = conn_sender_delivered(snd);
+    int64_t blocked = 0;
+    conn_sender_stop(snd, &blocked);
     int64_t ms = conn_now_ms() - t0;
     log_info("events: %llu delivered, %llu skipped, %llu Smartsheet requests in this run, "
-             "%lld ms (waiting on Smartsheet %lld ms, on CAS %lld ms)",
+             "%lld ms (waiting on Smartsheet %lld ms, on free CAS slots %lld ms; CAS "
+             "requests took %lld ms)",
              (unsigned long long)delivered, (unsigned long long)skipped,
              (unsigned long long)x->ss_requests, (long long)ms, (long long)x->ss_wait_ms,
-             (long long)x->cas_wait_ms);
+             (long long)blocked, (long long)x->cas_wait_ms);
     free(pg.items);
     free(pg.raw);
-    buf_release(&b);
     conn_position_release(&pos);
     return rc;
 }
