@@ -12,11 +12,17 @@ static size_t skip_ws(const char *s, size_t len, size_t i)
 /* Returns the index just past the string starting at s[i] == '"'. */
 static size_t skip_string(const char *s, size_t len, size_t i)
 {
-    for (i++; i < len; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
+    size_t start = i + 1;
+    for (i = start; i < len;) {
+        const char *q = memchr(s + i, '"', len - i);
+        if (!q)
+            return len;
+        size_t k = (size_t)(q - s), bs = 0;
+        while (k - bs > start && s[k - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0)        /* not escaped: an even run of backslashes */
+            return k + 1;
+        i = k + 1;
     }
     return len;
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "dclock.h"
+#include "jarena.h"
 #include "log.h"
 #include "state.h"
 #include "strutil.h"
@@ -40,6 +41,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *config = NULL, *callback = NULL;
+    conn_jarena_install();
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return CONN_OK;
@@ -128,6 +130,7 @@ int main(int argc, char **argv)
     }
     conn_ctx_release(&x);
     conn_config_release(&cfg);
+    conn_jarena_release();
     curl_global_cleanup();
     if (rc)
         log_error("%s: %s (exit %d)", cmd, conn_rc_text(rc), (int)rc);

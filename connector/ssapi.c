@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "defects.h"
+#include "jarena.h"
 #include "cas.h"
 #include "kit_limits.h"
 #include "log.h"
@@ -233,7 +234,9 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
             conn_http_resp_release(&r);
             return CONN_ERR_OTHER;
         }
+        conn_jarena_begin();               /* pages are big trees, freed whole */
         cJSON *j = t ? NULL : cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
+        conn_jarena_end();
         char msg[200] = "";
         int code = j ? error_code_of(j, msg, sizeof msg) : 0;
         long status = t ? 0 : r.status;
