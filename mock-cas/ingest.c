@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "dclock.h"
+#include "jarena.h"
 #include "kit_limits.h"
 #include "log.h"
 
@@ -86,21 +87,24 @@ struct slice {
     struct ingest_row *rows;
     size_t lo, hi;
     int bad_json;
+    struct jarena arena;   /* the slice's trees, when jarena is installed */
 };
 
 static void *run_slice(void *arg)
 {
     struct slice *sl = arg;
+    jarena_use(&sl->arena);
     for (size_t i = sl->lo; i < sl->hi; i++) {
         sl->acts[i] = cas_parse_json(sl->spans[i].start, sl->spans[i].len);
         if (!sl->acts[i]) {
             sl->bad_json = 1;
-            return NULL;
+            break;
         }
         if (!validate_activity(&sl->app->map, sl->acts[i], i, &sl->v[i]))
             store_prepare(sl->app->store, sl->instance, sl->now, sl->acts[i], &sl->v[i],
                           &sl->spans[i], &sl->rows[i]);
     }
+    jarena_use(NULL);
     return NULL;
 }
 
@@ -160,7 +164,7 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
     int64_t now = dclock_wall_ms();
     for (size_t k = 0; k < parts; k++)
         sl[k] = (struct slice){app, instance, now, spans, acts, v, rows,
-                               n * k / parts, n * (k + 1) / parts, 0};
+                               n * k / parts, n * (k + 1) / parts, 0, {NULL}};
     for (size_t k = 1; k < parts; k++)
         started[k] = pthread_create(&th[k], NULL, run_slice, &sl[k]) == 0;
     run_slice(&sl[0]);
@@ -184,10 +188,14 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
         }
         rc = 0;
     }
+    int in_arena = jarena_installed();
     for (size_t i = 0; i < n; i++) {
         free(rows[i].json);
-        cJSON_Delete(acts[i]);
+        if (!in_arena)
+            cJSON_Delete(acts[i]);
     }
+    for (size_t k = 0; k < parts; k++)
+        jarena_free(&sl[k].arena);
     free(rows);
     free(acts);
     free(v);

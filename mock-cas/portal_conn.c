@@ -184,7 +184,7 @@ static int write_config(struct cas_app *app, const struct portal_inst *in, const
     }
     if (text) {
         explicit_bzero(text, strlen(text));
-        free(text);
+        cJSON_free(text);
     }
     if (rc)
         snprintf(err, errlen, "cannot write the connector's config file");

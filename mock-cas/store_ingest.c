@@ -72,7 +72,10 @@ void store_prepare(struct store *s, int64_t instance, int64_t now, cJSON *a,
     replace(a, "uid", cJSON_CreateString(id));
     replace(a, "tenantId", cJSON_CreateNumber((double)s->tenant_id));
     replace(a, "created", cJSON_CreateNumber((double)now));
-    r->json = cJSON_PrintUnformatted(a);
+    /* Copied: cJSON may be allocating from a parse arena (jarena.h). */
+    char *text = cJSON_PrintUnformatted(a);
+    r->json = text ? xstrdup(text) : NULL;
+    cJSON_free(text);
     /* The strings above may have moved with the tree edits: re-read them. */
     user = cJSON_GetObjectItemCaseSensitive(a, "user");
     dev = cJSON_GetObjectItemCaseSensitive(a, "device");

@@ -578,10 +578,38 @@ static void test_cli(void **state)
     run_result_release(&r);
 }
 
+/* A connector cannot choose a stored activity's id or tenant: fields named
+ * like ours are replaced, the rest of the item is kept. */
+static void test_own_fields_replaced(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65], path[256];
+    int64_t id = new_instance(&dbl, tok);
+    cJSON *act = support_simple(&map, "2.1.f", T0, "ann@example.com");
+    cJSON_AddStringToObject(act, "_id", "forged");
+    cJSON_AddNumberToObject(act, "tenantId", 1);
+    cJSON *acts[2] = {act, support_simple(&map, "2.1.g", T0 + 1000, "bob@example.com")};
+    char *body = batch(acts, 2);
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
+    cJSON *j;
+    assert_int_equal(call(&dbl, "POST", path, tok, body, &j, NULL), 200);
+    free(body);
+    assert_int_equal(num(j, "accepted"), 2);
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/97134000_11934_2.1.f/", tok, NULL, &j, NULL), 200);
+    assert_string_equal(str(j, "_id"), "97134000_11934_2.1.f");
+    assert_int_equal(num(j, "tenantId"), 97134000);
+    assert_string_equal(str(cJSON_GetObjectItem(j, "user"), "userName"), "ann@example.com");
+    cJSON_Delete(j);
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/forged/", tok, NULL, NULL, NULL), 404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_walkthrough),
+        cmocka_unit_test(test_own_fields_replaced),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_batch_limits),
         cmocka_unit_test(test_entities_and_status),
