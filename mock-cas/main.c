@@ -1,6 +1,7 @@
 /* mock-cas: a Cloud App Security double.  main() parses the command line,
  * loads the mapping table, opens the store, serves until SIGTERM/SIGINT. */
 #include <malloc.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
      * (malloc_consolidate).  Without fastbins: a third less CPU per activity. */
     mallopt(M_MXFAST, 0);
     jarena_install();
+    /* No memory statistics: they take a global mutex on every SQLite malloc. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     struct cas_app app;
     memset(&app, 0, sizeof app);
     serveropts_init(&app.opts);
