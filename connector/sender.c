@@ -48,6 +48,7 @@ struct conn_sender {
     int closing;
     uint64_t delivered;
     int64_t blocked_ms;
+    int64_t save_ms;
     int nlanes;
     struct lane lanes[SENDER_LANES];
 };
@@ -95,8 +96,11 @@ static void commit(struct conn_sender *s)
         if (s->failed == CONN_OK && sl->has_after) {
             s->committing = 1;
             pthread_mutex_unlock(&s->mu);
+            int64_t t0 = conn_now_ms();
             enum conn_rc rc = conn_position_save(s->x, &sl->after);
+            int64_t took = conn_now_ms() - t0;
             pthread_mutex_lock(&s->mu);
+            s->save_ms += took;
             s->committing = 0;
             if (rc != CONN_OK)
                 s->failed = rc;
@@ -173,7 +177,7 @@ struct conn_sender *conn_sender_start(struct conn_ctx *x)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!ok) {
-        conn_sender_stop(s, NULL);
+        conn_sender_stop(s, NULL, NULL);
         return NULL;
     }
     return s;
@@ -233,7 +237,7 @@ uint64_t conn_sender_delivered(struct conn_sender *s)
     return d;
 }
 
-void conn_sender_stop(struct conn_sender *s, int64_t *blocked_ms)
+void conn_sender_stop(struct conn_sender *s, int64_t *blocked_ms, int64_t *save_ms)
 {
     if (!s)
         return;
@@ -253,6 +257,8 @@ void conn_sender_stop(struct conn_sender *s, int64_t *blocked_ms)
     }
     if (blocked_ms)
         *blocked_ms = s->blocked_ms;
+    if (save_ms)
+        *save_ms = s->save_ms;
     for (int i = 0; i < SENDER_SLOTS; i++) {
         buf_release(&s->slots[i].body);
         free(s->slots[i].after.stream);

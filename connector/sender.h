@@ -37,7 +37,8 @@ enum conn_rc conn_sender_finish(struct conn_sender *s);
 uint64_t conn_sender_delivered(struct conn_sender *s);
 /* Ends the thread (after finish) and frees everything; adds the lane's
  * CAS request counts and waits to x's; *blocked_ms gets the real ms the
- * caller spent waiting for a free slot. */
-void conn_sender_stop(struct conn_sender *s, int64_t *blocked_ms);
+ * caller spent waiting for a free slot, *save_ms those spent saving
+ * positions (either may be NULL). */
+void conn_sender_stop(struct conn_sender *s, int64_t *blocked_ms, int64_t *save_ms);
 
 #endif

@@ -219,15 +219,15 @@ static enum conn_rc sync_events(struct conn_ctx *x)
     if (src)
         rc = src;
     uint64_t delivered = conn_sender_delivered(snd);
-    int64_t blocked = 0;
-    conn_sender_stop(snd, &blocked);
+    int64_t blocked = 0, saving = 0;
+    conn_sender_stop(snd, &blocked, &saving);
     int64_t ms = conn_now_ms() - t0;
     log_info("events: %llu delivered, %llu skipped, %llu Smartsheet requests in this run, "
              "%lld ms (waiting on Smartsheet %lld ms, on free CAS slots %lld ms; CAS "
-             "requests took %lld ms)",
+             "requests took %lld ms, position saves %lld ms)",
              (unsigned long long)delivered, (unsigned long long)skipped,
              (unsigned long long)x->ss_requests, (long long)ms, (long long)x->ss_wait_ms,
-             (long long)blocked, (long long)x->cas_wait_ms);
+             (long long)blocked, (long long)x->cas_wait_ms, (long long)saving);
     free(pg.items);
     free(pg.raw);
     conn_position_release(&pos);
