@@ -64,7 +64,14 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
     const char *a = argv[*i];
     const char *v;
     int64_t n;
-    if (!strcmp(a, "--listen")) {
+    if (!strcmp(a, "--help")) {
+        fputs(o->usage ? o->usage : "", stdout);
+        fputs(serveropts_help, stdout);
+        return 2;
+    } else if (!strcmp(a, "--version")) {
+        printf("%s %s\n", o->program ? o->program : "kit", KIT_VERSION);
+        return 2;
+    } else if (!strcmp(a, "--listen")) {
         if (!(v = need_value(argc, argv, i)))
             return -1;
         o->listen = v;
@@ -206,4 +213,32 @@ void serveropts_announce(const struct http_server *srv)
 {
     printf("listening on %s\n", http_base_url(srv));
     fflush(stdout);
+}
+
+int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_done_fn done,
+                     void *app, void (*started)(void *app, const char *base_url))
+{
+    http_signals_block();
+    struct http_config hc = {
+        .listen = o->listen,
+        .tls_cert_file = o->tls_cert,
+        .tls_key_file = o->tls_key,
+        .threads = o->threads,
+        .handler = handler,
+        .done = done,
+        .app = app,
+    };
+    char err[512];
+    struct http_server *srv = http_start(&hc, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (started)
+        started(app, http_base_url(srv));
+    serveropts_announce(srv);
+    int sig = http_signals_wait();
+    log_info("stopping on signal %d", sig);
+    http_stop(srv);
+    return 0;
 }

@@ -12,6 +12,8 @@
 #include "log.h"
 
 struct server_opts {
+    const char *program;         /* for --version; set before parsing */
+    const char *usage;           /* the double's own --help text */
     const char *listen;          /* default 127.0.0.1:0 */
     double time_scale;           /* default 1 */
     const char *tls_cert;
@@ -24,7 +26,8 @@ struct server_opts {
 
 void serveropts_init(struct server_opts *o);
 /* Returns 1 if argv[*i] was a shared option (and advances *i past its
- * value), 0 if it is not one, -1 after printing an error to stderr. */
+ * value), 0 if it is not one, -1 after printing an error to stderr, and 2
+ * after printing --help or --version (the program should exit 0). */
 int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i);
 /* Help text for the shared options. */
 extern const char serveropts_help[];
@@ -48,5 +51,12 @@ int serveropts_fixtures_dir(const char *given, char *out, size_t cap);
 
 /* Prints "listening on <url>" on stdout and flushes. */
 void serveropts_announce(const struct http_server *srv);
+
+/* Serves until SIGTERM or SIGINT: starts the server on the options'
+ * address (TLS, threads), calls started (may be NULL) with its base URL,
+ * announces it, waits for a stop signal and stops it.  Returns 0, or 1
+ * after printing why it could not start. */
+int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_done_fn done,
+                     void *app, void (*started)(void *app, const char *base_url));
 
 #endif

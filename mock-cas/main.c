@@ -25,6 +25,13 @@ static const char usage[] =
     "  --connector-cmd PATH     run this connector behind the portal's buttons\n"
     "  --smartsheet-url URL     mock-smartsheet's base URL (portal connections and charts)\n";
 
+/* The portal builds its links and callback URLs from the bound address. */
+static void portal_started(void *ctx, const char *base_url)
+{
+    struct cas_app *app = ctx;
+    snprintf(app->portal->base_url, sizeof app->portal->base_url, "%s", base_url);
+}
+
 int main(int argc, char **argv)
 {
     /* Ingestion parses each batch into ~100 small blocks per activity, then
@@ -37,6 +44,8 @@ int main(int argc, char **argv)
     struct cas_app app;
     memset(&app, 0, sizeof app);
     serveropts_init(&app.opts);
+    app.opts.program = "mock-cas";
+    app.opts.usage = usage;
     const char *db = NULL, *fixtures = NULL, *mapping = NULL;
     const char *connector_cmd = NULL, *smartsheet_url = NULL;
     struct portal portal;
@@ -46,20 +55,13 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         int r = serveropts_parse(&app.opts, argc, argv, &i);
-        if (r < 0)
-            return 2;
+        if (r < 0 || r == 2)
+            return r < 0 ? 2 : 0;
         if (r > 0)
             continue;
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            fputs(serveropts_help, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            printf("mock-cas %s\n", KIT_VERSION);
-            return 0;
-        } else if (!v) {
+        if (!v) {
             fprintf(stderr, "unknown option or missing value: '%.80s' (see --help)\n", a);
             return 2;
         } else if (!strcmp(a, "--db")) {
@@ -130,28 +132,7 @@ int main(int argc, char **argv)
     portal_init(&portal, connector_cmd, smartsheet_url, app.opts.time_scale);
     app.portal = &portal;
 
-    int rc = 1;
-    http_signals_block();
-    struct http_config hc = {
-        .listen = app.opts.listen,
-        .tls_cert_file = app.opts.tls_cert,
-        .tls_key_file = app.opts.tls_key,
-        .threads = app.opts.threads,
-        .handler = cas_handle,
-        .done = cas_done,
-        .app = &app,
-    };
-    struct http_server *srv = http_start(&hc, err, sizeof err);
-    if (!srv) {
-        fprintf(stderr, "%s\n", err);
-    } else {
-        snprintf(portal.base_url, sizeof portal.base_url, "%s", http_base_url(srv));
-        serveropts_announce(srv);
-        int sig = http_signals_wait();
-        log_info("stopping on signal %d", sig);
-        http_stop(srv);
-        rc = 0;
-    }
+    int rc = serveropts_serve(&app.opts, cas_handle, cas_done, &app, portal_started);
     portal_shutdown(&portal);
     rl_free(app.query_rl);
     journal_free(app.journal);

@@ -22,6 +22,8 @@ int main(int argc, char **argv)
     struct ss_server s;
     memset(&s, 0, sizeof s);
     serveropts_init(&s.opts);
+    s.opts.program = "mock-smartsheet";
+    s.opts.usage = usage;
     const char *fixtures = NULL, *scenario = "default";
     enum rl_algo algo = RL_SLIDING;
     uint32_t limit = 300;
@@ -29,20 +31,13 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         int r = serveropts_parse(&s.opts, argc, argv, &i);
-        if (r < 0)
-            return 2;
+        if (r < 0 || r == 2)
+            return r < 0 ? 2 : 0;
         if (r > 0)
             continue;
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            fputs(serveropts_help, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            printf("mock-smartsheet %s\n", KIT_VERSION);
-            return 0;
-        } else if (!strcmp(a, "--retry-after")) {
+        if (!strcmp(a, "--retry-after")) {
             s.retry_after = 1;
         } else if (!v) {
             fprintf(stderr, "unknown option or missing value: '%.80s' (see --help)\n", a);
@@ -86,33 +81,13 @@ int main(int argc, char **argv)
     s.journal = journal_new(s.opts.journal_size);
 
     int rc = 1;
-    struct http_server *srv = NULL;
     char err[512];
     if (ss_load_scenario(&s, scenario, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         rc = 2;
         goto out;
     }
-    http_signals_block();
-    struct http_config hc = {
-        .listen = s.opts.listen,
-        .tls_cert_file = s.opts.tls_cert,
-        .tls_key_file = s.opts.tls_key,
-        .threads = s.opts.threads,
-        .handler = ss_handle,
-        .done = ss_done,
-        .app = &s,
-    };
-    srv = http_start(&hc, err, sizeof err);
-    if (!srv) {
-        fprintf(stderr, "%s\n", err);
-        goto out;
-    }
-    serveropts_announce(srv);
-    int sig = http_signals_wait();
-    log_info("stopping on signal %d", sig);
-    http_stop(srv);
-    rc = 0;
+    rc = serveropts_serve(&s.opts, ss_handle, ss_done, &s, NULL);
 out:
     journal_free(s.journal);
     fault_set_free(s.faults);
