@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dclock.h"
 #include "kit_limits.h"
 #include "rng.h"
 #include "strutil.h"
@@ -155,6 +156,15 @@ int serveropts_validate(const struct server_opts *o)
                 o->listen);
         return -1;
     }
+    return 0;
+}
+
+int serveropts_setup(const struct server_opts *o)
+{
+    if (serveropts_validate(o))
+        return -1;
+    log_setup(o->program ? o->program : "kit", o->log_format, LOG_INFO);
+    dclock_init(o->time_scale);
     return 0;
 }
 

@@ -37,6 +37,9 @@ int serveropts_listens_on_loopback(const struct server_opts *o);
 /* Checks the options as a whole after parsing: listening beyond loopback
  * needs an admin token.  Prints the reason and returns -1 if not. */
 int serveropts_validate(const struct server_opts *o);
+/* After parsing: validates the options, then sets up logging (as
+ * o->program) and the duration clock.  Returns 0, or -1 (reason printed). */
+int serveropts_setup(const struct server_opts *o);
 
 /* Whether this request may use /_mock/.  A double listening on loopback
  * lets loopback peers in that name a loopback Host and send no foreign

@@ -102,10 +102,8 @@ int main(int argc, char **argv)
         }
     }
 
-    if (serveropts_validate(&app.opts))
+    if (serveropts_setup(&app.opts))
         return 2;
-    log_setup("mock-cas", app.opts.log_format, LOG_INFO);
-    dclock_init(app.opts.time_scale);
     char err[600], path[4096];
     if (!mapping) {
         char dir[4000];

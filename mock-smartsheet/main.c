@@ -63,10 +63,8 @@ int main(int argc, char **argv)
         }
     }
 
-    if (serveropts_validate(&s.opts))
+    if (serveropts_setup(&s.opts))
         return 2;
-    log_setup("mock-smartsheet", s.opts.log_format, LOG_INFO);
-    dclock_init(s.opts.time_scale);
     if (serveropts_fixtures_dir(fixtures, s.fixtures_dir, sizeof s.fixtures_dir)) {
         fprintf(stderr, "fixtures folder '%s' not found\n", fixtures ? fixtures : "(default)");
         return 2;
