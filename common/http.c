@@ -55,8 +55,7 @@ enum stage { ST_NEW = 0, ST_BODY, ST_SUSPENDED, ST_RESUMED, ST_DONE };
 
 struct req_state {
     struct http_server *srv;
-    char *uri;                 /* raw request target */
-    char *path;                /* copy of the path part */
+    char *uri;                 /* request target, split at '?' into path and query */
     struct buf body;
     int body_too_large;
     enum stage stage;
@@ -390,17 +389,98 @@ static struct MHD_Response *build_response(struct req_state *st)
 /* ------------------------------------------------------------------ */
 /* libmicrohttpd callbacks                                              */
 
+/* Each worker thread keeps a few finished req_states for its next
+ * requests: at ~3 KiB they are past malloc's per-thread cache, and a
+ * fresh one per request showed in profiles.  The list is freed when the
+ * thread ends (key destructor); a thread that never ends (main) keeps it
+ * reachable through its TLS. */
+#define SPARE_STATES 32
+static __thread struct req_state *spare_states[SPARE_STATES];
+static __thread size_t nspare;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free_all(void *marker)
+{
+    (void)marker;
+    while (nspare)
+        free(spare_states[--nspare]);
+}
+
+static void spare_init(void)
+{
+    if (pthread_key_create(&spare_key, spare_free_all))
+        abort();
+}
+
+static struct req_state *state_get(void)
+{
+    if (nspare)
+        return spare_states[--nspare];
+    pthread_once(&spare_once, spare_init);
+    if (!pthread_getspecific(spare_key))
+        pthread_setspecific(spare_key, &nspare);   /* any non-NULL: runs the destructor */
+    return xmalloc(sizeof(struct req_state));
+}
+
+static void state_put(struct req_state *st)
+{
+    if (nspare < SPARE_STATES)
+        spare_states[nspare++] = st;
+    else
+        free(st);
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)conn;
     /* zero all but the response's header text (resp is last in req_state) */
-    struct req_state *st = xmalloc(sizeof *st);
+    struct req_state *st = state_get();
     memset(st, 0, offsetof(struct req_state, resp) + offsetof(struct http_resp, header_text));
     st->srv = cls;
     size_t ulen = strnlen(uri, LIM_PATH + LIM_PARAM_VALUE * 4);
     st->uri = xstrndup(uri, ulen);
     buf_init(&st->body, LIM_REQUEST_BODY);
     return st;
+}
+
+/* libmicrohttpd's own decoding of the path and query arguments: not done,
+ * the handlers read the raw request target (uri_log_cb) and decode what
+ * they use themselves. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
+/* A connection's slot for the handler (http_req.conn_data). */
+struct conn_box {
+    void *data;
+};
+
+static void connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)conn;
+    struct http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = xcalloc(1, sizeof(struct conn_box));
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        struct conn_box *box = *socket_context;
+        if (box->data)
+            srv->cfg.conn_data_free(box->data);
+        free(box);
+        *socket_context = NULL;
+    }
+}
+
+static void **conn_slot(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_box *box = ci ? ci->socket_context : NULL;
+    return box ? &box->data : NULL;
 }
 
 static int peer_is_loopback(struct MHD_Connection *conn)
@@ -429,9 +509,10 @@ static void fill_request(struct req_state *st, struct MHD_Connection *conn,
 {
     struct http_server *srv = st->srv;
     char *q = strchr(st->uri, '?');
-    st->path = q ? xstrndup(st->uri, (size_t)(q - st->uri)) : xstrdup(st->uri);
+    if (q)
+        *q = '\0';
     st->req.method = method;
-    st->req.path = st->path;
+    st->req.path = st->uri;
     st->req.query = q ? q + 1 : "";
     st->req.body = st->body.ptr ? st->body.ptr : "";
     st->req.body_len = st->body.len;
@@ -440,6 +521,7 @@ static void fill_request(struct req_state *st, struct MHD_Connection *conn,
     st->req.real_ms = dclock_wall_ms();
     st->req.dur_ms = dclock_now_ms();
     st->req.conn = conn;
+    st->req.conn_data = srv->cfg.conn_data_free ? conn_slot(conn) : NULL;
     st->req.seq = atomic_fetch_add(&srv->seq, 1) + 1;
 }
 
@@ -523,9 +605,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
     resp_drop_body(&st->resp);
     resp_release_borrowed(&st->resp);
     buf_release(&st->body);
-    free(st->path);
     free(st->uri);
-    free(st);
+    state_put(st);
     *req_cls = NULL;
 }
 
@@ -642,11 +723,16 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
     int n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log_cb, srv};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL};
+    if (cfg->conn_data_free)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL};
-    /* libmicrohttpd clears a connection's pool between keep-alive requests:
-     * keep it small (bodies are collected outside it, in req_state). */
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL};
+    /* libmicrohttpd zeroes the used part of a connection's pool between
+     * keep-alive requests, and a request's read buffer takes about half of
+     * it: the pool's size is a cost per request (bodies are collected
+     * outside it, in req_state).  See LIM_CONNECTION_POOL. */
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, LIM_CONNECTION_POOL, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 1000, NULL};
     if (threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};

@@ -32,6 +32,10 @@ struct http_req {
     int64_t dur_ms;           /* duration-clock arrival time */
     uint64_t seq;             /* 1, 2, 3 ... per server */
     void *conn;               /* private: the libmicrohttpd connection */
+    /* The handler's slot on this request's connection, kept across its
+     * keep-alive requests and freed with http_config.conn_data_free when the
+     * connection closes; NULL when the server keeps none (or in tests). */
+    void **conn_data;
     /* Unit tests build requests without a connection: when conn is NULL,
      * http_header looks names up in this NULL-ended "Name: value" list. */
     const char *const *test_headers;
@@ -80,6 +84,7 @@ struct http_resp {
     int error_code;                /* service error code, 0 if none */
     char token_id[9];              /* short id of the caller's token, "" if none */
     char note[64];                 /* e.g. the fault applied, "" if none */
+    const char *auth_scheme;       /* static: how the caller authenticated, NULL unknown */
 
     /* Last, so a new response need not clear it (only header_used bytes
      * are ever read). */
@@ -116,6 +121,9 @@ struct http_config {
     http_handler_fn handler;
     http_done_fn done;             /* may be NULL */
     void *app;
+    /* Frees what a handler left in http_req.conn_data; setting it gives
+     * every connection that slot. */
+    void (*conn_data_free)(void *data);
 };
 
 /* Starts listening.  On failure returns NULL and writes a message to err. */

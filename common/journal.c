@@ -7,11 +7,14 @@
 #include "rng.h"
 #include "strutil.h"
 
-/* An entry's strings live in one allocation (block), so recording a
- * request costs one malloc and one free, not seven. */
+/* An entry's strings live in the slot when they fit (most requests: no
+ * allocation at all), else in one malloc'd block. */
+#define SLOT_INLINE 160
+
 struct slot {
     struct journal_entry e;
-    char *block;
+    char *block;                  /* NULL when the strings are inline */
+    char inline_text[SLOT_INLINE];
 };
 
 struct journal {
@@ -56,20 +59,26 @@ void journal_free(struct journal *j)
     free(j);
 }
 
-/* Copies the strings of e into one block and points c's fields at it. */
-static char *pack_strings(const struct journal_entry *e, struct journal_entry *c)
+#define NSTRINGS 7
+
+static void entry_strings(const struct journal_entry *e, const char *src[NSTRINGS])
 {
-    const char *src[] = {e->path, e->query, e->form, e->user_agent, e->content_type,
-                         e->accept_encoding, e->note};
-    char **dst[] = {&c->path, &c->query, &c->form, &c->user_agent, &c->content_type,
-                    &c->accept_encoding, &c->note};
-    size_t lens[7], total = 0;
-    for (size_t i = 0; i < 7; i++) {
-        lens[i] = src[i] ? strnlen(src[i], 4096) : 0;
-        total += src[i] ? lens[i] + 1 : 0;
-    }
-    char *block = total ? xmalloc(total) : NULL, *p = block;
-    for (size_t i = 0; i < 7; i++) {
+    const char *v[NSTRINGS] = {e->path, e->query, e->form, e->user_agent, e->content_type,
+                               e->accept_encoding, e->note};
+    memcpy(src, v, sizeof v);
+}
+
+/* Copies e into sl, its strings into sl's inline text or, when they do not
+ * fit, into block (malloc'd by the caller, outside the lock). */
+static void slot_fill(struct slot *sl, const struct journal_entry *e, const char *const src[NSTRINGS],
+                      const size_t lens[NSTRINGS], char *block)
+{
+    sl->e = *e;
+    sl->block = block;
+    char **dst[NSTRINGS] = {&sl->e.path, &sl->e.query, &sl->e.form, &sl->e.user_agent,
+                            &sl->e.content_type, &sl->e.accept_encoding, &sl->e.note};
+    char *p = block ? block : sl->inline_text;
+    for (size_t i = 0; i < NSTRINGS; i++) {
         if (!src[i]) {
             *dst[i] = NULL;
             continue;
@@ -79,25 +88,38 @@ static char *pack_strings(const struct journal_entry *e, struct journal_entry *c
         *dst[i] = p;
         p += lens[i] + 1;
     }
-    return block;
 }
 
 void journal_add(struct journal *j, const struct journal_entry *e)
 {
-    struct slot sl;
-    sl.e = *e;
-    sl.block = pack_strings(e, &sl.e);
+    const char *src[NSTRINGS];
+    size_t lens[NSTRINGS], total = 0;
+    entry_strings(e, src);
+    for (size_t i = 0; i < NSTRINGS; i++) {
+        lens[i] = src[i] ? strnlen(src[i], 4096) : 0;
+        total += src[i] ? lens[i] + 1 : 0;
+    }
+    char *block = total > SLOT_INLINE ? xmalloc(total) : NULL;
+    char *evicted = NULL;
     pthread_mutex_lock(&j->lock);
     if (j->len == j->cap) {
-        slot_release(&j->ring[j->head]);
-        j->head = (j->head + 1) % j->cap;
+        evicted = j->ring[j->head].block;    /* the slot is overwritten below */
+        j->head = j->head + 1 == j->cap ? 0 : j->head + 1;
         j->len--;
         j->dropped++;
     }
-    j->ring[(j->head + j->len) % j->cap] = sl;
+    size_t at = j->head + j->len;
+    slot_fill(&j->ring[at >= j->cap ? at - j->cap : at], e, src, lens, block);
     j->len++;
     j->total++;
+    /* The ring is bigger than the caches: fetch the slot the next request
+     * writes (once full, the one it evicts) while this one is answered. */
+    at = j->head + j->len;
+    const char *next = (const char *)&j->ring[at >= j->cap ? at - j->cap : at];
+    for (size_t off = 0; off < sizeof(struct slot); off += 64)
+        __builtin_prefetch(next + off, 1);
     pthread_mutex_unlock(&j->lock);
+    free(evicted);
 }
 
 static int matches(const struct journal_entry *e, const struct journal_filter *f)
@@ -191,40 +213,88 @@ int journal_to_json(struct journal *j, const struct journal_filter *f, struct bu
     return buf_puts(out, "]}");
 }
 
-int journal_redact(const char *form, size_t len, const char *const *names, struct buf *out)
+/* Whether the key form[0..klen) (still URL-encoded) is one of names. */
+static int key_is_secret(const char *key, size_t klen, const char *const *names)
+{
+    char tmp[128];
+    const char *k;
+    size_t kl;
+    if (!klen || form_key_view(key, klen, tmp, &k, &kl) || !kl)
+        return 0;
+    for (size_t n = 0; names && names[n]; n++)
+        if (form_key_eq(k, kl, names[n]))
+            return 1;
+    return 0;
+}
+
+/* Calls fn for each key=value pair of form; stops when fn returns non-zero
+ * and returns that value. */
+static int each_pair(const char *form, size_t len,
+                     int (*fn)(void *ctx, const char *pair, size_t plen, size_t klen), void *ctx)
 {
     size_t i = 0;
-    int rc = 0;
-    while (i < len && !rc) {
-        size_t k = i;
-        while (k < len && form[k] != '&')
-            k++;
-        const char *eq = memchr(form + i, '=', k - i);
-        size_t klen = eq ? (size_t)(eq - (form + i)) : k - i;
-        char key[128];
-        long kd = klen < sizeof key ? url_decode(form + i, klen, key, sizeof key) : -1;
-        int secret = 0;
-        for (size_t n = 0; kd >= 0 && names && names[n]; n++)
-            if (!strcmp(key, names[n]))
-                secret = 1;
-        if (i)
-            rc = buf_append(out, "&", 1);
-        if (!rc && secret && eq) {
-            char *val = xmalloc(k - (size_t)(eq + 1 - form) + 1);
-            long vd = url_decode(eq + 1, (size_t)(form + k - eq - 1), val,
-                                 k - (size_t)(eq + 1 - form) + 1);
-            char id[9] = "invalid";
-            if (vd >= 0)
-                rng_token_id(val, id);
-            free(val);
-            rc = buf_append(out, form + i, klen + 1);
-            if (!rc)
-                rc = buf_printf(out, "REDACTED-%s", id);
-        } else if (!rc) {
-            rc = buf_append(out, form + i, k - i);
-        }
-        i = k + 1;
+    while (i < len) {
+        const char *pair = form + i;
+        const char *amp = memchr(pair, '&', len - i);
+        size_t plen = amp ? (size_t)(amp - pair) : len - i;
+        const char *eq = memchr(pair, '=', plen);
+        int rc = fn(ctx, pair, plen, eq ? (size_t)(eq - pair) : plen);
+        if (rc)
+            return rc;
+        i += plen + 1;
     }
+    return 0;
+}
+
+static int pair_is_secret(void *ctx, const char *pair, size_t plen, size_t klen)
+{
+    (void)plen;
+    return key_is_secret(pair, klen, ctx);
+}
+
+int journal_has_secret(const char *form, size_t len, const char *const *names)
+{
+    return each_pair(form, len, pair_is_secret, (void *)names);
+}
+
+const char *journal_safe_text(const char *form, size_t len, const char *const *names,
+                              struct buf *scratch)
+{
+    if (!journal_has_secret(form, len, names))
+        return form;
+    return journal_redact(form, len, names, scratch) ? NULL : scratch->ptr;
+}
+
+struct redact_ctx {
+    const char *const *names;
+    struct buf *out;
+    int first;
+};
+
+static int redact_pair(void *ctx, const char *pair, size_t plen, size_t klen)
+{
+    struct redact_ctx *c = ctx;
+    int rc = c->first ? 0 : buf_append(c->out, "&", 1);
+    c->first = 0;
+    if (rc)
+        return rc;
+    if (klen == plen || !key_is_secret(pair, klen, c->names))
+        return buf_append(c->out, pair, plen);
+    size_t vlen = plen - klen - 1;
+    char *val = xmalloc(vlen + 1);
+    long vd = url_decode(pair + klen + 1, vlen, val, vlen + 1);
+    char id[9] = "invalid";
+    if (vd >= 0)
+        rng_token_id(val, id);
+    free(val);
+    rc = buf_append(c->out, pair, klen + 1);
+    return rc ? rc : buf_printf(c->out, "REDACTED-%s", id);
+}
+
+int journal_redact(const char *form, size_t len, const char *const *names, struct buf *out)
+{
+    struct redact_ctx c = {names, out, 1};
+    int rc = each_pair(form, len, redact_pair, &c);
     if (!out->ptr && !rc)
         rc = buf_append(out, "", 0);
     return rc;

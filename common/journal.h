@@ -57,4 +57,14 @@ void journal_each(struct journal *j, const struct journal_filter *f,
  * secrets can be correlated without being stored.  names is NULL-ended. */
 int journal_redact(const char *form, size_t len, const char *const *names, struct buf *out);
 
+/* 1 if form has a parameter named in names (then it needs journal_redact),
+ * else 0: the string can be journalled as it is. */
+int journal_has_secret(const char *form, size_t len, const char *const *names);
+
+/* The text to journal for form: form itself when it names no secret
+ * (most requests: no copy), else its redaction built in scratch; NULL if
+ * that fails (scratch's cap). */
+const char *journal_safe_text(const char *form, size_t len, const char *const *names,
+                              struct buf *scratch);
+
 #endif

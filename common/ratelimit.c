@@ -8,12 +8,21 @@
 #include "buf.h"
 #include "strutil.h"
 
-/* Times of recent requests; grows up to a cap. */
-struct ring {
-    int64_t *t;
-    size_t cap, head, len;
+/* Times of recent requests, run-length encoded: requests in the same
+ * millisecond share one run, so a window holds at most one run per
+ * millisecond however high the limit (a raised limit at 100k requests/s
+ * costs 60,000 runs a minute, not six million timestamps).  Grows up to a
+ * cap of runs. */
+struct run {
+    int64_t t;
+    uint64_t n;
 };
 
+struct ring {
+    struct run *r;
+    size_t cap, head, len;
+    uint64_t total;           /* requests in all runs */
+};
 struct rl_key {
     char key[40];
     struct ring allowed;     /* sliding: times of the last n allowed requests */
@@ -26,10 +35,11 @@ struct rl_key {
 };
 
 #define RL_BUCKETS 1024
-/* Statistics keep at most this many request times per key; beyond it the
- * window maximum saturates (a client sending a million requests a minute
- * has failed long before). */
-#define RL_SEEN_CAP (1u << 20)
+/* Statistics keep at most this many runs (milliseconds with requests) per
+ * key; beyond it the oldest are forgotten and the window maximum saturates.
+ * It takes a window over 17 minutes long with a request in every
+ * millisecond to get there. */
+#define RL_RUNS_CAP (1u << 20)
 
 struct ratelimit {
     pthread_mutex_t lock;
@@ -41,25 +51,41 @@ struct ratelimit {
 
 static void ring_release(struct ring *r)
 {
-    free(r->t);
+    free(r->r);
     memset(r, 0, sizeof *r);
 }
 
 static int64_t ring_oldest(const struct ring *r)
 {
-    return r->t[r->head];
+    return r->r[r->head].t;
 }
 
 static void ring_pop(struct ring *r)
 {
+    r->total -= r->r[r->head].n;
     r->head = (r->head + 1) % r->cap;
     r->len--;
 }
 
-/* Appends t; when full and at max_cap, drops the oldest.  Returns 0 if it
- * had to drop. */
-static int ring_push(struct ring *r, int64_t t, size_t max_cap)
+/* Drops the runs at or before cutoff. */
+static void ring_expire(struct ring *r, int64_t cutoff)
 {
+    while (r->len && ring_oldest(r) <= cutoff)
+        ring_pop(r);
+}
+
+/* Records one request at t; when a new run is needed and the ring is full
+ * at max_cap runs, the oldest run is dropped. */
+static void ring_push(struct ring *r, int64_t t, size_t max_cap)
+{
+    if (r->len) {
+        struct run *last = &r->r[(r->head + r->len - 1) % r->cap];
+        if (last->t == t) {
+            last->n++;
+            r->total++;
+            return;
+        }
+    }
     if (r->len == r->cap) {
         if (r->cap >= max_cap) {
             ring_pop(r);
@@ -67,18 +93,18 @@ static int ring_push(struct ring *r, int64_t t, size_t max_cap)
             size_t ncap = r->cap ? r->cap * 2 : 16;
             if (ncap > max_cap)
                 ncap = max_cap;
-            int64_t *nt = xmalloc(ncap * sizeof *nt);
+            struct run *nr = xmalloc(ncap * sizeof *nr);
             for (size_t i = 0; i < r->len; i++)
-                nt[i] = r->t[(r->head + i) % r->cap];
-            free(r->t);
-            r->t = nt;
+                nr[i] = r->r[(r->head + i) % r->cap];
+            free(r->r);
+            r->r = nr;
             r->cap = ncap;
             r->head = 0;
         }
     }
-    r->t[(r->head + r->len) % r->cap] = t;
+    r->r[(r->head + r->len) % r->cap] = (struct run){t, 1};
     r->len++;
-    return 1;
+    r->total++;
 }
 
 struct ratelimit *rl_new(enum rl_algo algo, uint32_t n, int64_t window_ms)
@@ -177,12 +203,11 @@ static struct rl_key *find_key(struct ratelimit *rl, const char *key)
 
 static void note_seen(struct ratelimit *rl, struct rl_key *k, int64_t now)
 {
-    while (k->seen.len && ring_oldest(&k->seen) <= now - rl->window)
-        ring_pop(&k->seen);
-    ring_push(&k->seen, now, RL_SEEN_CAP);
+    ring_expire(&k->seen, now - rl->window);
+    ring_push(&k->seen, now, RL_RUNS_CAP);
     k->stats.requests++;
-    if (k->seen.len > k->stats.max_in_window) {
-        k->stats.max_in_window = k->seen.len;
+    if (k->seen.total > k->stats.max_in_window) {
+        k->stats.max_in_window = k->seen.total;
         k->stats.max_window_end = now;
     }
 }
@@ -190,10 +215,9 @@ static void note_seen(struct ratelimit *rl, struct rl_key *k, int64_t now)
 static int take_sliding(struct ratelimit *rl, struct rl_key *k, int64_t now, int64_t *retry)
 {
     struct ring *r = &k->allowed;
-    while (r->len && ring_oldest(r) <= now - rl->window)
-        ring_pop(r);
-    if (r->len < rl->n) {
-        ring_push(r, now, rl->n);
+    ring_expire(r, now - rl->window);
+    if (r->total < rl->n) {
+        ring_push(r, now, rl->n);    /* never more runs than requests: exact */
         return 1;
     }
     *retry = ring_oldest(r) + rl->window - now;

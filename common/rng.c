@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +57,93 @@ int rng_equal(const char *a, size_t alen, const char *b, size_t blen)
     return CRYPTO_memcmp(a, b, alen) == 0;
 }
 
+/* SHA-256 runs on every API request (the token store is keyed by the
+ * token's hash), so the digest is fetched once and each thread keeps its
+ * own context instead of EVP_Digest's implicit fetch and allocation. */
+static EVP_MD *sha256_md;
+static pthread_key_t sha256_ctx_key;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
+static void sha256_init(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!sha256_md || pthread_key_create(&sha256_ctx_key, sha256_ctx_free)) {
+        fputs("fatal: SHA-256 unavailable\n", stderr);
+        abort();
+    }
+}
+
+static void sha256_fail(void)
+{
+    fputs("fatal: SHA-256 failure\n", stderr);
+    abort();
+}
+
 void sha256_hex(const void *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
+    pthread_once(&sha256_once, sha256_init);
+    EVP_MD_CTX *ctx = pthread_getspecific(sha256_ctx_key);
+    if (!ctx) {
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || pthread_setspecific(sha256_ctx_key, ctx))
+            sha256_fail();
+    }
     unsigned char md[32];
     unsigned int mdlen = 0;
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
-        fputs("fatal: SHA-256 failure\n", stderr);
-        abort();
-    }
+    if (EVP_DigestInit_ex2(ctx, sha256_md, NULL) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
+        EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+        sha256_fail();
     for (int i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[64] = '\0';
+}
+
+struct sha256_memo {
+    size_t len;                    /* 0: empty */
+    char data[SHA256_MEMO_MAX];
+    char hex[65];
+};
+
+struct sha256_memo *sha256_memo_new(void)
+{
+    struct sha256_memo *m = malloc(sizeof *m);
+    if (!m) {
+        fputs("fatal: out of memory\n", stderr);
+        abort();
+    }
+    m->len = 0;
+    return m;
+}
+
+void sha256_memo_free(void *memo)
+{
+    if (!memo)
+        return;
+    OPENSSL_cleanse(memo, sizeof(struct sha256_memo));
+    free(memo);
+}
+
+void sha256_memo_hex(struct sha256_memo *m, const char *data, size_t len, char out[65])
+{
+    if (m && m->len && rng_equal(data, len, m->data, m->len)) {
+        memcpy(out, m->hex, 65);
+        return;
+    }
+    sha256_hex(data, len, out);
+    if (!m || !len || len > SHA256_MEMO_MAX)
+        return;
+    OPENSSL_cleanse(m->data, sizeof m->data);
+    memcpy(m->data, data, len);
+    m->len = len;
+    memcpy(m->hex, out, 65);
 }
 
 void rng_token_id(const char *token, char out[9])

@@ -20,6 +20,18 @@ void rng_token(char *out, size_t n);
 int rng_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* Lowercase hex SHA-256 of data into out (65 bytes). */
 void sha256_hex(const void *data, size_t len, char out[65]);
+/* One remembered secret and its sha256_hex, so that the same secret
+ * presented again (a keep-alive connection's bearer token on its next
+ * request) is not hashed again.  Secrets over SHA256_MEMO_MAX bytes are
+ * always hashed.  The match is constant-time; the memory is wiped when the
+ * memo is replaced or freed.  Not thread-safe: one per connection. */
+#define SHA256_MEMO_MAX 64
+struct sha256_memo;
+struct sha256_memo *sha256_memo_new(void);
+/* Frees a memo (void * so it can serve as a destructor). */
+void sha256_memo_free(void *memo);
+void sha256_memo_hex(struct sha256_memo *m, const char *data, size_t len, char out[65]);
+
 /* A short, stable, non-reversible id for logs and journals: the first 8 hex
  * characters of SHA-256(token).  out must hold 9 bytes. */
 void rng_token_id(const char *token, char out[9]);

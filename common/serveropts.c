@@ -237,6 +237,7 @@ int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_
         .handler = handler,
         .done = done,
         .app = app,
+        .conn_data_free = o->conn_data_free,
     };
     char err[512];
     struct http_server *srv = http_start(&hc, err, sizeof err);

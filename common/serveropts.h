@@ -22,6 +22,7 @@ struct server_opts {
     size_t journal_size;
     unsigned threads;
     char admin_token[128];       /* required from non-loopback peers; "" = none */
+    void (*conn_data_free)(void *); /* see http_config; set before serving */
 };
 
 void serveropts_init(struct server_opts *o);

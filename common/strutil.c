@@ -173,6 +173,21 @@ long url_decode(const char *s, size_t len, char *out, size_t cap)
     return (long)o;
 }
 
+int form_key_view(const char *key, size_t klen, char tmp[128], const char **out,
+                  size_t *out_len)
+{
+    *out = key;
+    *out_len = klen;
+    if (!memchr(key, '%', klen) && !memchr(key, '+', klen))
+        return 0;
+    long kd = klen < 128 ? url_decode(key, klen, tmp, 128) : -1;
+    if (kd < 0)
+        return -1;
+    *out = tmp;
+    *out_len = (size_t)kd;
+    return 0;
+}
+
 int form_get(const char *form, size_t len, const char *name, char *out, size_t cap)
 {
     size_t nlen = strlen(name);
@@ -183,9 +198,10 @@ int form_get(const char *form, size_t len, const char *name, char *out, size_t c
             j++;
         const char *eq = memchr(form + i, '=', j - i);
         size_t klen = eq ? (size_t)(eq - (form + i)) : j - i;
-        char key[128];
-        long kd = klen < sizeof key ? url_decode(form + i, klen, key, sizeof key) : -1;
-        if (kd >= 0 && (size_t)kd == nlen && !memcmp(key, name, nlen)) {
+        char tmp[128];
+        const char *k;
+        size_t kl;
+        if (!form_key_view(form + i, klen, tmp, &k, &kl) && kl == nlen && !memcmp(k, name, nlen)) {
             const char *v = eq ? eq + 1 : form + j;
             size_t vlen = eq ? (size_t)(form + j - v) : 0;
             return url_decode(v, vlen, out, cap) < 0 ? -1 : 1;
@@ -193,6 +209,43 @@ int form_get(const char *form, size_t len, const char *name, char *out, size_t c
         i = j + 1;
     }
     return 0;
+}
+
+void form_find(const char *form, size_t len, const char *const *names, size_t n,
+               struct form_raw *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        out[k].value = NULL;
+        out[k].len = 0;
+    }
+    size_t i = 0;
+    while (i < len) {
+        const char *pair = form + i;
+        const char *amp = memchr(pair, '&', len - i);
+        size_t plen = amp ? (size_t)(amp - pair) : len - i;
+        const char *eq = memchr(pair, '=', plen);
+        size_t klen = eq ? (size_t)(eq - pair) : plen;
+        char tmp[128];
+        const char *key;
+        size_t kl;
+        i += plen + 1;
+        if (!klen || form_key_view(pair, klen, tmp, &key, &kl) || !kl)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            if (out[k].value || !form_key_eq(key, kl, names[k]))
+                continue;
+            out[k].value = eq ? eq + 1 : pair + plen;
+            out[k].len = eq ? plen - klen - 1 : 0;
+            break;
+        }
+    }
+}
+
+int form_decode(const struct form_raw *raw, char *out, size_t cap)
+{
+    if (!raw->value)
+        return 0;
+    return url_decode(raw->value, raw->len, out, cap) < 0 ? -1 : 1;
 }
 
 void str_sanitize(const char *s, char *out, size_t cap)

@@ -210,7 +210,7 @@ void cas_done(void *ctx, const struct http_req *req, const struct http_resp *res
     static const char *const secret_params[] = {"code", "state", NULL};
     struct buf q;
     buf_init(&q, 16384);
-    journal_redact(req->query, strlen(req->query), secret_params, &q);
+    const char *query = journal_safe_text(req->query, strlen(req->query), secret_params, &q);
     const char *auth = http_header(req, "Authorization");
     const char *scheme = !auth ? "none"
                          : !strncasecmp(auth, "Token", 5) ? "Token"
@@ -223,7 +223,7 @@ void cas_done(void *ctx, const struct http_req *req, const struct http_resp *res
         .status = resp->transport == HTTP_CLOSE ? 0 : resp->status,
         .error_code = resp->error_code,
         .path = (char *)req->path,
-        .query = q.err ? NULL : q.ptr,
+        .query = (char *)query,
         .user_agent = (char *)http_header(req, "User-Agent"),
         .content_type = (char *)http_header(req, "Content-Type"),
         .accept_encoding = (char *)http_header(req, "Accept-Encoding"),

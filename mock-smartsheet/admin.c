@@ -166,9 +166,7 @@ static void admin_stats(struct ss_server *s, struct http_resp *resp)
     size_t cap = 1024;
     struct rl_stats *st = calloc(cap, sizeof *st);
     size_t count = st ? rl_stats(s->rl, st, cap) : 0;
-    pthread_mutex_lock(&s->stats_lock);
-    unsigned long long requests = s->requests, served = s->served_429;
-    pthread_mutex_unlock(&s->stats_lock);
+    unsigned long long requests = atomic_load(&s->requests), served = atomic_load(&s->served_429);
 
     char name[sizeof s->scenario_name];
     scenario_name_copy(s, name);

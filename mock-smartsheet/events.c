@@ -26,13 +26,18 @@ static void bad_value(struct http_resp *resp, const char *value, const char *par
     ss_error(resp, 1018, v, param);
 }
 
-/* Reads a query parameter; 1 present, 0 absent, -1 answered with 1018. */
-static int query_param(const struct http_req *req, const char *name, char *out, size_t cap,
+/* The parameters /events reads, found in one pass over the query. */
+enum { P_SINCE, P_POSITION, P_TO, P_NUMERIC, P_MAXCOUNT, P_COUNT };
+static const char *const param_names[P_COUNT] = {"since", "streamPosition", "to",
+                                                 "numericDates", "maxCount"};
+
+/* Decodes parameter p; 1 present, 0 absent, -1 answered with 1018. */
+static int query_param(const struct form_raw *found, int p, char *out, size_t cap,
                        struct http_resp *resp)
 {
-    int rc = http_query(req, name, out, cap);
+    int rc = form_decode(&found[p], out, cap);
     if (rc < 0) {
-        bad_value(resp, "(malformed or too long)", name);
+        bad_value(resp, "(malformed or too long)", param_names[p]);
         return -1;
     }
     return rc;
@@ -57,9 +62,11 @@ static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
                        int64_t now_wall_ms, struct ev_query *q, struct http_resp *resp)
 {
     char since[LIM_PARAM_VALUE], pos[LIM_PARAM_VALUE], to[LIM_PARAM_VALUE], val[LIM_PARAM_VALUE];
-    int has_since = query_param(req, "since", since, sizeof since, resp);
-    int has_pos = has_since < 0 ? -1 : query_param(req, "streamPosition", pos, sizeof pos, resp);
-    int has_to = has_pos < 0 ? -1 : query_param(req, "to", to, sizeof to, resp);
+    struct form_raw found[P_COUNT];
+    form_find(req->query, strlen(req->query), param_names, P_COUNT, found);
+    int has_since = query_param(found, P_SINCE, since, sizeof since, resp);
+    int has_pos = has_since < 0 ? -1 : query_param(found, P_POSITION, pos, sizeof pos, resp);
+    int has_to = has_pos < 0 ? -1 : query_param(found, P_TO, to, sizeof to, resp);
     if (has_to < 0)
         return -1;
     if (has_since && has_pos) {
@@ -71,7 +78,7 @@ static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
         return -1;
     }
     q->numeric = 0;
-    int rc = query_param(req, "numericDates", val, sizeof val, resp);
+    int rc = query_param(found, P_NUMERIC, val, sizeof val, resp);
     if (rc < 0)
         return -1;
     if (rc > 0 && parse_bool(val, &q->numeric) != 0) {
@@ -79,7 +86,7 @@ static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
         return -1;
     }
     q->max = EV_DEFAULT_COUNT;
-    rc = query_param(req, "maxCount", val, sizeof val, resp);
+    rc = query_param(found, P_MAXCOUNT, val, sizeof val, resp);
     if (rc < 0)
         return -1;
     if (rc > 0) {
@@ -170,11 +177,13 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     struct buf b;
     buf_init(&b, LIM_FIXTURE_FILE);
     buf_reserve(&b, 128 + n * 512);    /* a rendered event is about 400 bytes */
-    buf_printf(&b, "{\"nextStreamPosition\":\"%s\",\"moreAvailable\":%s,\"data\":[", next,
-               more ? "true" : "false");
+    buf_puts(&b, "{\"nextStreamPosition\":\"");
+    buf_append(&b, next, SSPOS_LEN);
+    buf_puts(&b, more ? "\",\"moreAvailable\":true,\"data\":["
+                      : "\",\"moreAvailable\":false,\"data\":[");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            buf_puts(&b, ",");
+            buf_append(&b, ",", 1);
         scenario_event_write(scenario_event(sc, q.start + i), q.numeric, &b);
     }
     if (buf_puts(&b, "]}") != BUF_OK) {

@@ -1,11 +1,13 @@
 /* mock-smartsheet: a faithful Smartsheet API double.  main() parses the
  * command line, loads the scenario, serves until SIGTERM/SIGINT. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dclock.h"
 #include "log.h"
+#include "rng.h"
 #include "server.h"
 
 static const char usage[] =
@@ -19,6 +21,10 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    /* Every request allocates and frees a few blocks of some KiB (request
+     * state, rendered pages); with fastbins each of those sweeps them all
+     * (malloc_consolidate). */
+    mallopt(M_MXFAST, 0);
     struct ss_server s;
     memset(&s, 0, sizeof s);
     serveropts_init(&s.opts);
@@ -70,7 +76,6 @@ int main(int argc, char **argv)
         return 2;
     }
     pthread_rwlock_init(&s.lock, NULL);
-    pthread_mutex_init(&s.stats_lock, NULL);
     s.oauth = oauth_new();
     s.rl = rl_new(algo, limit, window);
     s.rate_default_n = limit;
@@ -85,6 +90,7 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    s.opts.conn_data_free = sha256_memo_free;    /* api_call's bearer memo */
     rc = serveropts_serve(&s.opts, ss_handle, ss_done, &s, NULL);
 out:
     journal_free(s.journal);
@@ -93,6 +99,5 @@ out:
     oauth_free(s.oauth);
     ss_release_scenario(&s);
     pthread_rwlock_destroy(&s.lock);
-    pthread_mutex_destroy(&s.stats_lock);
     return rc;
 }

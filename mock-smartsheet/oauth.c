@@ -304,21 +304,30 @@ static unsigned grant_scopes(uint32_t set)
 
 /* ---- bearer tokens ---- */
 
-/* Lock held. */
-static struct oa_token *bearer_find(struct ss_oauth *o, const char *token)
+/* The key is computed before the store's lock is taken. */
+int oauth_bearer_key(const char *token, struct sha256_memo *memo, char key[65])
 {
-    if (!token || !*token || strlen(token) > LIM_PARAM_VALUE)
-        return NULL;
-    char key[65];
-    sha256_hex(token, strlen(token), key);
-    return store_token_by_access(o->store, key);
+    size_t len = token ? strnlen(token, LIM_PARAM_VALUE + 1) : 0;
+    if (!len || len > LIM_PARAM_VALUE)
+        return -1;
+    sha256_memo_hex(memo, token, len, key);
+    return 0;
 }
 
 int oauth_check_bearer(struct ss_oauth *o, const char *token, int64_t now_ms,
                        struct ss_grant *out)
 {
+    char key[65];
+    if (oauth_bearer_key(token, NULL, key))
+        return 1002;
+    return oauth_check_key(o, key, now_ms, out);
+}
+
+int oauth_check_key(struct ss_oauth *o, const char key[65], int64_t now_ms,
+                    struct ss_grant *out)
+{
     pthread_mutex_lock(&o->mu);
-    struct oa_token *t = bearer_find(o, token);
+    struct oa_token *t = store_token_by_access(o->store, key);
     int rc = 0;
     if (!t) {
         rc = 1002;
@@ -329,7 +338,8 @@ int oauth_check_bearer(struct ss_oauth *o, const char *token, int64_t now_ms,
         out->user_id = t->user_id;
         out->scopes = grant_scopes(t->scopes);
         memcpy(out->token_id, t->token_id, sizeof out->token_id);
-        snprintf(out->client_id, sizeof out->client_id, "%s", t->client_id);
+        _Static_assert(sizeof out->client_id == sizeof t->client_id, "same size");
+        memcpy(out->client_id, t->client_id, sizeof out->client_id);
     }
     pthread_mutex_unlock(&o->mu);
     return rc;
@@ -342,8 +352,10 @@ void oauth_revoke(struct ss_oauth *o, const char *bearer, const struct http_req 
     int delete_all = http_query(req, "deleteAllForApiClient", all, sizeof all) == 1 &&
                      !strcasecmp(all, "true");
     int64_t now = dclock_now_ms();
+    char key[65];
+    int keyed = oauth_bearer_key(bearer, NULL, key) == 0;
     pthread_mutex_lock(&o->mu);
-    struct oa_token *t = bearer_find(o, bearer);
+    struct oa_token *t = keyed ? store_token_by_access(o->store, key) : NULL;
     if (!t) {
         pthread_mutex_unlock(&o->mu);
         ss_error(resp, 1002, NULL, NULL);

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "rng.h"
 #include "scenario.h"
 
 struct ss_oauth;
@@ -59,6 +60,11 @@ void oauth_revoke(struct ss_oauth *o, const char *bearer, const struct http_req 
  * rotated away), 1003 expired. */
 int oauth_check_bearer(struct ss_oauth *o, const char *token, int64_t now_ms,
                        struct ss_grant *out);
+/* The same in two steps: the token's store key (its SHA-256, through memo
+ * when given; -1 for an empty or oversized token), then the check. */
+int oauth_bearer_key(const char *token, struct sha256_memo *memo, char key[65]);
+int oauth_check_key(struct ss_oauth *o, const char key[65], int64_t now_ms,
+                    struct ss_grant *out);
 
 /* Admin: set how the next consents answer (mode, approving user). */
 void oauth_set_consent(struct ss_oauth *o, struct ss_consent c);

@@ -33,9 +33,10 @@ static size_t bucket_of(const char *key)
     return h & (STORE_BUCKETS - 1);
 }
 
+/* Keys are SHA-256 hex digests: 64 characters. */
 static int key_equal(const char *a, const char *b)
 {
-    return rng_equal(a, strlen(a), b, strlen(b));
+    return rng_equal(a, 64, b, 64);
 }
 
 struct oa_store *store_new(size_t max_codes, size_t max_tokens)

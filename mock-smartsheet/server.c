@@ -175,9 +175,7 @@ static void rate_limited(struct ss_server *s, int64_t retry_ms, struct http_resp
         snprintf(v, sizeof v, "%lld", (long long)((real + 999) / 1000));
         http_resp_header(resp, "Retry-After", v);
     }
-    pthread_mutex_lock(&s->stats_lock);
-    s->served_429++;
-    pthread_mutex_unlock(&s->stats_lock);
+    atomic_fetch_add(&s->served_429, 1);
 }
 
 /* The API calls behind a bearer token. */
@@ -188,8 +186,18 @@ static void api_call(struct ss_server *s, const struct http_req *req,
         ss_error(resp, 1001, NULL, NULL);
         return;
     }
+    /* a keep-alive connection usually presents the same token each time:
+     * its memo saves hashing it again */
+    struct sha256_memo *memo = NULL;
+    if (req->conn_data) {
+        if (!*req->conn_data)
+            *req->conn_data = sha256_memo_new();
+        memo = *req->conn_data;
+    }
     struct ss_grant g;
-    int code = oauth_check_bearer(s->oauth, token, req->dur_ms, &g);
+    char key[65];
+    int code = oauth_bearer_key(token, memo, key) ? 1002
+                                                   : oauth_check_key(s->oauth, key, req->dur_ms, &g);
     if (code) {
         ss_error(resp, code, NULL, NULL);
         return;
@@ -221,7 +229,7 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     }
     struct ss_caller caller = {g.user_id, u->admin};
     switch (m->route) {
-    case R_EVENTS: api_events(s->sc, &caller, req, dclock_wall_ms(), resp); break;
+    case R_EVENTS: api_events(s->sc, &caller, req, req->real_ms, resp); break;
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
     case R_USER: api_users_get(s->sc, &caller, m->segment, req, resp); break;
@@ -258,6 +266,7 @@ void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
     struct route_match m = route_of(req->path);
     const char *scheme;
     const char *token = bearer_of(req, &scheme);
+    resp->auth_scheme = scheme;
     if (m.route == R_NONE || m.route == R_API_UNKNOWN) {
         not_found(req, resp);
         return;
@@ -302,12 +311,13 @@ void ss_done(void *app, const struct http_req *req, const struct http_resp *resp
     struct buf query, form;
     buf_init(&query, 16384);
     buf_init(&form, 16384);
-    journal_redact(req->query, strlen(req->query), secret_params, &query);
+    const char *q = journal_safe_text(req->query, strlen(req->query), secret_params, &query);
     const char *ctype = http_header(req, "Content-Type");
     if (req->body_len && ctype && !strncasecmp(ctype, "application/x-www-form-urlencoded", 33))
         journal_redact(req->body, req->body_len, secret_params, &form);
-    const char *scheme;
-    (void)bearer_of(req, &scheme);
+    const char *scheme = resp->auth_scheme;
+    if (!scheme)
+        (void)bearer_of(req, &scheme);
 
     struct journal_entry e;
     memset(&e, 0, sizeof e);
@@ -320,7 +330,7 @@ void ss_done(void *app, const struct http_req *req, const struct http_resp *resp
     memcpy(e.token_id, resp->token_id, sizeof e.token_id);
     strncat(e.auth_scheme, scheme, sizeof e.auth_scheme - 1);
     e.path = (char *)req->path;
-    e.query = query.ptr;
+    e.query = (char *)q;
     e.form = form.ptr;
     e.user_agent = (char *)http_header(req, "User-Agent");
     e.content_type = (char *)ctype;
@@ -330,9 +340,7 @@ void ss_done(void *app, const struct http_req *req, const struct http_resp *resp
     buf_release(&query);
     buf_release(&form);
 
-    pthread_mutex_lock(&s->stats_lock);
-    s->requests++;
-    pthread_mutex_unlock(&s->stats_lock);
+    atomic_fetch_add(&s->requests, 1);
 }
 
 int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t errlen)
@@ -367,10 +375,8 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     }
     fault_set_clear(s->faults);
     journal_clear(s->journal);
-    pthread_mutex_lock(&s->stats_lock);
-    s->served_429 = 0;
-    s->requests = 0;
-    pthread_mutex_unlock(&s->stats_lock);
+    atomic_store(&s->served_429, 0);
+    atomic_store(&s->requests, 0);
     pthread_rwlock_unlock(&s->lock);
     if (old)
         sref_release(old);

@@ -40,9 +40,8 @@ struct ss_server {
     struct fault_set *faults;
     struct journal *journal;
 
-    pthread_mutex_t stats_lock;
-    uint64_t served_429;
-    uint64_t requests;
+    _Atomic uint64_t served_429;   /* counters read by the stats call */
+    _Atomic uint64_t requests;
 };
 
 /* Loads the named scenario and resets every piece of state.  Returns 0, or

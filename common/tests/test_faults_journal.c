@@ -168,9 +168,29 @@ static void redaction_keeps_names_hides_values(void **state)
     buf_release(&c);
 }
 
+static void secret_detection_sees_encoded_keys(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"code", "client_secret", NULL};
+    assert_int_equal(journal_has_secret("since=2020-01-01&maxCount=10", 27, names), 0);
+    assert_int_equal(journal_has_secret("codex=1&xcode=2&code", 20, names), 1);
+    assert_int_equal(journal_has_secret("codex=1&xcode=2", 15, names), 0);
+    assert_int_equal(journal_has_secret("a=1&c%6Fde=s3cr3t", 17, names), 1);
+    assert_int_equal(journal_has_secret("client+secret=x", 15, names), 0);
+    assert_int_equal(journal_has_secret("", 0, names), 0);
+    struct buf b;
+    buf_init(&b, 4096);
+    assert_int_equal(journal_redact("a=1&c%6Fde=s3cr3t&b", 19, names, &b), 0);
+    assert_null(strstr(b.ptr, "s3cr3t"));
+    assert_non_null(strstr(b.ptr, "a=1&c%6Fde=REDACTED-"));
+    assert_true(b.len > 3 && !strcmp(b.ptr + b.len - 2, "&b"));
+    buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(secret_detection_sees_encoded_keys),
         cmocka_unit_test(nth_and_count),
         cmocka_unit_test(token_method_and_window),
         cmocka_unit_test(seeded_probability_is_repeatable),

@@ -85,6 +85,28 @@ static void url_decoding(void **state)
     assert_int_equal(form_get("x=12345", 7, "x", tiny, sizeof tiny), -1);
 }
 
+static void one_pass_lookup(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"since", "maxCount", "to", "flag", "code"};
+    const char *q = "maxCount=10&m%61xCount=99&since=2020-01-01T00%3A00%3A00Z&flag&=x&code=%G1";
+    struct form_raw f[5];
+    form_find(q, strlen(q), names, 5, f);
+    char out[64];
+    assert_int_equal(form_decode(&f[0], out, sizeof out), 1);
+    assert_string_equal(out, "2020-01-01T00:00:00Z");
+    assert_int_equal(form_decode(&f[1], out, sizeof out), 1);
+    assert_string_equal(out, "10");                       /* the first wins, encoded or not */
+    assert_int_equal(form_decode(&f[2], out, sizeof out), 0);   /* absent */
+    assert_int_equal(form_decode(&f[3], out, sizeof out), 1);   /* no '=': empty */
+    assert_string_equal(out, "");
+    assert_int_equal(form_decode(&f[4], out, sizeof out), -1);  /* malformed */
+    char tiny[4];
+    assert_int_equal(form_decode(&f[0], tiny, sizeof tiny), -1); /* does not fit */
+    form_find("", 0, names, 5, f);
+    assert_null(f[0].value);
+}
+
 static void buffers_enforce_their_cap(void **state)
 {
     (void)state;
@@ -126,6 +148,25 @@ static void secrets(void **state)
     char h[65];
     sha256_hex("abc", 3, h);
     assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* the memo gives the same digests, for short and long secrets alike */
+    struct sha256_memo *m = sha256_memo_new();
+    char h2[65], want[65];
+    for (int round = 0; round < 2; round++) {
+        sha256_memo_hex(m, "abc", 3, h2);
+        assert_string_equal(h2, h);
+        sha256_memo_hex(m, "abd", 3, h2);
+        sha256_hex("abd", 3, want);
+        assert_string_equal(h2, want);
+    }
+    char big[SHA256_MEMO_MAX + 10];
+    memset(big, 'q', sizeof big);
+    sha256_memo_hex(m, big, sizeof big, h2);
+    sha256_hex(big, sizeof big, want);
+    assert_string_equal(h2, want);
+    sha256_memo_hex(m, "ab", 2, h2);                     /* a prefix is not a match */
+    sha256_hex("ab", 2, want);
+    assert_string_equal(h2, want);
+    sha256_memo_free(m);
     char t[21];
     rng_token(t, 20);
     for (int i = 0; i < 20; i++)
@@ -157,6 +198,7 @@ int main(void)
         cmocka_unit_test(integers),
         cmocka_unit_test(iso8601_forms),
         cmocka_unit_test(url_decoding),
+        cmocka_unit_test(one_pass_lookup),
         cmocka_unit_test(buffers_enforce_their_cap),
         cmocka_unit_test(secrets),
         cmocka_unit_test(accept_encoding_weights),

@@ -121,6 +121,29 @@ static void stats_record_largest_window(void **state)
     rl_free(rl);
 }
 
+static void high_limits_count_requests_within_a_millisecond(void **state)
+{
+    (void)state;
+    /* 100k requests in 10 ms under a raised limit: exact counts, though
+     * requests of one millisecond share one entry */
+    struct ratelimit *rl = rl_new(RL_SLIDING, 60000, 60000);
+    int allowed = 0;
+    for (int i = 0; i < 100000; i++)
+        allowed += rl_take(rl, "k", i / 10000, NULL);
+    assert_int_equal(allowed, 60000);
+    int64_t retry = 0;
+    assert_false(rl_take(rl, "k", 59999, &retry));
+    assert_int_equal(retry, 1);
+    for (int i = 0; i < 10000; i++)                      /* ms 0 leaves: 10,000 free */
+        assert_true(rl_take(rl, "k", 60000, NULL));
+    assert_false(rl_take(rl, "k", 60000, NULL));
+    struct rl_stats st[1];
+    assert_int_equal(rl_stats(rl, st, 1), 1);
+    assert_int_equal(st[0].max_in_window, 100002);   /* at 60000: ms 1-9, 59999, 60000 */
+    assert_int_equal(st[0].refused, 40002);
+    rl_free(rl);
+}
+
 static void spec_parsing(void **state)
 {
     (void)state;
@@ -148,6 +171,7 @@ int main(void)
         cmocka_unit_test(sliding_allows_exactly_n_per_window),
         cmocka_unit_test(sliding_never_exceeds_n_in_any_window),
         cmocka_unit_test(refused_requests_do_not_use_budget),
+        cmocka_unit_test(high_limits_count_requests_within_a_millisecond),
         cmocka_unit_test(keys_are_independent),
         cmocka_unit_test(fixed_window_resets_at_boundary),
         cmocka_unit_test(gcra_allows_burst_then_steady_rate),

@@ -25,7 +25,6 @@ static void server_init(struct ss_server *s, const char *fixtures)
     memset(s, 0, sizeof *s);
     snprintf(s->fixtures_dir, sizeof s->fixtures_dir, "%s", fixtures);
     pthread_rwlock_init(&s->lock, NULL);
-    pthread_mutex_init(&s->stats_lock, NULL);
     s->oauth = oauth_new();
     s->rl = rl_new(RL_SLIDING, 300, 60000);
     s->rate_default_n = 300;
@@ -42,7 +41,6 @@ static void server_done(struct ss_server *s)
     oauth_free(s->oauth);
     ss_release_scenario(s);
     pthread_rwlock_destroy(&s->lock);
-    pthread_mutex_destroy(&s->stats_lock);
 }
 
 static void scenario_without_rate_limit_gets_the_default(void **state)
