@@ -56,6 +56,16 @@ void buf_init(struct buf *b, size_t max)
     b->err = BUF_OK;
 }
 
+void buf_adopt(struct buf *b, char *mem, size_t alloc, size_t max)
+{
+    b->ptr = mem;
+    b->len = 0;
+    b->alloc = alloc;
+    b->max = max;
+    b->err = BUF_OK;
+    mem[0] = '\0';
+}
+
 static int buf_fail(struct buf *b, int err)
 {
     free(b->ptr);

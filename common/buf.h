@@ -21,6 +21,8 @@ struct buf {
 };
 
 void buf_init(struct buf *b, size_t max);
+/* Starts b empty on mem (malloc'd, alloc > 0 bytes), which b now owns. */
+void buf_adopt(struct buf *b, char *mem, size_t alloc, size_t max);
 int buf_append(struct buf *b, const void *data, size_t len);
 /* Makes room for extra more bytes up front (one allocation instead of a
  * series of doublings); fails like an append of that size would. */

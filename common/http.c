@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -62,6 +63,10 @@ struct req_state {
     struct http_req req;
     struct http_resp resp;     /* last: see uri_log_cb */
 };
+
+/* Body buffers up to this size stay with their request state for reuse
+ * (http_resp_buf): at most SPARE_STATES of them per thread. */
+#define SPARE_BODY_MAX (16u * 1024u)
 
 static void *timer_main(void *arg)
 {
@@ -231,6 +236,18 @@ void http_resp_take(struct http_resp *resp, int status, const char *ctype,
     resp->body_owned = 1;
 }
 
+int http_resp_buf(struct http_resp *resp, struct buf *b, size_t max, size_t reserve)
+{
+    if (resp->spare && reserve < resp->spare_cap && reserve <= max) {
+        buf_adopt(b, resp->spare, resp->spare_cap, max);
+        resp->spare = NULL;
+        resp->spare_cap = 0;
+        return BUF_OK;
+    }
+    buf_init(b, max);
+    return buf_reserve(b, reserve);
+}
+
 void http_resp_copy(struct http_resp *resp, int status, const char *ctype,
                     const char *data, size_t len)
 {
@@ -362,6 +379,15 @@ static struct MHD_Response *build_response(struct req_state *st)
             slow_free(sb);
         resp_drop_body(resp);
         resp_release_borrowed(resp);
+    } else if (resp->body_owned && malloc_usable_size((void *)body) <= SPARE_BODY_MAX) {
+        /* sent from the request's state, which keeps it for a later body */
+        r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+        if (r) {
+            free(resp->spare);
+            resp->spare = (char *)body;
+            resp->spare_cap = malloc_usable_size(resp->spare);   /* a bit over len */
+            resp->body_owned = 0;
+        }
     } else if (resp->body_owned) {
         r = MHD_create_response_from_buffer_with_free_callback(len, (void *)body, free);
         if (r)
@@ -400,11 +426,17 @@ static __thread size_t nspare;
 static pthread_key_t spare_key;
 static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
 
+static void state_free(struct req_state *st)
+{
+    free(st->resp.spare);
+    free(st);
+}
+
 static void spare_free_all(void *marker)
 {
     (void)marker;
     while (nspare)
-        free(spare_states[--nspare]);
+        state_free(spare_states[--nspare]);
 }
 
 static void spare_init(void)
@@ -420,7 +452,10 @@ static struct req_state *state_get(void)
     pthread_once(&spare_once, spare_init);
     if (!pthread_getspecific(spare_key))
         pthread_setspecific(spare_key, &nspare);   /* any non-NULL: runs the destructor */
-    return xmalloc(sizeof(struct req_state));
+    struct req_state *st = xmalloc(sizeof *st);
+    st->resp.spare = NULL;
+    st->resp.spare_cap = 0;
+    return st;
 }
 
 static void state_put(struct req_state *st)
@@ -428,7 +463,7 @@ static void state_put(struct req_state *st)
     if (nspare < SPARE_STATES)
         spare_states[nspare++] = st;
     else
-        free(st);
+        state_free(st);
 }
 
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)

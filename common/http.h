@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "kit_limits.h"
 
 struct http_server;
@@ -89,7 +90,19 @@ struct http_resp {
     /* Last, so a new response need not clear it (only header_used bytes
      * are ever read). */
     char header_text[2560];
+
+    /* Private, kept from one request to the next on a worker thread: the
+     * body buffer of an earlier response, for http_resp_buf. */
+    char *spare;
+    size_t spare_cap;
 };
+
+/* Starts b (cap max, with reserve bytes free) on the body buffer an earlier
+ * response on this thread left behind when it is big enough, else as
+ * buf_init and buf_reserve do; returns like buf_reserve.  Finish with
+ * http_resp_take as usual.  Saves allocating and freeing a body of some
+ * KiB on every request. */
+int http_resp_buf(struct http_resp *resp, struct buf *b, size_t max, size_t reserve);
 
 /* Sets body to a copy of the len bytes at data (the server frees it). */
 void http_resp_copy(struct http_resp *resp, int status, const char *ctype,

@@ -16,7 +16,8 @@ void rng_bytes(void *out, size_t n);
 void rng_hex(char *out, size_t nbytes);
 /* Writes an n-character token over [a-z0-9] plus NUL into out (size >= n+1). */
 void rng_token(char *out, size_t n);
-/* Constant-time equality of two byte strings; lengths may differ. */
+/* Equality of two byte strings in time that does not depend on their
+ * contents (a length mismatch answers at once: lengths are not secret). */
 int rng_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* Lowercase hex SHA-256 of data into out (65 bytes). */
 void sha256_hex(const void *data, size_t len, char out[65]);

@@ -175,8 +175,7 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     char next[SSPOS_LEN + 1];
     sspos_encode(q.start + n, next);
     struct buf b;
-    buf_init(&b, LIM_FIXTURE_FILE);
-    buf_reserve(&b, 128 + n * 512);    /* a rendered event is about 400 bytes */
+    http_resp_buf(resp, &b, LIM_FIXTURE_FILE, 128 + n * 512);  /* an event is ~400 bytes */
     buf_puts(&b, "{\"nextStreamPosition\":\"");
     buf_append(&b, next, SSPOS_LEN);
     buf_puts(&b, more ? "\",\"moreAvailable\":true,\"data\":["
