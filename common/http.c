@@ -61,6 +61,7 @@ struct req_state {
     int body_too_large;
     enum stage stage;
     struct http_req req;
+    char uri_inline[512];      /* uri when it fits (else malloc'd); not cleared */
     struct http_resp resp;     /* last: see uri_log_cb */
 };
 
@@ -469,12 +470,15 @@ static void state_put(struct req_state *st)
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)conn;
-    /* zero all but the response's header text (resp is last in req_state) */
+    /* zero all but the URI buffer and the response's header text */
     struct req_state *st = state_get();
-    memset(st, 0, offsetof(struct req_state, resp) + offsetof(struct http_resp, header_text));
+    memset(st, 0, offsetof(struct req_state, uri_inline));
+    memset(&st->resp, 0, offsetof(struct http_resp, header_text));
     st->srv = cls;
     size_t ulen = strnlen(uri, LIM_PATH + LIM_PARAM_VALUE * 4);
-    st->uri = xstrndup(uri, ulen);
+    st->uri = ulen < sizeof st->uri_inline ? st->uri_inline : xmalloc(ulen + 1);
+    memcpy(st->uri, uri, ulen);
+    st->uri[ulen] = '\0';
     buf_init(&st->body, LIM_REQUEST_BODY);
     return st;
 }
@@ -640,7 +644,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
     resp_drop_body(&st->resp);
     resp_release_borrowed(&st->resp);
     buf_release(&st->body);
-    free(st->uri);
+    if (st->uri != st->uri_inline)
+        free(st->uri);
     state_put(st);
     *req_cls = NULL;
 }

@@ -8,14 +8,17 @@
 #include "strutil.h"
 
 /* An entry's strings live in the slot when they fit (most requests: no
- * allocation at all), else in one malloc'd block. */
-#define SLOT_INLINE 160
+ * allocation at all), else in one malloc'd block.  A slot is 248 bytes:
+ * the default 20,000 entries take about 5 MB. */
+#define SLOT_INLINE 120
 
 struct slot {
     struct journal_entry e;
     char *block;                  /* NULL when the strings are inline */
     char inline_text[SLOT_INLINE];
 };
+
+_Static_assert(sizeof(struct slot) <= 248, "journal slot size (memory budget)");
 
 struct journal {
     pthread_mutex_t lock;

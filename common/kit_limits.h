@@ -19,8 +19,8 @@
 #define LIM_EVENTS_PAGE       10000u
 /* Most activities or entities in one ingestion batch. */
 #define LIM_BATCH_ITEMS       1000u
-/* Default number of journal entries kept (ring buffer): about 6 MB when
- * full, so a double stays near 20 MB resident however long it runs. */
+/* Default number of journal entries kept (ring buffer): about 5 MB when
+ * full, so a double stays under 20 MB resident however long it runs. */
 #define LIM_JOURNAL_DEFAULT   20000u
 /* Most fault rules active at once. */
 #define LIM_FAULT_RULES       64u

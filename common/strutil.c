@@ -178,7 +178,10 @@ int form_key_view(const char *key, size_t klen, char tmp[128], const char **out,
 {
     *out = key;
     *out_len = klen;
-    if (!memchr(key, '%', klen) && !memchr(key, '+', klen))
+    size_t i = 0;
+    while (i < klen && key[i] != '%' && key[i] != '+')    /* keys are short: no memchr */
+        i++;
+    if (i == klen)
         return 0;
     long kd = klen < 128 ? url_decode(key, klen, tmp, 128) : -1;
     if (kd < 0)
