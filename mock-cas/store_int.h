@@ -15,7 +15,12 @@ struct store {
     int64_t tenant_id;
     int64_t batches;
     struct dedup dd;      /* (instance, eventId) -> seq; stands in for a unique index */
+    int indexed;          /* the activity indexes exist (store_ensure_indexes) */
 };
+
+/* Builds the indexes of the filtered activities query if they are not
+ * there yet.  Call with the lock held. */
+void store_ensure_indexes(struct store *s);
 
 /* Prepares sql on the store's connection; NULL (and a message on stderr)
  * on failure.  Call with the lock held. */

@@ -164,6 +164,7 @@ int store_query_activities(struct store *s, const struct act_query *q, struct bu
         return -1;
     }
     pthread_mutex_lock(&s->lock);
+    store_ensure_indexes(s);
     int rc = -1;
     sqlite3_stmt *st = store_prep(s, sql.ptr);
     sqlite3_stmt *ct = store_prep(s, cnt.ptr);
