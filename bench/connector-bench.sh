@@ -50,7 +50,7 @@ json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 mkdir -p "$TMP/fx/scenarios"
 "$BIN/fixture-gen" --out "$TMP/fx/scenarios/bench" --seed 1 --events "$N" --users 500 \
-    --days 7 --rate-limit none >/dev/null
+    --days 7 --rate-limit none --page-size 10000 >/dev/null
 start mock-smartsheet --fixtures "$TMP/fx" --scenario bench --rate-limit 1000000/60 \
     --time-scale 60
 SS=$URL
