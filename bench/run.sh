@@ -8,7 +8,7 @@ BUILD=${1:-build}
 BIN=$BUILD/bin
 mkdir -p "$BUILD/bench"
 OUT=$(cd "$BUILD/bench" && pwd)
-DURATION=${BENCH_DURATION:-5}
+DURATION=${BENCH_DURATION:-4}
 CONNS=${BENCH_CONNECTIONS:-32}
 
 need=""
@@ -45,7 +45,7 @@ cpu_ticks() {   # utime+stime of the given pids, in clock ticks
 }
 
 HZ=$(getconf CLK_TCK)
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 declare -A RPS LAT CPU ERRS RATIO_RPS RATIO_CPU
 
 # run_wrk KEY URL PIDS... : one wrk run pinned to CPU 1; appends requests/s,

@@ -54,6 +54,20 @@ struct http_server {
 
 enum stage { ST_NEW = 0, ST_BODY, ST_SUSPENDED, ST_RESUMED, ST_DONE };
 
+/* A request's headers, gathered in one pass when it is complete: handlers
+ * and the journal look up several, and libmicrohttpd's lookup walks its
+ * list (query arguments included) on every call.  Past REQ_HEADERS the rest
+ * are looked up there. */
+#define REQ_HEADERS 16
+struct req_headers {
+    size_t n;
+    int overflow;
+    struct {
+        const char *name, *value;
+        size_t name_len;
+    } h[REQ_HEADERS];
+};
+
 struct req_state {
     struct http_server *srv;
     char *uri;                 /* request target, split at '?' into path and query */
@@ -62,6 +76,7 @@ struct req_state {
     enum stage stage;
     struct http_req req;
     char uri_inline[512];      /* uri when it fits (else malloc'd); not cleared */
+    struct req_headers headers;   /* set when the request is complete; not cleared */
     struct http_resp resp;     /* last: see uri_log_cb */
 };
 
@@ -128,9 +143,16 @@ static void schedule_resume(struct http_server *srv, struct MHD_Connection *conn
 
 const char *http_header(const struct http_req *req, const char *name)
 {
-    if (req->conn)
-        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
     size_t n = strlen(name);
+    if (req->conn) {
+        const struct req_headers *rh = req->headers;
+        for (size_t i = 0; rh && i < rh->n; i++)
+            if (rh->h[i].name_len == n && !strncasecmp(rh->h[i].name, name, n))
+                return rh->h[i].value;
+        if (rh && !rh->overflow)
+            return NULL;
+        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    }
     for (size_t i = 0; req->test_headers && req->test_headers[i]; i++) {
         const char *h = req->test_headers[i];
         if (!strncasecmp(h, name, n) && h[n] == ':') {
@@ -543,6 +565,23 @@ static int peer_is_loopback(struct MHD_Connection *conn)
     return 0;
 }
 
+static enum MHD_Result gather_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)value_size;
+    struct req_headers *rh = cls;
+    if (rh->n == REQ_HEADERS) {
+        rh->overflow = 1;
+        return MHD_NO;
+    }
+    rh->h[rh->n].name = key;
+    rh->h[rh->n].name_len = key_size;
+    rh->h[rh->n].value = value ? value : "";
+    rh->n++;
+    return MHD_YES;
+}
+
 static void fill_request(struct req_state *st, struct MHD_Connection *conn,
                          const char *method)
 {
@@ -560,6 +599,10 @@ static void fill_request(struct req_state *st, struct MHD_Connection *conn,
     st->req.real_ms = dclock_wall_ms();
     st->req.dur_ms = dclock_now_ms();
     st->req.conn = conn;
+    st->headers.n = 0;
+    st->headers.overflow = 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, gather_header, &st->headers);
+    st->req.headers = &st->headers;
     st->req.conn_data = srv->cfg.conn_data_free ? conn_slot(conn) : NULL;
     st->req.seq = atomic_fetch_add(&srv->seq, 1) + 1;
 }

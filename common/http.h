@@ -37,6 +37,7 @@ struct http_req {
      * keep-alive requests and freed with http_config.conn_data_free when the
      * connection closes; NULL when the server keeps none (or in tests). */
     void **conn_data;
+    const void *headers;      /* private: the request's headers, read once */
     /* Unit tests build requests without a connection: when conn is NULL,
      * http_header looks names up in this NULL-ended "Name: value" list. */
     const char *const *test_headers;
