@@ -9,6 +9,8 @@
 static double dclock_scale_v = 1.0;
 static _Atomic int64_t dclock_origin_ns;   /* monotonic ns at init */
 static _Atomic int64_t dclock_jumped_ms;   /* sum of jumps */
+/* dclock_arrival: real-time minus monotonic ns, and when it was read */
+static _Atomic int64_t wall_offset_ns, wall_offset_at_ns;
 
 static int64_t mono_ns(void)
 {
@@ -29,16 +31,37 @@ double dclock_scale(void)
     return dclock_scale_v;
 }
 
-int64_t dclock_now_ms(void)
+static int64_t duration_at(int64_t mono)
 {
     int64_t origin = atomic_load(&dclock_origin_ns);
     if (!origin) {
         int64_t expected = 0;
-        atomic_compare_exchange_strong(&dclock_origin_ns, &expected, mono_ns());
+        atomic_compare_exchange_strong(&dclock_origin_ns, &expected, mono);
         origin = atomic_load(&dclock_origin_ns);
     }
-    double real_ms = (double)(mono_ns() - origin) / 1e6;
+    double real_ms = (double)(mono - origin) / 1e6;
     return (int64_t)floor(real_ms * dclock_scale_v) + atomic_load(&dclock_jumped_ms);
+}
+
+int64_t dclock_now_ms(void)
+{
+    return duration_at(mono_ns());
+}
+
+void dclock_arrival(int64_t *wall_ms, int64_t *dur_ms)
+{
+    int64_t mono = mono_ns();
+    int64_t at = atomic_load(&wall_offset_at_ns);
+    if (!at || mono - at >= 1000000000) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t fresh = mono_ns();
+        atomic_store(&wall_offset_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - fresh);
+        atomic_store(&wall_offset_at_ns, fresh);
+    }
+    int64_t wall_ns = mono + atomic_load(&wall_offset_ns);
+    *wall_ms = wall_ns / 1000000;
+    *dur_ms = duration_at(mono);
 }
 
 void dclock_jump(int64_t ms)

@@ -18,6 +18,11 @@ int64_t dclock_now_ms(void);
 void dclock_jump(int64_t ms);
 /* Real UTC time in milliseconds since the epoch. */
 int64_t dclock_wall_ms(void);
+/* Both clocks for a request's arrival from one reading of the monotonic
+ * clock: calendar time is derived from it with an offset re-read from the
+ * real-time clock at least once a second (so a step of the system clock
+ * shows within a second). */
+void dclock_arrival(int64_t *wall_ms, int64_t *dur_ms);
 /* Real monotonic time in milliseconds (for measuring real waits). */
 int64_t dclock_mono_ms(void);
 /* Converts a duration-time span to real milliseconds (rounded up). */

@@ -596,8 +596,7 @@ static void fill_request(struct req_state *st, struct MHD_Connection *conn,
     st->req.body_len = st->body.len;
     st->req.body_too_large = st->body_too_large;
     st->req.peer_loopback = peer_is_loopback(conn);
-    st->req.real_ms = dclock_wall_ms();
-    st->req.dur_ms = dclock_now_ms();
+    dclock_arrival(&st->req.real_ms, &st->req.dur_ms);
     st->req.conn = conn;
     st->headers.n = 0;
     st->headers.overflow = 0;

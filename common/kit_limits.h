@@ -27,10 +27,10 @@
 /* Most headers a handler can add to a response. */
 #define LIM_RESP_HEADERS      8u
 /* libmicrohttpd's memory per connection, which bounds a request's line and
- * headers together (about 11 KiB fit; larger is refused with 431 or 414).
+ * headers together (about 7 KiB fit; larger is refused with 431 or 414).
  * Clients of these services send under 2 KiB.  libmicrohttpd zeroes what a
  * request used of it, so its size is a cost on every request. */
-#define LIM_CONNECTION_POOL   (12u * 1024u)
+#define LIM_CONNECTION_POOL   (8u * 1024u)
 /* Longest URL path we route. */
 #define LIM_PATH              2048u
 

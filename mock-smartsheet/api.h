@@ -15,9 +15,30 @@ struct ss_caller {
     int is_admin;               /* that user is a System Admin */
 };
 
-/* GET /2.0/events - requires a System Admin and Event Reporting. */
+/* What GET /2.0/events takes from a query string, before the scenario is
+ * consulted. */
+struct events_params {
+    int by_position;            /* streamPosition, else since */
+    uint64_t position;          /* decoded streamPosition */
+    int64_t since_ms, to_ms;    /* since (>= 0); to when has_to */
+    int has_to, numeric;
+    size_t max;                 /* maxCount */
+};
+
+/* A connection's last /events query string and its parameters: a client
+ * polling with the same query (the end of the stream, a retry) is not
+ * parsed again.  Only queries that parsed cleanly are kept. */
+struct events_memo {
+    size_t len;                 /* 0: empty */
+    char query[256];
+    struct events_params params;
+};
+
+/* GET /2.0/events - requires a System Admin and Event Reporting.  memo
+ * (may be NULL) is the connection's. */
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
-                const struct http_req *req, int64_t now_wall_ms, struct http_resp *resp);
+                const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
+                struct http_resp *resp);
 /* GET /2.0/users */
 void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller,
                     const struct http_req *req, struct http_resp *resp);

@@ -57,13 +57,15 @@ struct ev_query {
     int has_to;
 };
 
-/* Parses and checks the query; 0, or -1 with resp holding the error. */
-static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
-                       int64_t now_wall_ms, struct ev_query *q, struct http_resp *resp)
+/* Parses and checks the parameters, every check that does not depend on
+ * the scenario; 0, or -1 with resp holding the error.  The checks run in
+ * the order Smartsheet reports them (docs/smartsheet-model.md). */
+static int parse_params(const struct http_req *req, size_t qlen, struct events_params *p,
+                        struct http_resp *resp)
 {
     char since[LIM_PARAM_VALUE], pos[LIM_PARAM_VALUE], to[LIM_PARAM_VALUE], val[LIM_PARAM_VALUE];
     struct form_raw found[P_COUNT];
-    form_find(req->query, strlen(req->query), param_names, P_COUNT, found);
+    form_find(req->query, qlen, param_names, P_COUNT, found);
     int has_since = query_param(found, P_SINCE, since, sizeof since, resp);
     int has_pos = has_since < 0 ? -1 : query_param(found, P_POSITION, pos, sizeof pos, resp);
     int has_to = has_pos < 0 ? -1 : query_param(found, P_TO, to, sizeof to, resp);
@@ -77,15 +79,15 @@ static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
         ss_error(resp, 1228, "since", "streamPosition");
         return -1;
     }
-    q->numeric = 0;
+    p->numeric = 0;
     int rc = query_param(found, P_NUMERIC, val, sizeof val, resp);
     if (rc < 0)
         return -1;
-    if (rc > 0 && parse_bool(val, &q->numeric) != 0) {
+    if (rc > 0 && parse_bool(val, &p->numeric) != 0) {
         bad_value(resp, val, "numericDates");
         return -1;
     }
-    q->max = EV_DEFAULT_COUNT;
+    p->max = EV_DEFAULT_COUNT;
     rc = query_param(found, P_MAXCOUNT, val, sizeof val, resp);
     if (rc < 0)
         return -1;
@@ -104,48 +106,87 @@ static int parse_query(const struct ss_scenario *sc, const struct http_req *req,
             ss_error_msg(resp, 1229, msg);
             return -1;
         }
-        q->max = (size_t)m;
+        p->max = (size_t)m;
     }
-    size_t total = scenario_event_count(sc);
-    q->end = total;
-    q->has_to = has_to;
+    p->has_to = has_to;
+    p->by_position = has_pos;
     if (has_pos) {
-        uint64_t idx;
         if (has_to) {
             ss_error(resp, 1227, "to", "streamPosition");
             return -1;
         }
-        if (sspos_decode(pos, &idx) != 0 || idx > total) {
+        if (sspos_decode(pos, &p->position) != 0) {
             bad_value(resp, pos, "streamPosition");
             return -1;
         }
-        q->start = (size_t)idx;
         return 0;
     }
-    int64_t since_ms, to_ms;
-    if (parse_time(since, q->numeric, &since_ms) != 0) {
+    if (parse_time(since, p->numeric, &p->since_ms) != 0) {
         bad_value(resp, since, "since");
         return -1;
     }
-    if (since_ms < 0)
-        since_ms = 0;
-    q->start = scenario_event_at(sc, since_ms - since_ms % HOUR_MS);
-    if (!has_to)
-        return 0;
-    if (parse_time(to, q->numeric, &to_ms) != 0 || to_ms < since_ms) {
+    if (p->since_ms < 0)
+        p->since_ms = 0;
+    if (has_to && (parse_time(to, p->numeric, &p->to_ms) != 0 || p->to_ms < p->since_ms)) {
         bad_value(resp, to, "to");
         return -1;
     }
-    if (to_ms > now_wall_ms)
-        to_ms = now_wall_ms;
-    q->end = to_ms <= since_ms ? q->start : scenario_event_at(sc, to_ms);
+    return 0;
+}
+
+/* The parameters of the request: from the connection's memo when it sent
+ * the same query string last time, else parsed (and remembered). */
+static int params_of(const struct http_req *req, struct events_memo *memo,
+                     struct events_params *p, struct http_resp *resp)
+{
+    size_t qlen = strlen(req->query);
+    if (memo && memo->len && memo->len == qlen && !memcmp(memo->query, req->query, qlen)) {
+        *p = memo->params;
+        return 0;
+    }
+    if (parse_params(req, qlen, p, resp))
+        return -1;
+    if (memo && qlen && qlen < sizeof memo->query) {
+        memcpy(memo->query, req->query, qlen);
+        memo->len = qlen;
+        memo->params = *p;
+    }
+    return 0;
+}
+
+/* The event range the parameters select in this scenario at this time;
+ * 0, or -1 with resp holding the error. */
+static int resolve(const struct ss_scenario *sc, const struct events_params *p,
+                   int64_t now_wall_ms, struct ev_query *q, struct http_resp *resp)
+{
+    size_t total = scenario_event_count(sc);
+    q->max = p->max;
+    q->numeric = p->numeric;
+    q->has_to = p->has_to;
+    q->end = total;
+    if (p->by_position) {
+        if (p->position > total) {
+            char pos[SSPOS_LEN + 1];
+            sspos_encode(p->position, pos);   /* the value as sent: encodings are unique */
+            bad_value(resp, pos, "streamPosition");
+            return -1;
+        }
+        q->start = (size_t)p->position;
+        return 0;
+    }
+    q->start = scenario_event_at(sc, p->since_ms - p->since_ms % HOUR_MS);
+    if (!p->has_to)
+        return 0;
+    int64_t to_ms = p->to_ms > now_wall_ms ? now_wall_ms : p->to_ms;
+    q->end = to_ms <= p->since_ms ? q->start : scenario_event_at(sc, to_ms);
     if (q->end < q->start)
         q->end = q->start;
     return 0;
 }
 
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
-                const struct http_req *req, int64_t now_wall_ms, struct http_resp *resp)
+                const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
+                struct http_resp *resp)
 {
     if (!caller->is_admin) {
         ss_error(resp, 1004, NULL, NULL);
@@ -155,8 +196,9 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
         ss_error(resp, 1013, NULL, NULL);
         return;
     }
+    struct events_params p;
     struct ev_query q;
-    if (parse_query(sc, req, now_wall_ms, &q, resp) != 0)
+    if (params_of(req, memo, &p, resp) || resolve(sc, &p, now_wall_ms, &q, resp))
         return;
     size_t n = q.end - q.start < q.max ? q.end - q.start : q.max;
     int more = q.start + n < q.end;

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    s.opts.conn_data_free = sha256_memo_free;    /* api_call's bearer memo */
+    s.opts.conn_data_free = ss_conn_free;
     rc = serveropts_serve(&s.opts, ss_handle, ss_done, &s, NULL);
 out:
     journal_free(s.journal);

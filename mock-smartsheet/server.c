@@ -178,6 +178,34 @@ static void rate_limited(struct ss_server *s, int64_t retry_ms, struct http_resp
     atomic_fetch_add(&s->served_429, 1);
 }
 
+/* What mock-smartsheet keeps on a keep-alive connection: clients present
+ * the same token on each request, and pollers the same query. */
+struct ss_conn {
+    struct sha256_memo *bearer;
+    struct events_memo events;
+};
+
+void ss_conn_free(void *data)
+{
+    struct ss_conn *c = data;
+    if (!c)
+        return;
+    sha256_memo_free(c->bearer);
+    free(c);
+}
+
+static struct ss_conn *conn_of(const struct http_req *req)
+{
+    if (!req->conn_data)
+        return NULL;
+    if (!*req->conn_data) {
+        struct ss_conn *c = xcalloc(1, sizeof *c);
+        c->bearer = sha256_memo_new();
+        *req->conn_data = c;
+    }
+    return *req->conn_data;
+}
+
 /* The API calls behind a bearer token. */
 static void api_call(struct ss_server *s, const struct http_req *req,
                      const struct route_match *m, const char *token, struct http_resp *resp)
@@ -186,18 +214,12 @@ static void api_call(struct ss_server *s, const struct http_req *req,
         ss_error(resp, 1001, NULL, NULL);
         return;
     }
-    /* a keep-alive connection usually presents the same token each time:
-     * its memo saves hashing it again */
-    struct sha256_memo *memo = NULL;
-    if (req->conn_data) {
-        if (!*req->conn_data)
-            *req->conn_data = sha256_memo_new();
-        memo = *req->conn_data;
-    }
+    struct ss_conn *conn = conn_of(req);
     struct ss_grant g;
     char key[65];
-    int code = oauth_bearer_key(token, memo, key) ? 1002
-                                                   : oauth_check_key(s->oauth, key, req->dur_ms, &g);
+    int code = oauth_bearer_key(token, conn ? conn->bearer : NULL, key)
+                   ? 1002
+                   : oauth_check_key(s->oauth, key, req->dur_ms, &g);
     if (code) {
         ss_error(resp, code, NULL, NULL);
         return;
@@ -229,7 +251,9 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     }
     struct ss_caller caller = {g.user_id, u->admin};
     switch (m->route) {
-    case R_EVENTS: api_events(s->sc, &caller, req, req->real_ms, resp); break;
+    case R_EVENTS:
+        api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL, resp);
+        break;
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
     case R_USER: api_users_get(s->sc, &caller, m->segment, req, resp); break;
@@ -324,11 +348,12 @@ void ss_done(void *app, const struct http_req *req, const struct http_resp *resp
     e.seq = req->seq;
     e.real_ms = req->real_ms;
     e.dur_ms = req->dur_ms;
-    strncat(e.method, req->method, sizeof e.method - 1);
+    size_t mlen = strnlen(req->method, sizeof e.method - 1);
+    memcpy(e.method, req->method, mlen);             /* e is zeroed: stays terminated */
     e.status = resp->status;
     e.error_code = resp->error_code;
     memcpy(e.token_id, resp->token_id, sizeof e.token_id);
-    strncat(e.auth_scheme, scheme, sizeof e.auth_scheme - 1);
+    memcpy(e.auth_scheme, scheme, strnlen(scheme, sizeof e.auth_scheme - 1));
     e.path = (char *)req->path;
     e.query = (char *)q;
     e.form = form.ptr;

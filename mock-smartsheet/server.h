@@ -44,6 +44,9 @@ struct ss_server {
     _Atomic uint64_t requests;
 };
 
+/* Frees what a connection kept (http_config.conn_data_free). */
+void ss_conn_free(void *data);
+
 /* Loads the named scenario and resets every piece of state.  Returns 0, or
  * -1 with a message in err (the current scenario is then kept). */
 int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t errlen);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "dclock.h"
 #include "http.h"
 #include "rng.h"
 #include "strutil.h"
@@ -83,6 +84,25 @@ static void url_decoding(void **state)
     assert_int_equal(form_get("x=%G1", 5, "x", out, sizeof out), -1);
     char tiny[4];
     assert_int_equal(form_get("x=12345", 7, "x", tiny, sizeof tiny), -1);
+}
+
+static void arrival_clocks_agree_with_the_plain_ones(void **state)
+{
+    (void)state;
+    dclock_init(60);
+    for (int i = 0; i < 3; i++) {
+        int64_t wall_before = dclock_wall_ms(), dur_before = dclock_now_ms();
+        int64_t wall, dur;
+        dclock_arrival(&wall, &dur);
+        int64_t wall_after = dclock_wall_ms(), dur_after = dclock_now_ms();
+        /* derived from the monotonic clock: within a few ms of the real one */
+        assert_true(wall >= wall_before - 5 && wall <= wall_after + 5);
+        assert_true(dur >= dur_before && dur <= dur_after);
+        dclock_jump(1000);
+        dclock_arrival(&wall, &dur);
+        assert_true(dur >= dur_after + 1000);
+    }
+    dclock_init(1);
 }
 
 static void one_pass_lookup(void **state)
@@ -199,6 +219,7 @@ int main(void)
         cmocka_unit_test(iso8601_forms),
         cmocka_unit_test(url_decoding),
         cmocka_unit_test(one_pass_lookup),
+        cmocka_unit_test(arrival_clocks_agree_with_the_plain_ones),
         cmocka_unit_test(buffers_enforce_their_cap),
         cmocka_unit_test(secrets),
         cmocka_unit_test(accept_encoding_weights),
