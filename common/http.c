@@ -1,9 +1,13 @@
 /* http.c - libmicrohttpd glue: request assembly, transport faults, gzip.
  *
- * Ownership: one struct req_state per request, created in the URI-log
- * callback, freed in the completion callback, nowhere else.  A response
- * body handed to libmicrohttpd is freed by it (free callback); until then
- * it belongs to the req_state. */
+ * Ownership: one struct req_state per request, taken in the URI-log
+ * callback and given back in the completion callback, nowhere else; a
+ * worker thread keeps given-back states for its next requests (state_get,
+ * state_put).  A response body is either handed to libmicrohttpd, which
+ * frees it (free callback), or, up to SPARE_BODY_MAX, sent from the state,
+ * which keeps it as the spare buffer for a later body (http_resp_buf).  A
+ * connection's handler slot (http_req.conn_data) lives until the
+ * connection closes. */
 #include "http.h"
 
 #include <arpa/inet.h>
