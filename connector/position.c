@@ -70,7 +70,8 @@ enum conn_rc conn_position_load(struct conn_ctx *x, struct position *p)
     return CONN_OK;
 }
 
-enum conn_rc conn_position_save(struct conn_ctx *x, const struct position *p)
+enum conn_rc conn_position_stage(struct conn_ctx *x, const struct position *p,
+                                 struct conn_state_staged *st)
 {
     struct buf b;
     buf_init(&b, 64 * 1024);
@@ -87,10 +88,27 @@ enum conn_rc conn_position_save(struct conn_ctx *x, const struct position *p)
     }
     buf_puts(&b, "}\n");
     char err[512];
-    int bad = b.err || conn_state_write(x->cfg->state_dir, POSITION_FILE, b.ptr, b.len, err,
+    int bad = b.err || conn_state_stage(x->cfg->state_dir, POSITION_FILE, b.ptr, b.len, st, err,
                                         sizeof err);
     if (bad)
         log_error("%s", b.err ? "cannot encode the stream position" : err);
     buf_release(&b);
     return bad ? CONN_ERR_OTHER : CONN_OK;
+}
+
+enum conn_rc conn_position_commit(const struct conn_state_staged *st)
+{
+    char err[512];
+    if (conn_state_commit(st, err, sizeof err)) {
+        log_error("%s", err);
+        return CONN_ERR_OTHER;
+    }
+    return CONN_OK;
+}
+
+enum conn_rc conn_position_save(struct conn_ctx *x, const struct position *p)
+{
+    struct conn_state_staged st;
+    enum conn_rc rc = conn_position_stage(x, p, &st);
+    return rc ? rc : conn_position_commit(&st);
 }

@@ -5,6 +5,7 @@
 #define CONN_POSITION_H
 
 #include "ctx.h"
+#include "state.h"
 
 struct position {
     char *stream;            /* page start: a stream position (owned), or */
@@ -19,6 +20,11 @@ struct position {
 enum conn_rc conn_position_load(struct conn_ctx *x, struct position *p);
 /* Saves p atomically.  Returns CONN_OK or CONN_ERR_OTHER (logged). */
 enum conn_rc conn_position_save(struct conn_ctx *x, const struct position *p);
+/* conn_position_save in two steps (see conn_state_stage): the file written
+ * and flushed under a temporary name, then put in place. */
+enum conn_rc conn_position_stage(struct conn_ctx *x, const struct position *p,
+                                 struct conn_state_staged *st);
+enum conn_rc conn_position_commit(const struct conn_state_staged *st);
 void conn_position_release(struct position *p);
 
 #endif

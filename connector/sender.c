@@ -22,6 +22,10 @@ struct slot {
     size_t count;
     struct position after;
     int has_after;
+    /* after, already written and flushed by the caller's thread while the
+     * batch waited (conn_position_stage); the lane only puts it in place */
+    struct conn_state_staged staged;
+    int staged_ok;
     enum slot_state state;
     enum conn_rc rc;
 };
@@ -93,11 +97,14 @@ static void commit(struct conn_sender *s)
         struct slot *sl = slot_of(s, s->head);
         if (sl->rc != CONN_OK && s->failed == CONN_OK)
             s->failed = sl->rc;
-        if (s->failed == CONN_OK && sl->has_after) {
+        if (s->failed != CONN_OK && sl->staged_ok) {
+            conn_state_discard(&sl->staged);
+        } else if (s->failed == CONN_OK && sl->has_after) {
             s->committing = 1;
             pthread_mutex_unlock(&s->mu);
             int64_t t0 = conn_now_ms();
-            enum conn_rc rc = conn_position_save(s->x, &sl->after);
+            enum conn_rc rc = sl->staged_ok ? conn_position_commit(&sl->staged)
+                                            : conn_position_save(s->x, &sl->after);
             int64_t took = conn_now_ms() - t0;
             pthread_mutex_lock(&s->mu);
             s->save_ms += took;
@@ -107,6 +114,7 @@ static void commit(struct conn_sender *s)
         }
         if (s->failed == CONN_OK)
             s->delivered += sl->count;
+        sl->staged_ok = 0;
         sl->state = SLOT_FREE;
         s->head++;
         pthread_cond_broadcast(&s->cv);
@@ -202,8 +210,12 @@ struct buf *conn_sender_slot(struct conn_sender *s)
 
 void conn_sender_submit(struct conn_sender *s, size_t count, const struct position *after)
 {
-    pthread_mutex_lock(&s->mu);
+    /* The slot is the caller's until queued (only this thread moves
+     * filled): write its position file now, off the lane's path. */
     struct slot *sl = slot_of(s, s->filled);
+    int staged = after && conn_position_stage(s->x, after, &sl->staged) == CONN_OK;
+    pthread_mutex_lock(&s->mu);
+    sl->staged_ok = staged;
     sl->count = count;
     sl->has_after = after != NULL;
     if (after) {

@@ -98,37 +98,59 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-int conn_state_write(const char *dir, const char *name, const void *data, size_t len,
-                     char *err, size_t errlen)
+int conn_state_stage(const char *dir, const char *name, const void *data, size_t len,
+                     struct conn_state_staged *st, char *err, size_t errlen)
 {
-    char final[4096], tmp[4096];
-    path_join(final, sizeof final, dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s" STATE_TMP_MARK "XXXXXX", dir, name);
-    int fd = mkstemp(tmp);
+    path_join(st->final, sizeof st->final, dir, name);
+    snprintf(st->dir, sizeof st->dir, "%s", dir);
+    snprintf(st->tmp, sizeof st->tmp, "%s/.%s" STATE_TMP_MARK "XXXXXX", dir, name);
+    int fd = mkstemp(st->tmp);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write state file '%s': %s", name, strerror(errno));
         return -1;
     }
-    int rc = -1;
-    if (fchmod(fd, conn_defect("state-world-readable") ? 0644 : 0600) || write_all(fd, data, len) || fsync(fd)) {
+    if (fchmod(fd, conn_defect("state-world-readable") ? 0644 : 0600) || write_all(fd, data, len) ||
+        fsync(fd)) {
         snprintf(err, errlen, "cannot write state file '%s': %s", name, strerror(errno));
         close(fd);
-        goto out;
+        unlink(st->tmp);
+        return -1;
     }
-    if (close(fd) || rename(tmp, final)) {
-        snprintf(err, errlen, "cannot replace state file '%s': %s", name, strerror(errno));
-        goto out;
+    if (close(fd)) {
+        snprintf(err, errlen, "cannot write state file '%s': %s", name, strerror(errno));
+        unlink(st->tmp);
+        return -1;
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    return 0;
+}
+
+int conn_state_commit(const struct conn_state_staged *st, char *err, size_t errlen)
+{
+    if (rename(st->tmp, st->final)) {
+        snprintf(err, errlen, "cannot replace state file '%s': %s", st->final, strerror(errno));
+        unlink(st->tmp);
+        return -1;
+    }
+    int dfd = open(st->dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-    rc = 0;
-out:
-    if (rc)
-        unlink(tmp);
-    return rc;
+    return 0;
+}
+
+void conn_state_discard(const struct conn_state_staged *st)
+{
+    unlink(st->tmp);
+}
+
+int conn_state_write(const char *dir, const char *name, const void *data, size_t len,
+                     char *err, size_t errlen)
+{
+    struct conn_state_staged st;
+    if (conn_state_stage(dir, name, data, len, &st, err, errlen))
+        return -1;
+    return conn_state_commit(&st, err, errlen);
 }
 
 int conn_state_read(const char *dir, const char *name, struct buf *out, char *err,

@@ -27,6 +27,21 @@ int conn_state_prepare(const char *dir, char *err, size_t errlen);
  * Returns 0, or -1 with a message naming the file. */
 int conn_state_write(const char *dir, const char *name, const void *data, size_t len,
                      char *err, size_t errlen);
+
+/* conn_state_write in two steps, so that the slow one (write and fsync of
+ * the temporary file) can run before the moment the file may replace the
+ * old one: stage, then commit (rename, fsync of the folder) or discard.  A
+ * kill in between leaves only the temporary file, which
+ * conn_state_prepare removes on the next run. */
+struct conn_state_staged {
+    char tmp[4096];
+    char final[4096];
+    char dir[4096];
+};
+int conn_state_stage(const char *dir, const char *name, const void *data, size_t len,
+                     struct conn_state_staged *st, char *err, size_t errlen);
+int conn_state_commit(const struct conn_state_staged *st, char *err, size_t errlen);
+void conn_state_discard(const struct conn_state_staged *st);
 /* Reads dir/name into out (initialised by the callee, capped at
  * STATE_MAX_FILE).  Returns 1 when read, 0 when the file does not exist,
  * -1 with a message naming the file. */

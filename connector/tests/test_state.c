@@ -1,5 +1,6 @@
-/* State files: round trip, private modes, a leftover temp file from an
- * interrupted write is removed and never read, a truncated or corrupt file
+/* State files: round trip, private modes, a staged write that replaces the
+ * file only when committed, a leftover temp file from an interrupted write
+ * is removed and never read, a truncated or corrupt file
  * gives an error naming it, and an open folder is narrowed to 0700. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -93,6 +94,49 @@ static void test_leftover_temp_file_is_ignored_and_removed(void **s)
     cJSON_Delete(j);
 }
 
+static int folder_entries(void)
+{
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return entries;
+}
+
+static void test_staged_write_replaces_only_when_committed(void **s)
+{
+    (void)s;
+    char err[512];
+    assert_int_equal(conn_state_prepare(dir, err, sizeof err), 0);
+    assert_int_equal(conn_state_write(dir, "position.json", "{\"skip\":1}", 10, err, sizeof err), 0);
+    struct conn_state_staged a, b;
+    assert_int_equal(conn_state_stage(dir, "position.json", "{\"skip\":2}", 10, &a, err,
+                                      sizeof err), 0);
+    assert_int_equal(conn_state_stage(dir, "position.json", "{\"skip\":3}", 10, &b, err,
+                                      sizeof err), 0);
+    /* staged: written under temporary names, the file itself unchanged */
+    assert_int_equal(folder_entries(), 3);
+    cJSON *j = NULL;
+    assert_int_equal(conn_state_read_json(dir, "position.json", &j, err, sizeof err), 1);
+    assert_int_equal(cJSON_GetObjectItem(j, "skip")->valueint, 1);
+    cJSON_Delete(j);
+    assert_int_equal(conn_state_commit(&a, err, sizeof err), 0);
+    assert_int_equal(conn_state_read_json(dir, "position.json", &j, err, sizeof err), 1);
+    assert_int_equal(cJSON_GetObjectItem(j, "skip")->valueint, 2);
+    cJSON_Delete(j);
+    conn_state_discard(&b);                        /* dropped: no trace, no change */
+    assert_int_equal(folder_entries(), 1);
+    assert_int_equal(conn_state_read_json(dir, "position.json", &j, err, sizeof err), 1);
+    assert_int_equal(cJSON_GetObjectItem(j, "skip")->valueint, 2);
+    cJSON_Delete(j);
+    /* a kill between stage and commit: the next run removes the leftover */
+    assert_int_equal(conn_state_stage(dir, "position.json", "{\"skip\":4}", 10, &b, err,
+                                      sizeof err), 0);
+    assert_int_equal(conn_state_prepare(dir, err, sizeof err), 0);
+    assert_int_equal(folder_entries(), 1);
+}
+
 static void test_truncated_file_is_named(void **s)
 {
     (void)s;
@@ -144,6 +188,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leftover_temp_file_is_ignored_and_removed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_truncated_file_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staged_write_replaces_only_when_committed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_open_folder_and_file_are_narrowed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_file_where_folder_expected, setup, teardown),
