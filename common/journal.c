@@ -230,25 +230,6 @@ static int key_is_secret(const char *key, size_t klen, const char *const *names)
     return 0;
 }
 
-/* Calls fn for each key=value pair of form; stops when fn returns non-zero
- * and returns that value. */
-static int each_pair(const char *form, size_t len,
-                     int (*fn)(void *ctx, const char *pair, size_t plen, size_t klen), void *ctx)
-{
-    size_t i = 0;
-    while (i < len) {
-        const char *pair = form + i;
-        const char *amp = memchr(pair, '&', len - i);
-        size_t plen = amp ? (size_t)(amp - pair) : len - i;
-        const char *eq = memchr(pair, '=', plen);
-        int rc = fn(ctx, pair, plen, eq ? (size_t)(eq - pair) : plen);
-        if (rc)
-            return rc;
-        i += plen + 1;
-    }
-    return 0;
-}
-
 static int pair_is_secret(void *ctx, const char *pair, size_t plen, size_t klen)
 {
     (void)plen;
@@ -257,7 +238,7 @@ static int pair_is_secret(void *ctx, const char *pair, size_t plen, size_t klen)
 
 int journal_has_secret(const char *form, size_t len, const char *const *names)
 {
-    return each_pair(form, len, pair_is_secret, (void *)names);
+    return form_each_pair(form, len, pair_is_secret, (void *)names);
 }
 
 const char *journal_safe_text(const char *form, size_t len, const char *const *names,
@@ -297,7 +278,7 @@ static int redact_pair(void *ctx, const char *pair, size_t plen, size_t klen)
 int journal_redact(const char *form, size_t len, const char *const *names, struct buf *out)
 {
     struct redact_ctx c = {names, out, 1};
-    int rc = each_pair(form, len, redact_pair, &c);
+    int rc = form_each_pair(form, len, redact_pair, &c);
     if (!out->ptr && !rc)
         rc = buf_append(out, "", 0);
     return rc;

@@ -214,6 +214,47 @@ int form_get(const char *form, size_t len, const char *name, char *out, size_t c
     return 0;
 }
 
+int form_each_pair(const char *form, size_t len,
+                   int (*fn)(void *ctx, const char *pair, size_t plen, size_t klen), void *ctx)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *pair = form + i;
+        const char *amp = memchr(pair, '&', len - i);
+        size_t plen = amp ? (size_t)(amp - pair) : len - i;
+        const char *eq = memchr(pair, '=', plen);
+        int rc = fn(ctx, pair, plen, eq ? (size_t)(eq - pair) : plen);
+        if (rc)
+            return rc;
+        i += plen + 1;
+    }
+    return 0;
+}
+
+struct find_ctx {
+    const char *const *names;
+    size_t n;
+    struct form_raw *out;
+};
+
+static int find_pair(void *ctx, const char *pair, size_t plen, size_t klen)
+{
+    struct find_ctx *f = ctx;
+    char tmp[128];
+    const char *key;
+    size_t kl;
+    if (!klen || form_key_view(pair, klen, tmp, &key, &kl) || !kl)
+        return 0;
+    for (size_t k = 0; k < f->n; k++) {
+        if (f->out[k].value || !form_key_eq(key, kl, f->names[k]))
+            continue;
+        f->out[k].value = klen < plen ? pair + klen + 1 : pair + plen;
+        f->out[k].len = klen < plen ? plen - klen - 1 : 0;
+        break;
+    }
+    return 0;
+}
+
 void form_find(const char *form, size_t len, const char *const *names, size_t n,
                struct form_raw *out)
 {
@@ -221,27 +262,8 @@ void form_find(const char *form, size_t len, const char *const *names, size_t n,
         out[k].value = NULL;
         out[k].len = 0;
     }
-    size_t i = 0;
-    while (i < len) {
-        const char *pair = form + i;
-        const char *amp = memchr(pair, '&', len - i);
-        size_t plen = amp ? (size_t)(amp - pair) : len - i;
-        const char *eq = memchr(pair, '=', plen);
-        size_t klen = eq ? (size_t)(eq - pair) : plen;
-        char tmp[128];
-        const char *key;
-        size_t kl;
-        i += plen + 1;
-        if (!klen || form_key_view(pair, klen, tmp, &key, &kl) || !kl)
-            continue;
-        for (size_t k = 0; k < n; k++) {
-            if (out[k].value || !form_key_eq(key, kl, names[k]))
-                continue;
-            out[k].value = eq ? eq + 1 : pair + plen;
-            out[k].len = eq ? plen - klen - 1 : 0;
-            break;
-        }
-    }
+    struct find_ctx f = {names, n, out};
+    form_each_pair(form, len, find_pair, &f);
 }
 
 int form_decode(const struct form_raw *raw, char *out, size_t cap)

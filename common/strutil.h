@@ -44,6 +44,11 @@ static inline int form_key_eq(const char *k, size_t klen, const char *name)
  * found, 0 when absent, -1 when malformed or too long. */
 int form_get(const char *form, size_t len, const char *name, char *out, size_t cap);
 
+/* Calls fn for each pair of form (key=value, or a bare key: klen == plen);
+ * stops at the first non-zero return and returns it, else 0. */
+int form_each_pair(const char *form, size_t len,
+                   int (*fn)(void *ctx, const char *pair, size_t plen, size_t klen), void *ctx);
+
 /* A parameter found by form_find: its still-encoded value, or NULL. */
 struct form_raw {
     const char *value;
