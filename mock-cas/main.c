@@ -21,6 +21,8 @@ static const char usage[] =
     "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
     "  --mapping FILE           mapping table (default: <fixtures>/mapping/smartsheet-cas.json)\n"
     "  --query-rate-limit X     on (30/60, the default), off, or N/SECONDS\n"
+    "  --activity-indexes M     eager (the default: filtered queries fast at any size) or\n"
+    "                           lazy (built by the first filtered query; faster ingestion)\n"
     "  --tenant-id N            CAS tenant id used in activity ids (default 97134000)\n"
     "  --connector-cmd PATH     run this connector behind the portal's buttons\n"
     "  --smartsheet-url URL     mock-smartsheet's base URL (portal connections and charts)\n";
@@ -51,7 +53,7 @@ int main(int argc, char **argv)
     struct portal portal;
     uint32_t rl_n = 30;
     int64_t rl_window = 60000, tenant = 97134000;
-    int rl_on = 1;
+    int rl_on = 1, lazy_indexes = 0;
 
     for (int i = 1; i < argc; i++) {
         int r = serveropts_parse(&app.opts, argc, argv, &i);
@@ -88,6 +90,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "--tenant-id wants a number from 1 to 2147483647\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--activity-indexes")) {
+            const char *m = argv[++i];
+            if (strcmp(m, "eager") && strcmp(m, "lazy")) {
+                fprintf(stderr, "--activity-indexes wants eager or lazy\n");
+                return 2;
+            }
+            lazy_indexes = !strcmp(m, "lazy");
         } else if (!strcmp(a, "--query-rate-limit")) {
             const char *x = argv[++i];
             if (!strcmp(x, "off"))
@@ -118,7 +127,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mapping table: %s\n", err);
         return 2;
     }
-    app.store = store_open(db, tenant, err, sizeof err);
+    app.store = store_open(db, tenant, lazy_indexes, err, sizeof err);
     if (!app.store) {
         fprintf(stderr, "%s\n", err);
         mapping_free(&app.map);

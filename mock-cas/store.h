@@ -23,8 +23,12 @@ struct store;
 #define STORE_TOKEN_HEX 64
 #define STORE_TOTAL_CAP 10000   /* list totals are counted up to this */
 
-/* path NULL = in memory.  Returns NULL with a message in err. */
-struct store *store_open(const char *path, int64_t tenant_id, char *err, size_t errlen);
+/* path NULL = in memory.  lazy_indexes: the activity indexes of the filtered
+ * query are built by its first use instead of kept from the start (ingestion
+ * runs faster, that first query waits for them; see docs/mock-cas.md).
+ * Returns NULL with a message in err. */
+struct store *store_open(const char *path, int64_t tenant_id, int lazy_indexes, char *err,
+                         size_t errlen);
 void store_close(struct store *s);
 /* Forgets everything (instance numbering restarts at 0). */
 int store_reset(struct store *s);
