@@ -42,4 +42,9 @@ int spawn_run(char *const argv[], char *const envp[], int timeout_ms,
               int kill_after_ms, struct run_result *res);
 void run_result_release(struct run_result *res);
 
+/* Removes dir and everything below it (a spawned program's working folder),
+ * without following symbolic links.  Best effort: what cannot be removed
+ * stays. */
+void spawn_remove_tree(const char *dir);
+
 #endif

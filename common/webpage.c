@@ -49,24 +49,35 @@ int web_same_origin(const struct http_req *req)
     return referer && origin_matches(referer, host);
 }
 
-void web_send(struct http_resp *resp, int status, struct buf *b)
+/* Sends the page; 0, or -1 when it was too large (a 500 was sent). */
+static int send_page(struct http_resp *resp, int status, struct buf *b, const char *csp)
 {
     if (b->err) {
         buf_release(b);
         static const char msg[] = "<!DOCTYPE html><title>Error</title><p>The page is too large.</p>";
         http_resp_static(resp, 500, "text/html;charset=UTF-8", msg, sizeof msg - 1);
-        return;
+        return -1;
     }
     size_t len = 0;
     char *body = buf_take(b, &len);
     http_resp_take(resp, status, "text/html;charset=UTF-8", body, len);
     http_resp_header(resp, "Cache-Control", "no-store");
     http_resp_header(resp, "X-Frame-Options", "DENY");
-    http_resp_header(resp, "Referrer-Policy", "same-origin");
-    http_resp_header(resp, "Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; "
-                     "img-src 'self' data:; base-uri 'none'; "
-                     "frame-ancestors 'none'");
+    http_resp_header(resp, "Content-Security-Policy", csp);
+    return 0;
+}
+
+void web_send_csp(struct http_resp *resp, int status, struct buf *b, const char *csp)
+{
+    (void)send_page(resp, status, b, csp);
+}
+
+void web_send(struct http_resp *resp, int status, struct buf *b)
+{
+    if (send_page(resp, status, b,
+                  "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; "
+                  "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'") == 0)
+        http_resp_header(resp, "Referrer-Policy", "same-origin");
 }
 
 void web_redirect(struct http_resp *resp, const char *location)

@@ -25,6 +25,8 @@ int web_same_origin(const struct http_req *req);
  * DENY.  A buffer that overflowed
  * becomes a 500 page. */
 void web_send(struct http_resp *resp, int status, struct buf *b);
+/* web_send with another Content-Security-Policy (and no Referrer-Policy). */
+void web_send_csp(struct http_resp *resp, int status, struct buf *b, const char *csp);
 
 /* 303 See Other to location (a path on this server or a full URL). */
 void web_redirect(struct http_resp *resp, const char *location);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,15 +223,6 @@ int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
     return ct_env_write_config(e);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 void ct_env_stop(struct ct_env *e)
 {
     if (e->ss.pid > 0)
@@ -242,7 +232,7 @@ void ct_env_stop(struct ct_env *e)
     cJSON_Delete(e->config);
     e->config = NULL;
     if (e->dir[0] && !getenv("KIT_CONFORMANCE_KEEP"))
-        nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        spawn_remove_tree(e->dir);
     e->dir[0] = '\0';
 }
 

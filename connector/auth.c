@@ -13,6 +13,7 @@
 #include "ssapi.h"
 #include "state.h"
 #include "strutil.h"
+#include "tokens.h"
 
 #define PENDING_FILE "oauth-state.json"
 
@@ -136,14 +137,9 @@ enum conn_rc conn_cmd_authorize(struct conn_ctx *x, const char *callback_url)
     }
     consume_pending(x);            /* a state, like a code, serves once */
 
-    struct buf pre, form;
-    buf_init(&pre, 16384);
-    buf_printf(&pre, "%s|%s", x->cfg->client_secret, cb.code);
     char hash[65];
-    sha256_hex(pre.ptr ? pre.ptr : "", pre.len, hash);
-    if (pre.ptr)
-        memset(pre.ptr, 0, pre.len);
-    buf_release(&pre);
+    conn_tokens_hash(x, cb.code, hash);
+    struct buf form;
     buf_init(&form, 32768);
     buf_puts(&form, "grant_type=authorization_code&client_id=");
     buf_urlenc(&form, x->cfg->client_id, strlen(x->cfg->client_id));

@@ -166,14 +166,9 @@ enum conn_rc conn_ss_refresh(struct conn_ctx *x)
     if (!x->have_tokens)
         return CONN_ERR_AUTH;
     const char *rt = x->tokens.refresh_token;
-    struct buf pre, form;
-    buf_init(&pre, 16384);
-    buf_printf(&pre, "%s|%s", x->cfg->client_secret, rt);
     char hash[65];
-    sha256_hex(pre.ptr ? pre.ptr : "", pre.len, hash);
-    if (pre.ptr)
-        memset(pre.ptr, 0, pre.len);
-    buf_release(&pre);
+    conn_tokens_hash(x, rt, hash);
+    struct buf form;
     buf_init(&form, 32768);
     buf_puts(&form, "grant_type=refresh_token&client_id=");
     buf_urlenc(&form, x->cfg->client_id, strlen(x->cfg->client_id));

@@ -133,3 +133,14 @@ int conn_tokens_due(const struct conn_ctx *x)
         margin = x->tokens.lifetime_ms / 2;
     return dclock_wall_ms() + margin >= x->tokens.expires_at_ms;
 }
+
+void conn_tokens_hash(const struct conn_ctx *x, const char *value, char out[65])
+{
+    struct buf pre;
+    buf_init(&pre, 16384);
+    buf_printf(&pre, "%s|%s", x->cfg->client_secret, value);
+    sha256_hex(pre.ptr ? pre.ptr : "", pre.len, out);
+    if (pre.ptr)
+        memset(pre.ptr, 0, pre.len);
+    buf_release(&pre);
+}

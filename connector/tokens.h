@@ -23,5 +23,8 @@ void conn_tokens_forget(struct conn_ctx *x);
  * its life or one duration minute left). */
 int conn_tokens_due(const struct conn_ctx *x);
 void conn_tokens_release(struct conn_tokens *t);
+/* The token endpoint's `hash`: lowercase hex SHA-256 of "<client secret>|value"
+ * (value: a code or a refresh token); the joined text is wiped after use. */
+void conn_tokens_hash(const struct conn_ctx *x, const char *value, char out[65]);
 
 #endif

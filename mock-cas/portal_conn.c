@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +33,6 @@ int portal_init(struct portal *p, const char *connector_cmd, const char *smartsh
     p->smartsheet_url = smartsheet_url;
     p->time_scale = time_scale > 0 ? time_scale : 1;
     pthread_mutex_init(&p->mu, NULL);
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
     return 0;
 }
 
@@ -108,7 +98,7 @@ void portal_shutdown(struct portal *p)
     for (size_t i = 0; i < p->ninst; i++)
         stop_run(&p->inst[i]);
     if (p->workdir[0])
-        nftw(p->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        spawn_remove_tree(p->workdir);
     pthread_mutex_unlock(&p->mu);
     pthread_mutex_destroy(&p->mu);
 }

@@ -47,20 +47,10 @@ static void page_open(struct buf *b, const char *title)
 static void page_send(struct http_resp *resp, int status, struct buf *b)
 {
     buf_puts(b, "<p class=\"note\">Mock Smartsheet (test double).</p>\n</main></body></html>\n");
-    if (b->err) {
-        buf_release(b);
-        static const char msg[] = "<!DOCTYPE html><title>Error</title><p>Page too large.</p>";
-        http_resp_static(resp, 500, "text/html;charset=UTF-8", msg, sizeof msg - 1);
-        return;
-    }
-    size_t len = 0;
-    char *body = buf_take(b, &len);
-    http_resp_take(resp, status, "text/html;charset=UTF-8", body, len);
-    http_resp_header(resp, "Cache-Control", "no-store");
-    http_resp_header(resp, "X-Frame-Options", "DENY");
-    http_resp_header(resp, "Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-                     "frame-ancestors 'none'");  /* no form-action: Allow redirects to the app */
+    /* no scripts or images; no form-action: Allow redirects to the app */
+    web_send_csp(resp, status, b,
+                 "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                 "frame-ancestors 'none'");
 }
 
 static void hidden(struct buf *b, const char *name, const char *value)
