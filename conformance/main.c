@@ -26,6 +26,7 @@ static const char usage[] =
     "  --fixtures DIR       fixtures for the doubles (default $KIT_FIXTURES, else theirs)\n"
     "  --jobs N             tests run at once (default 4)\n"
     "  --quiet              no per-test progress lines\n"
+    "  --fail-fast          stop at the first failed MUST (the rest: not judged)\n"
     "exit: 0 every MUST passed, 1 a MUST failed or was not judged, 2 usage\n";
 
 static int list_catalogue(int markdown)
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
 {
     const char *connector = NULL, *only = NULL, *report_dir = NULL, *bin_dir = NULL,
                *fixtures = NULL;
-    int list = 0, markdown = 0, quiet = 0;
+    int list = 0, markdown = 0, quiet = 0, fail_fast = 0;
     int64_t jobs = 4;
     double scale = 60;
     for (int i = 1; i < argc; i++) {
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
             takes = 0;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--fail-fast")) {
+            fail_fast = 1;
             takes = 0;
         } else if (!strcmp(a, "--help")) {
             fputs(usage, stdout);
@@ -156,6 +160,6 @@ int main(int argc, char **argv)
     if (!report_dir || !*report_dir)
         report_dir = getenv("KIT_REPORT_DIR");
     struct ct_run_cfg cfg = {only, report_dir && *report_dir ? report_dir : "conformance-report",
-                             (int)jobs, 180000, quiet};
+                             (int)jobs, 180000, quiet, fail_fast};
     return ct_run(&cfg);
 }

@@ -173,6 +173,23 @@ static void merge_results(const char *report_dir, const struct slot *s, struct c
     }
 }
 
+/* 1 when a selected MUST has failed (not merely gone unjudged). */
+static int must_failed(const struct ct_outcome *o, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (o[i].selected && o[i].req->level == CT_MUST && o[i].result == CT_FAIL)
+            return 1;
+    return 0;
+}
+
+/* --fail-fast: stops every test still running; they report as stopped. */
+static void stop_running(struct slot *todo, size_t started, const struct slot *except)
+{
+    for (size_t i = 0; i < started; i++)
+        if (&todo[i] != except && todo[i].pid > 0)
+            kill(-todo[i].pid, SIGKILL);
+}
+
 int ct_run(const struct ct_run_cfg *cfg)
 {
     char err[200];
@@ -227,8 +244,9 @@ int ct_run(const struct ct_run_cfg *cfg)
     fflush(stdout);
     size_t next = 0, running = 0, done = 0;
     int jobs = cfg->jobs < 1 ? 1 : cfg->jobs;
+    int stopped = 0;
     while (done < ntodo) {
-        while (running < (size_t)jobs && next < ntodo) {
+        while (!stopped && running < (size_t)jobs && next < ntodo) {
             struct slot *s = &todo[next++];
             pid_t pid = fork();
             if (pid == 0)
@@ -245,6 +263,8 @@ int ct_run(const struct ct_run_cfg *cfg)
             s->start_ms = dclock_mono_ms();
             running++;
         }
+        if (stopped && !running)
+            break;
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid < 0 && errno == ECHILD)
@@ -263,6 +283,10 @@ int ct_run(const struct ct_run_cfg *cfg)
                 running--;
                 done++;
                 merge_results(cfg->report_dir, s, o, nreq);
+                if (cfg->fail_fast && !stopped && must_failed(o, nreq)) {
+                    stopped = 1;
+                    stop_running(todo, next, s);
+                }
                 if (!cfg->quiet)
                     printf("  %-40s %s %.1f s\n", s->t->name,
                            WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok  " : "FAIL",
@@ -281,7 +305,9 @@ int ct_run(const struct ct_run_cfg *cfg)
     for (size_t i = 0; i < nreq; i++)
         if (o[i].selected && !o[i].judged && !o[i].tests.len) {
             o[i].result = CT_ERROR;
-            buf_puts(&o[i].evidence, "no test judges this requirement\n");
+            buf_puts(&o[i].evidence, stopped ? "not run: --fail-fast stopped the run after a "
+                                               "MUST failed\n"
+                                             : "no test judges this requirement\n");
         }
 
     struct ct_report_info info = {ct_opts.connector, ct_opts.time_scale, started,

@@ -13,6 +13,7 @@ struct ct_run_cfg {
     int jobs;                /* tests at once (>= 1) */
     int test_timeout_ms;     /* real time one test may take at time scale 60 */
     int quiet;               /* no per-test progress lines */
+    int fail_fast;           /* stop at the first failed MUST (mutation runs) */
 };
 
 /* Returns the process exit code: 0 when every selected MUST passed, 1 when
