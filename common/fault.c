@@ -21,6 +21,7 @@ struct fault_rule {
     double probability;    /* in (0, 1] */
     int64_t after_ms;      /* duration window; until 0 = open */
     int64_t until_ms;
+    int64_t new_token_ms;  /* -1, or: only tokens issued at or after this */
     struct prng prng;
     struct fault_fire fire;
     uint64_t matched, fired;
@@ -31,18 +32,19 @@ struct fault_set {
     struct fault_rule rules[LIM_FAULT_RULES];
     size_t n;
     _Atomic size_t count;      /* copy of n readable without the lock */
+    _Atomic size_t token_age;  /* rules with new_token_ms >= 0 */
     unsigned next_id;
 };
 
 static const char *const action_names[] = {
     [FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
     [FAULT_CLOSE] = "close", [FAULT_TRUNCATE] = "truncate", [FAULT_MALFORM] = "malformed",
-    [FAULT_DRIBBLE] = "dribble",
+    [FAULT_DRIBBLE] = "dribble", [FAULT_HOLD] = "hold",
 };
 
 const char *fault_action_name(enum fault_action a)
 {
-    return a >= FAULT_ERROR && a <= FAULT_DRIBBLE ? action_names[a] : "?";
+    return a >= FAULT_ERROR && a <= FAULT_HOLD ? action_names[a] : "?";
 }
 
 struct fault_set *fault_set_new(void)
@@ -66,6 +68,7 @@ void fault_set_clear(struct fault_set *fs)
     pthread_mutex_lock(&fs->lock);
     fs->n = 0;
     atomic_store(&fs->count, 0);
+    atomic_store(&fs->token_age, 0);
     pthread_mutex_unlock(&fs->lock);
 }
 
@@ -99,18 +102,20 @@ static int get_num(const cJSON *obj, const char *name, double min, double max, d
 }
 
 unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allowed_codes,
-                        char *err, size_t errlen)
+                        int64_t now_ms, char *err, size_t errlen)
 {
     struct fault_rule r;
     memset(&r, 0, sizeof r);
     r.probability = 1.0;
+    r.new_token_ms = -1;
     if (!cJSON_IsObject(obj)) {
         snprintf(err, errlen, "a fault must be a JSON object");
         return 0;
     }
     static const char *const known[] = {"method", "path", "token", "nth", "count",
                                         "probability", "seed", "afterMs", "untilMs",
-                                        "action", "errorCode", "status", "delayMs", NULL};
+                                        "action", "errorCode", "status", "delayMs",
+                                        "newToken", NULL};
     for (const cJSON *f = obj->child; f; f = f->next) {
         int ok = 0;
         for (size_t i = 0; known[i]; i++)
@@ -137,13 +142,20 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
         get_num(obj, "status", 100, 599, &status, err, errlen) ||
         get_num(obj, "delayMs", 0, 86400000.0, &delay, err, errlen))
         return 0;
+    const cJSON *fresh = cJSON_GetObjectItemCaseSensitive(obj, "newToken");
+    if (fresh && !cJSON_IsBool(fresh)) {
+        snprintf(err, errlen, "fault field 'newToken' must be true or false");
+        return 0;
+    }
+    if (cJSON_IsTrue(fresh))
+        r.new_token_ms = now_ms;
     int a = 0;
-    for (int i = FAULT_ERROR; i <= FAULT_DRIBBLE; i++)
+    for (int i = FAULT_ERROR; i <= FAULT_HOLD; i++)
         if (!strcmp(action, action_names[i]))
             a = i;
     if (!a) {
         snprintf(err, errlen, "fault field 'action' must be one of error, status, delay, "
-                              "close, truncate, malformed, dribble");
+                              "close, truncate, malformed, dribble, hold");
         return 0;
     }
     if (a == FAULT_ERROR) {
@@ -161,7 +173,7 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
         snprintf(err, errlen, "fault field 'status' is required for action 'status'");
         return 0;
     }
-    if ((a == FAULT_DELAY || a == FAULT_DRIBBLE) && delay <= 0) {
+    if ((a == FAULT_DELAY || a == FAULT_DRIBBLE || a == FAULT_HOLD) && delay <= 0) {
         snprintf(err, errlen, "fault field 'delayMs' is required for action '%s'", action);
         return 0;
     }
@@ -185,6 +197,8 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     r.fire.rule_id = r.id;
     fs->rules[fs->n++] = r;
     atomic_store(&fs->count, fs->n);
+    if (r.new_token_ms >= 0)
+        atomic_fetch_add(&fs->token_age, 1);
     pthread_mutex_unlock(&fs->lock);
     return r.id;
 }
@@ -195,6 +209,8 @@ int fault_remove(struct fault_set *fs, unsigned id)
     pthread_mutex_lock(&fs->lock);
     for (size_t i = 0; i < fs->n; i++)
         if (fs->rules[i].id == id) {
+            if (fs->rules[i].new_token_ms >= 0)
+                atomic_fetch_sub(&fs->token_age, 1);
             memmove(&fs->rules[i], &fs->rules[i + 1], (fs->n - i - 1) * sizeof fs->rules[0]);
             fs->n--;
             atomic_store(&fs->count, fs->n);
@@ -224,9 +240,15 @@ static int path_matches(const char *pattern, const char *path)
     return m == n + 1 && path[n] == '/' && !strncmp(pattern, path, n);
 }
 
-int fault_check(struct fault_set *fs, const char *method, const char *path,
-                const char *token_id, int64_t now_ms, struct fault_fire *out)
+int fault_wants_token_age(struct fault_set *fs)
 {
+    return atomic_load_explicit(&fs->token_age, memory_order_relaxed) > 0;
+}
+
+int fault_check(struct fault_set *fs, const char *method, const char *path,
+                const struct fault_caller *caller, int64_t now_ms, struct fault_fire *out)
+{
+    const char *token_id = caller && caller->token_id ? caller->token_id : "";
     int fired = 0;
     pthread_mutex_lock(&fs->lock);
     for (size_t i = 0; i < fs->n && !fired; i++) {
@@ -235,7 +257,9 @@ int fault_check(struct fault_set *fs, const char *method, const char *path,
             continue;
         if (!path_matches(r->path, path))
             continue;
-        if (r->token_id[0] && strcmp(r->token_id, token_id ? token_id : ""))
+        if (r->token_id[0] && strcmp(r->token_id, token_id))
+            continue;
+        if (r->new_token_ms >= 0 && (!caller || caller->token_issued_ms < r->new_token_ms))
             continue;
         if (now_ms < r->after_ms || (r->until_ms && now_ms >= r->until_ms))
             continue;
@@ -266,11 +290,13 @@ int fault_list_json(struct fault_set *fs, struct buf *out)
         buf_json_str(out, r->path, strlen(r->path));
         buf_printf(out, ",\"token\":\"%s\",\"nth\":%llu,\"count\":%llu,\"probability\":%g,"
                    "\"afterMs\":%lld,\"untilMs\":%lld,\"action\":\"%s\",\"errorCode\":%d,"
-                   "\"status\":%d,\"delayMs\":%lld,\"matched\":%llu,\"fired\":%llu}",
+                   "\"status\":%d,\"delayMs\":%lld,\"newToken\":%s,\"matched\":%llu,"
+                   "\"fired\":%llu}",
                    r->token_id, (unsigned long long)r->nth, (unsigned long long)r->count,
                    r->probability, (long long)r->after_ms, (long long)r->until_ms,
                    fault_action_name(r->fire.action), r->fire.error_code, r->fire.status,
-                   (long long)r->fire.delay_ms, (unsigned long long)r->matched,
+                   (long long)r->fire.delay_ms, r->new_token_ms >= 0 ? "true" : "false",
+                   (unsigned long long)r->matched,
                    (unsigned long long)r->fired);
     }
     pthread_mutex_unlock(&fs->lock);

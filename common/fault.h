@@ -25,6 +25,8 @@ enum fault_action {
     FAULT_TRUNCATE,    /* send half the promised body */
     FAULT_MALFORM,     /* corrupt the body's second half */
     FAULT_DRIBBLE,     /* send the body slowly over delay_ms */
+    FAULT_HOLD,        /* keep the request unhandled for delay_ms; dropped if the
+                        * client left meanwhile */
 };
 
 struct fault_fire {
@@ -42,17 +44,27 @@ void fault_set_free(struct fault_set *fs);
 void fault_set_clear(struct fault_set *fs);
 
 /* Adds a rule from a JSON object (see docs/faults.md).  allowed_codes is a
- * 0-terminated list of error codes the double knows.  Returns the new rule
- * id (> 0), or 0 with a message naming the field in err. */
+ * 0-terminated list of error codes the double knows; now_ms is the duration
+ * time (a `newToken` rule matches tokens issued after it).  Returns the new
+ * rule id (> 0), or 0 with a message naming the field in err. */
 unsigned fault_add_json(struct fault_set *fs, const struct cJSON *obj,
-                        const int *allowed_codes, char *err, size_t errlen);
+                        const int *allowed_codes, int64_t now_ms, char *err, size_t errlen);
 int fault_remove(struct fault_set *fs, unsigned id);
 /* Whether any rule is set (lets callers skip work on the request path). */
 int fault_any(struct fault_set *fs);
+/* The caller a rule can match on: its token's short id ("" if none) and
+ * the duration time that token was issued (-1 unknown). */
+struct fault_caller {
+    const char *token_id;
+    int64_t token_issued_ms;
+};
 /* Decides whether a fault fires for this request; fills *out and returns 1
  * if so. */
 int fault_check(struct fault_set *fs, const char *method, const char *path,
-                const char *token_id, int64_t now_ms, struct fault_fire *out);
+                const struct fault_caller *caller, int64_t now_ms, struct fault_fire *out);
+/* Whether some rule needs fault_caller.token_issued_ms (a `newToken` rule),
+ * which costs the double a token lookup. */
+int fault_wants_token_age(struct fault_set *fs);
 /* Appends a JSON array of the rules with their match/fire counters. */
 int fault_list_json(struct fault_set *fs, struct buf *out);
 const char *fault_action_name(enum fault_action a);

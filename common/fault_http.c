@@ -36,6 +36,9 @@ enum fault_outcome fault_apply_http(const struct fault_fire *f, struct http_resp
         resp->transport = HTTP_DRIBBLE;
         resp->delay_ms = dclock_to_real_ms(f->delay_ms);
         break;
+    case FAULT_HOLD:
+        resp->hold_ms = dclock_to_real_ms(f->delay_ms);
+        return FAULT_HELD;
     }
     return FAULT_GO_ON;
 }

@@ -56,7 +56,7 @@ struct http_server {
     int stopping;
 };
 
-enum stage { ST_NEW = 0, ST_BODY, ST_SUSPENDED, ST_RESUMED, ST_DONE };
+enum stage { ST_NEW = 0, ST_BODY, ST_SUSPENDED, ST_RESUMED, ST_HELD, ST_DONE };
 
 /* A request's headers, gathered in one pass when it is complete: handlers
  * and the journal look up several, and libmicrohttpd's lookup walks its
@@ -250,6 +250,15 @@ static void resp_drop_body(struct http_resp *resp)
     resp->body = NULL;
     resp->len = 0;
     resp->body_owned = 0;
+}
+
+/* Back to an empty response (the header text and spare body buffer stay,
+ * as for a new request). */
+static void reset_resp(struct http_resp *resp)
+{
+    resp_drop_body(resp);
+    resp_release_borrowed(resp);
+    memset(resp, 0, offsetof(struct http_resp, header_text));
 }
 
 void http_resp_take(struct http_resp *resp, int status, const char *ctype,
@@ -629,6 +638,33 @@ static enum MHD_Result queue(struct req_state *st, struct MHD_Connection *conn)
     return ret;
 }
 
+/* Whether the client of a held request is still connected: a client
+ * that was killed has closed its socket (EOF or reset waits unread). */
+static int peer_still_there(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return 0;
+    char c;
+    ssize_t n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+}
+
+/* A held request whose client left: journaled as closed, never handled. */
+static void drop_held(struct req_state *st)
+{
+    struct http_server *srv = st->srv;
+    st->stage = ST_DONE;
+    reset_resp(&st->resp);
+    st->resp.transport = HTTP_CLOSE;
+    snprintf(st->resp.note, sizeof st->resp.note, "held; client gone");
+    if (srv->cfg.done)
+        srv->cfg.done(srv->cfg.app, &st->req, &st->resp);
+}
+
+static enum MHD_Result handle(struct req_state *st, struct MHD_Connection *conn);
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                                  const char *url, const char *method,
                                  const char *version, const char *upload_data,
@@ -658,13 +694,35 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     case ST_RESUMED:
         return queue(st, conn);
+    case ST_HELD:
+        if (srv->stopping || !peer_still_there(conn)) {
+            drop_held(st);
+            return MHD_NO;
+        }
+        reset_resp(&st->resp);
+        st->req.held = 1;
+        return handle(st, conn);
     case ST_DONE:
         return MHD_NO;
     }
 
     /* The request is complete: handle it. */
     fill_request(st, conn, method);
+    return handle(st, conn);
+}
+
+/* Calls the handler on a complete request and queues, delays or holds
+ * what it answered. */
+static enum MHD_Result handle(struct req_state *st, struct MHD_Connection *conn)
+{
+    struct http_server *srv = st->srv;
     srv->cfg.handler(srv->cfg.app, &st->req, &st->resp);
+    if (st->resp.hold_ms > 0 && !st->req.held) {
+        st->stage = ST_HELD;
+        MHD_suspend_connection(conn);
+        schedule_resume(srv, conn, st->resp.hold_ms);
+        return MHD_YES;
+    }
     if (st->resp.status == 0)
         http_resp_copy(&st->resp, 404, "text/plain", "not found\n", 10);
 

@@ -3,7 +3,8 @@
  * A double gives one handler.  The server calls it once per request, after
  * the whole body has arrived (queueing earlier makes libmicrohttpd close
  * keep-alive connections), with a read-only view of the request; the
- * handler fills a response.  The server then applies any transport fault
+ * handler fills a response, or asks for the request to be held first
+ * (resp.hold_ms).  The server then applies any transport fault
  * the handler asked for (delay, closed connection, truncated or malformed
  * body, slow dribble), gzips when the client accepts it, and calls the
  * optional completion hook (used for the journal).
@@ -32,6 +33,8 @@ struct http_req {
     int64_t real_ms;          /* wall-clock arrival time (epoch ms) */
     int64_t dur_ms;           /* duration-clock arrival time */
     uint64_t seq;             /* 1, 2, 3 ... per server */
+    int held;                 /* handled after a hold (resp.hold_ms): faults are not
+                               * tried again */
     void *conn;               /* private: the libmicrohttpd connection */
     /* The handler's slot on this request's connection, kept across its
      * keep-alive requests and freed with http_config.conn_data_free when the
@@ -81,6 +84,12 @@ struct http_resp {
 
     enum http_transport transport;
     int64_t delay_ms;              /* real ms before answering (or dribbling) */
+    /* Real ms to keep the request unhandled: the handler returns at once and
+     * is called again afterwards with req->held set, unless the client has
+     * closed its connection meanwhile (then the request is dropped unhandled
+     * and the completion hook sees transport HTTP_CLOSE, note "held; client
+     * gone").  A fault "hold": a service that has not yet taken the request. */
+    int64_t hold_ms;
 
     /* Annotations for the completion hook (journal); not sent. */
     int error_code;                /* service error code, 0 if none */

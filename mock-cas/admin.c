@@ -236,7 +236,7 @@ static void faults(struct cas_app *app, const struct http_req *req, struct http_
         if (!body)
             return;
         char err[256];
-        unsigned id = fault_add_json(app->faults, body, cas_fault_codes, err, sizeof err);
+        unsigned id = fault_add_json(app->faults, body, cas_fault_codes, dclock_now_ms(), err, sizeof err);
         cJSON_Delete(body);
         if (!id) {
             cas_reply_error(resp, 400, err);
@@ -308,6 +308,9 @@ void cas_admin(struct cas_app *app, const struct http_req *req, struct http_resp
         rules(resp);
     } else if (!strcmp(route, "journal") && is_get) {
         journal(app, req, resp);
+    } else if (!strcmp(route, "journal") && !strcmp(req->method, "DELETE") && !*sub) {
+        journal_clear(app->journal);
+        ok(resp);
     } else if (!strcmp(route, "stats") && is_get) {
         buf_init(&out, CAS_REPLY_MAX);
         reply_store(resp, store_stats_json(app->store, &out), &out, 500);

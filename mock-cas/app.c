@@ -106,16 +106,18 @@ const int cas_fault_codes[] = {429, 500, 502, 503, 504, 0};
 static int apply_fault(struct cas_app *app, const struct http_req *req, struct http_resp *resp)
 {
     char token[256] = "", tid[9] = "";
-    if (!fault_any(app->faults))
+    if (!fault_any(app->faults) || req->held)
         return 0;
     if (cas_token(req, token, sizeof token))
         rng_token_id(token, tid);
+    struct fault_caller caller = {tid, -1};
     struct fault_fire f;
-    if (!fault_check(app->faults, req->method, req->path, tid, dclock_now_ms(), &f))
+    if (!fault_check(app->faults, req->method, req->path, &caller, dclock_now_ms(), &f))
         return 0;
     switch (fault_apply_http(&f, resp)) {
     case FAULT_GO_ON:
         return 0;
+    case FAULT_HELD:
     case FAULT_ANSWERED:
         return 1;
     case FAULT_SERVICE_ERROR:

@@ -248,7 +248,7 @@ static void admin_faults(struct ss_server *s, const struct http_req *req, const 
         if (!j)
             return;
         char err[256];
-        unsigned id = fault_add_json(s->faults, j, ss_fault_codes, err, sizeof err);
+        unsigned id = fault_add_json(s->faults, j, ss_fault_codes, dclock_now_ms(), err, sizeof err);
         cJSON_Delete(j);
         if (!id) {
             reply_error(resp, 400, err);

@@ -340,6 +340,7 @@ int oauth_check_key(struct ss_oauth *o, const char key[65], int64_t now_ms,
         memcpy(out->token_id, t->token_id, sizeof out->token_id);
         _Static_assert(sizeof out->client_id == sizeof t->client_id, "same size");
         memcpy(out->client_id, t->client_id, sizeof out->client_id);
+        out->issued_ms = t->issued_ms;
     }
     pthread_mutex_unlock(&o->mu);
     return rc;

@@ -29,6 +29,7 @@ struct ss_grant {                /* what a valid access token stands for */
     unsigned scopes;             /* enum ss_scope bits */
     char token_id[9];            /* short id for journal and rate limiting */
     char client_id[64];
+    int64_t issued_ms;           /* duration time the token was issued */
 };
 
 struct ss_oauth *oauth_new(void);

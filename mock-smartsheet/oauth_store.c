@@ -191,6 +191,7 @@ struct oa_token *store_token_add(struct oa_store *s, const char akey[65], const 
     t->user_id = user_id;
     t->scopes = scopes;
     t->access_exp_ms = access_exp_ms;
+    t->issued_ms = now_ms;
     t->family = family;
     size_t b = bucket_of(t->akey);
     t->anext = s->by_access[b];

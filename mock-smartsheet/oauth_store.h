@@ -31,6 +31,7 @@ struct oa_token {                  /* an access token and its refresh token */
     int64_t user_id;
     uint32_t scopes;
     int64_t access_exp_ms;         /* duration time */
+    int64_t issued_ms;             /* duration time */
     uint64_t family;
     struct oa_token *older, *newer;
     struct oa_token *anext, *rnext;

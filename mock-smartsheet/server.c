@@ -145,15 +145,23 @@ static int apply_fault(struct ss_server *s, const struct http_req *req, const ch
                        struct http_resp *resp)
 {
     char tid[9] = "";
-    if (!fault_any(s->faults))
+    if (!fault_any(s->faults) || req->held)
         return 0;
     if (token)
         rng_token_id(token, tid);
+    struct fault_caller caller = {tid, -1};
+    struct ss_grant g;
+    char key[65];
+    if (token && fault_wants_token_age(s->faults) && !oauth_bearer_key(token, NULL, key) &&
+        !oauth_check_key(s->oauth, key, req->dur_ms, &g))
+        caller.token_issued_ms = g.issued_ms;
     struct fault_fire f;
-    if (!fault_check(s->faults, req->method, req->path, tid, req->dur_ms, &f))
+    if (!fault_check(s->faults, req->method, req->path, &caller, req->dur_ms, &f))
         return 0;
     memcpy(resp->token_id, tid, sizeof tid);
     switch (fault_apply_http(&f, resp)) {
+    case FAULT_HELD:
+        return 1;
     case FAULT_SERVICE_ERROR:
         ss_error(resp, f.error_code, NULL, NULL);
         if (f.status)

@@ -13,12 +13,26 @@
 
 static const int codes[] = {4001, 4004, 0};
 
-static unsigned add(struct fault_set *fs, const char *json, char *err, size_t errlen)
+static unsigned add_at(struct fault_set *fs, const char *json, int64_t now_ms, char *err,
+                       size_t errlen)
 {
     cJSON *j = cJSON_Parse(json);
-    unsigned id = fault_add_json(fs, j, codes, err, errlen);
+    unsigned id = fault_add_json(fs, j, codes, now_ms, err, errlen);
     cJSON_Delete(j);
     return id;
+}
+
+static unsigned add(struct fault_set *fs, const char *json, char *err, size_t errlen)
+{
+    return add_at(fs, json, 0, err, errlen);
+}
+
+/* fault_check for a caller with this token id whose token age is unknown. */
+static int check(struct fault_set *fs, const char *method, const char *path, const char *tid,
+                 int64_t now_ms, struct fault_fire *f)
+{
+    struct fault_caller c = {tid, -1};
+    return fault_check(fs, method, path, &c, now_ms, f);
 }
 
 static void nth_and_count(void **state)
@@ -29,19 +43,19 @@ static void nth_and_count(void **state)
     assert_true(add(fs, "{\"path\":\"/2.0/events\",\"nth\":3,\"action\":\"error\",\"errorCode\":4001}",
                     err, sizeof err));
     struct fault_fire f;
-    assert_false(fault_check(fs, "GET", "/2.0/events", "", 0, &f));
-    assert_false(fault_check(fs, "GET", "/2.0/users", "", 0, &f));    /* not counted */
-    assert_false(fault_check(fs, "GET", "/2.0/events/", "", 0, &f));
-    assert_true(fault_check(fs, "GET", "/2.0/events", "", 0, &f));    /* the third */
+    assert_false(check(fs, "GET", "/2.0/events", "", 0, &f));
+    assert_false(check(fs, "GET", "/2.0/users", "", 0, &f));    /* not counted */
+    assert_false(check(fs, "GET", "/2.0/events/", "", 0, &f));
+    assert_true(check(fs, "GET", "/2.0/events", "", 0, &f));    /* the third */
     assert_int_equal(f.action, FAULT_ERROR);
     assert_int_equal(f.error_code, 4001);
-    assert_false(fault_check(fs, "GET", "/2.0/events", "", 0, &f));
+    assert_false(check(fs, "GET", "/2.0/events", "", 0, &f));
 
     fault_set_clear(fs);
     assert_true(add(fs, "{\"path\":\"/2.0/*\",\"count\":2,\"action\":\"close\"}", err, sizeof err));
-    assert_true(fault_check(fs, "GET", "/2.0/users", "", 0, &f));
-    assert_true(fault_check(fs, "POST", "/2.0/token", "", 0, &f));
-    assert_false(fault_check(fs, "GET", "/2.0/users", "", 0, &f));
+    assert_true(check(fs, "GET", "/2.0/users", "", 0, &f));
+    assert_true(check(fs, "POST", "/2.0/token", "", 0, &f));
+    assert_false(check(fs, "GET", "/2.0/users", "", 0, &f));
     fault_set_free(fs);
 }
 
@@ -53,12 +67,47 @@ static void token_method_and_window(void **state)
     assert_true(add(fs, "{\"method\":\"GET\",\"token\":\"abcd1234\",\"afterMs\":1000,\"untilMs\":2000,"
                         "\"action\":\"delay\",\"delayMs\":500}", err, sizeof err));
     struct fault_fire f;
-    assert_false(fault_check(fs, "GET", "/x", "abcd1234", 999, &f));
-    assert_false(fault_check(fs, "GET", "/x", "ffff0000", 1500, &f));
-    assert_false(fault_check(fs, "POST", "/x", "abcd1234", 1500, &f));
-    assert_true(fault_check(fs, "GET", "/x", "abcd1234", 1500, &f));
+    assert_false(check(fs, "GET", "/x", "abcd1234", 999, &f));
+    assert_false(check(fs, "GET", "/x", "ffff0000", 1500, &f));
+    assert_false(check(fs, "POST", "/x", "abcd1234", 1500, &f));
+    assert_true(check(fs, "GET", "/x", "abcd1234", 1500, &f));
     assert_int_equal(f.delay_ms, 500);
-    assert_false(fault_check(fs, "GET", "/x", "abcd1234", 2000, &f));
+    assert_false(check(fs, "GET", "/x", "abcd1234", 2000, &f));
+    fault_set_free(fs);
+}
+
+/* A newToken rule matches only tokens issued at or after the rule was
+ * added; a hold rule carries its duration. */
+static void new_token_and_hold(void **state)
+{
+    (void)state;
+    struct fault_set *fs = fault_set_new();
+    char err[256];
+    assert_false(fault_wants_token_age(fs));
+    assert_true(add_at(fs, "{\"path\":\"/2.0/users\",\"newToken\":true,\"action\":\"hold\","
+                           "\"delayMs\":60000}", 5000, err, sizeof err));
+    assert_true(fault_wants_token_age(fs));
+    struct fault_fire f;
+    struct fault_caller old = {"aaaa1111", 4999}, unknown = {"bbbb2222", -1},
+                        fresh = {"cccc3333", 5000};
+    assert_false(fault_check(fs, "GET", "/2.0/users", &old, 6000, &f));
+    assert_false(fault_check(fs, "GET", "/2.0/users", &unknown, 6000, &f));
+    assert_false(fault_check(fs, "GET", "/2.0/users", NULL, 6000, &f));
+    assert_true(fault_check(fs, "GET", "/2.0/users", &fresh, 6000, &f));
+    assert_int_equal(f.action, FAULT_HOLD);
+    assert_int_equal(f.delay_ms, 60000);
+    struct buf b;
+    buf_init(&b, 4096);
+    fault_list_json(fs, &b);
+    assert_non_null(strstr(b.ptr, "\"action\":\"hold\""));
+    assert_non_null(strstr(b.ptr, "\"newToken\":true"));
+    buf_release(&b);
+    fault_set_clear(fs);
+    assert_false(fault_wants_token_age(fs));
+    assert_false(add(fs, "{\"action\":\"hold\"}", err, sizeof err));
+    assert_non_null(strstr(err, "delayMs"));
+    assert_false(add(fs, "{\"newToken\":1,\"action\":\"close\"}", err, sizeof err));
+    assert_non_null(strstr(err, "newToken"));
     fault_set_free(fs);
 }
 
@@ -67,7 +116,7 @@ static int fires_in(struct fault_set *fs, int n)
     struct fault_fire f;
     int fired = 0;
     for (int i = 0; i < n; i++)
-        fired += fault_check(fs, "GET", "/p", "", 0, &f);
+        fired += check(fs, "GET", "/p", "", 0, &f);
     return fired;
 }
 
@@ -193,6 +242,7 @@ int main(void)
         cmocka_unit_test(secret_detection_sees_encoded_keys),
         cmocka_unit_test(nth_and_count),
         cmocka_unit_test(token_method_and_window),
+        cmocka_unit_test(new_token_and_hold),
         cmocka_unit_test(seeded_probability_is_repeatable),
         cmocka_unit_test(bad_rules_are_refused_with_the_field),
         cmocka_unit_test(journal_ring_and_filters),

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -418,6 +422,98 @@ static void test_faults(void **state)
     assert_int_equal(call(&dbl, "DELETE", "/_mock/faults", NULL, NULL, NULL, NULL), 200);
 }
 
+/* Polls an admin route until its answer contains want (bounded). */
+static int admin_until(const struct child *c, const char *path, const char *want)
+{
+    for (int i = 0; i < 10000; i++) {
+        struct buf raw;
+        call(c, "GET", path, NULL, NULL, NULL, &raw);
+        int found = raw.ptr && strstr(raw.ptr, want);
+        buf_release(&raw);
+        if (found)
+            return 1;
+        struct timespec ts = {0, 2 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* Sends one whole request on a new connection and returns the socket. */
+static int send_raw(const struct child *c, const char *method, const char *path,
+                    const char *token, const char *body)
+{
+    int port = atoi(strrchr(c->url, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    struct buf req;
+    buf_init(&req, 1 << 20);
+    buf_printf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Token %s\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+               method, path, port, token, strlen(body), body);
+    assert_int_equal(write(fd, req.ptr, req.len), (ssize_t)req.len);
+    buf_release(&req);
+    return fd;
+}
+
+/* A held request is handled when the hold ends; one whose client left
+ * during the hold is dropped, never handled (nothing stored). */
+static struct child fast;       /* test_hold's own double, --time-scale 1000 */
+
+static int fast_up(void **state)
+{
+    (void)state;
+    static const char *const opts[] = {"--time-scale", "1000", NULL};
+    start(&fast, opts);
+    return 0;
+}
+
+static int fast_down(void **state)
+{
+    (void)state;
+    stop_clean(&fast);
+    return 0;
+}
+
+static void test_hold(void **state)
+{
+    (void)state;
+    char tok[65], path[256];
+    int64_t id = new_instance(&fast, tok);
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
+    cJSON *acts[1] = {support_simple(&map, "2.1.held", T0, "ann@example.com")};
+    char *body = batch(acts, 1);
+    cJSON *j;
+    /* Gone: the client closes while the batch is held (50 minutes of
+     * duration time, 3 s here); when the hold ends it is dropped. */
+    assert_int_equal(call(&fast, "POST", "/_mock/faults", NULL,
+                          "{\"method\":\"POST\",\"path\":\"/api/v1/app_connectors/*\","
+                          "\"action\":\"hold\",\"delayMs\":3000000,\"count\":1}", NULL, NULL), 200);
+    int fd = send_raw(&fast, "POST", path, tok, body);
+    assert_true(admin_until(&fast, "/_mock/faults", "\"fired\":1"));
+    close(fd);
+    assert_true(admin_until(&fast, "/_mock/journal", "held; client gone"));
+    assert_int_equal(call(&fast, "GET", "/_mock/stats", NULL, NULL, &j, NULL), 200);
+    assert_int_equal(num(j, "activitiesStored"), 0);
+    cJSON_Delete(j);
+    assert_int_equal(call(&fast, "DELETE", "/_mock/faults", NULL, NULL, NULL, NULL), 200);
+    assert_int_equal(call(&fast, "DELETE", "/_mock/journal", NULL, NULL, NULL, NULL), 200);
+    /* Staying: held 60 s of duration time (60 ms here), then stored. */
+    assert_int_equal(call(&fast, "POST", "/_mock/faults", NULL,
+                          "{\"method\":\"POST\",\"path\":\"/api/v1/app_connectors/*\","
+                          "\"action\":\"hold\",\"delayMs\":60000,\"count\":1}", NULL, NULL), 200);
+    assert_int_equal(call(&fast, "POST", path, tok, body, &j, NULL), 200);
+    assert_int_equal(num(j, "accepted"), 1);
+    cJSON_Delete(j);
+    assert_int_equal(call(&fast, "GET", "/_mock/journal?path=/api/v1/app_connectors/", NULL, NULL,
+                          &j, NULL), 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "entries")), 1);
+    cJSON_Delete(j);
+    free(body);
+}
+
 static void test_query_throttle(void **state)
 {
     (void)state;
@@ -615,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_entities_and_status),
         cmocka_unit_test(test_oauth_redirect),
         cmocka_unit_test(test_faults),
+        cmocka_unit_test_setup_teardown(test_hold, fast_up, fast_down),
         cmocka_unit_test(test_query_throttle),
         cmocka_unit_test(test_query_errors_and_routes),
         cmocka_unit_test(test_db_file_persists),
