@@ -68,7 +68,13 @@ struct ss_oauth *oauth_new(void)
     struct ss_oauth *o = xcalloc(1, sizeof *o);
     pthread_mutex_init(&o->mu, NULL);
     o->store = store_new(DEFAULT_MAX_LIVE, DEFAULT_MAX_LIVE);
+    o->code_lifetime_ms = CODE_LIFETIME_MS;
     return o;
+}
+
+void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms)
+{
+    o->code_lifetime_ms = ms;
 }
 
 void oauth_free(struct ss_oauth *o)

@@ -33,6 +33,9 @@ struct ss_grant {                /* what a valid access token stands for */
 };
 
 struct ss_oauth *oauth_new(void);
+/* How long a new authorization code lives, in duration time (set before
+ * serving; default about ten minutes, as Smartsheet's). */
+void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms);
 void oauth_free(struct ss_oauth *o);
 /* Forgets every code and token and the registered apps, then registers the
  * scenario's apps and takes its consent setting. */

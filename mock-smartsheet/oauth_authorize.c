@@ -91,7 +91,7 @@ static void approve(struct ss_oauth *o, const struct oa_authz *a, const char *ba
     pthread_mutex_lock(&o->mu);
     struct oa_code *c = store_code_add(o->store, key, a->client_id, user_id, scopes,
                                        a->has_redirect ? a->redirect_uri : NULL,
-                                       now + CODE_LIFETIME_MS, now);
+                                       now + o->code_lifetime_ms, now);
     c->family = store_next_family(o->store);
     int64_t exp = c->expires_ms;
     pthread_mutex_unlock(&o->mu);

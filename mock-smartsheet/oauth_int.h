@@ -35,6 +35,7 @@ struct ss_oauth {
     size_t napps;
     struct ss_consent consent;
     struct oa_store *store;
+    int64_t code_lifetime_ms;      /* duration time; CODE_LIFETIME_MS by default */
 };
 
 /* The app registered under client_id, or NULL.  Lock held. */
