@@ -427,6 +427,11 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
         buf_init(&b, 64u * 1024 * 1024);
         oauth_state_json(s->oauth, &b);
         reply_json(resp, 200, &b);
+    } else if (!strcmp(route, "issued") && get) {
+        struct buf b;
+        buf_init(&b, 1024u * 1024);
+        oauth_issued_json(s->oauth, &b);
+        reply_json(resp, 200, &b);
     } else if (!strcmp(route, "consent") && post) {
         admin_consent(s, req, resp);
     } else if (!strcmp(route, "tokens") && post && !strcmp(rest, "expire")) {

@@ -72,6 +72,26 @@ struct ss_oauth *oauth_new(void)
     return o;
 }
 
+void oa_note_issued(struct ss_oauth *o, const char key[65])
+{
+    if (!o->issued)
+        o->issued = xcalloc(ISSUED_MAX, sizeof *o->issued);
+    memcpy(o->issued[o->issued_next], key, 65);
+    o->issued_next = (o->issued_next + 1) % ISSUED_MAX;
+    if (o->issued_n < ISSUED_MAX)
+        o->issued_n++;
+}
+
+int oauth_issued_json(struct ss_oauth *o, struct buf *out)
+{
+    pthread_mutex_lock(&o->mu);
+    buf_puts(out, "{\"sha256\":[");
+    for (size_t i = 0; i < o->issued_n; i++)
+        buf_printf(out, "%s\"%s\"", i ? "," : "", o->issued[i]);
+    pthread_mutex_unlock(&o->mu);
+    return buf_puts(out, "]}");
+}
+
 void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms)
 {
     o->code_lifetime_ms = ms;
@@ -83,6 +103,7 @@ void oauth_free(struct ss_oauth *o)
         return;
     apps_clear(o);
     store_free(o->store);
+    free(o->issued);
     pthread_mutex_destroy(&o->mu);
     free(o);
 }

@@ -89,6 +89,7 @@ static void approve(struct ss_oauth *o, const struct oa_authz *a, const char *ba
     sha256_hex(code, CODE_LEN, key);
     int64_t now = dclock_now_ms();
     pthread_mutex_lock(&o->mu);
+    oa_note_issued(o, key);
     struct oa_code *c = store_code_add(o->store, key, a->client_id, user_id, scopes,
                                        a->has_redirect ? a->redirect_uri : NULL,
                                        now + o->code_lifetime_ms, now);

@@ -36,7 +36,15 @@ struct ss_oauth {
     struct ss_consent consent;
     struct oa_store *store;
     int64_t code_lifetime_ms;      /* duration time; CODE_LIFETIME_MS by default */
+    /* SHA-256 (hex) of every code and token issued, the newest ISSUED_MAX:
+     * lets the conformance suite recognise a leaked secret exactly. */
+    char (*issued)[65];
+    size_t issued_n, issued_next;
 };
+#define ISSUED_MAX 8192
+
+/* Remembers the hash of a code or token just issued.  Lock held. */
+void oa_note_issued(struct ss_oauth *o, const char key[65]);
 
 /* The app registered under client_id, or NULL.  Lock held. */
 const struct oa_app *oa_app_find(const struct ss_oauth *o, const char *client_id);

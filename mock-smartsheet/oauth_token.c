@@ -115,6 +115,8 @@ static void issue_tokens(struct ss_oauth *o, const char *client_id, int64_t user
     sha256_hex(access, TOKEN_LEN, akey);
     sha256_hex(refresh, TOKEN_LEN, rkey);
     rng_token_id(access, tid);
+    oa_note_issued(o, akey);
+    oa_note_issued(o, rkey);
     store_token_add(o->store, akey, rkey, tid, client_id, user_id, scopes,
                     now + (int64_t)ACCESS_LIFETIME_S * 1000, family, now);
     struct buf b;
