@@ -28,5 +28,10 @@ int httpc_request(const char *method, const char *url, const char *const *header
 const char *httpc_resp_header(const struct httpc_resp *r, const char *name, char *out,
                               size_t cap);
 void httpc_resp_release(struct httpc_resp *r);
+/* Whether https requests check that the certificate names the host (on by
+ * default; the chain is always verified).  Off only for a test's own
+ * calls to a server that presents another host's certificate on purpose.
+ * Process-wide, not thread-safe. */
+void httpc_check_host_name(int on);
 
 #endif

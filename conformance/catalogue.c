@@ -56,6 +56,10 @@ static const struct ct_req reqs[] = {
     {"OAUTH-011", "OAUTH", CT_MUST,
      "The access token travels only in the Authorization: Bearer header, never in a URL",
      "RFC 6750 2.1, 5.3"},
+    {"OAUTH-012", "OAUTH", CT_MUST,
+     "Tokens from a refresh are saved before they are used: killed at its first request with the "
+     "new access token, a rerun continues without a new authorization",
+     "RFC 9700 4.14.2; " CONTRACT " 3"},
     {"PRE-001", "PRE", CT_MUST,
      "Test now with a user who is not System Admin reports error naming System Admin and exits 4",
      CAS_DOC},
@@ -130,6 +134,14 @@ static const struct ct_req reqs[] = {
     {"RES-007", "RES", CT_MUST,
      "Killed (SIGKILL) at any point of a sync, a rerun delivers every event, each stored once",
      CONTRACT " 3"},
+    {"RES-008", "RES", CT_MUST,
+     "After a crash a rerun sends again at most the batch that was in flight: CAS counts at most "
+     "1,000 duplicates per crash",
+     CONTRACT " 3"},
+    {"RES-009", "RES", CT_MUST,
+     "A delivery CAS refuses outright (400) is never dropped: the sync fails (exit 1) without "
+     "moving past it, and a rerun delivers every user and event once",
+     CONTRACT " 3, 4"},
     {"MAP-001", "MAP", CT_MUST,
      "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
      "event's time as timestamp (no structural violation at CAS)",
@@ -162,6 +174,9 @@ static const struct ct_req reqs[] = {
      "No secret appears in the command line or environment of the connector or any process it "
      "starts",
      CONTRACT " 1"},
+    {"SEC-006", "SEC", CT_MUST,
+     "A certificate from a trusted CA but issued for another host name is refused",
+     "RFC 6125 6; RFC 9110 4.3.4"},
 };
 
 size_t ct_catalogue_count(void) { return sizeof reqs / sizeof reqs[0]; }

@@ -13,9 +13,15 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dclock.h"
 #include "httpc.h"
+#include "judge.h"
+#include "secrets.h"
+#include "verdict.h"
 
 struct ct_opts ct_opts = {.time_scale = 60};
+/* The scale of the env started last in this process (0: the run's). */
+static double cur_scale;
 
 static void set_err(struct ct_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_err(struct ct_env *e, const char *fmt, ...)
@@ -42,8 +48,9 @@ static int openssl_run(struct ct_env *e, char *const argv[])
     return ok ? 0 : -1;
 }
 
-/* A CA and a server certificate for 127.0.0.1, made fresh for this test. */
-static int make_certs(struct ct_env *e, char *cert, char *key, size_t cap)
+/* A CA and a server certificate for 127.0.0.1 (or, wrong_host, for a name
+ * that is not the servers'), made fresh for this test. */
+static int make_certs(struct ct_env *e, int wrong_host, char *cert, char *key, size_t cap)
 {
     char cakey[PATH_MAX], csr[PATH_MAX], ext[PATH_MAX], subj_ca[] = "/CN=conformance test CA";
     snprintf(e->ca_file, sizeof e->ca_file, "%s/ca.pem", e->dir);
@@ -57,14 +64,16 @@ static int make_certs(struct ct_env *e, char *cert, char *key, size_t cap)
         set_err(e, "cannot write %s", ext);
         return -1;
     }
-    fputs("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n", f);
+    fputs(wrong_host ? "subjectAltName=DNS:api.other.example\nbasicConstraints=CA:FALSE\n"
+                     : "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+          f);
     fclose(f);
     char *ca[] = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", cakey, "-out",
                   e->ca_file, "-days", "2", "-subj", subj_ca, NULL};
     char *req[] = {"/usr/bin/openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr,
-                   "-subj", "/CN=127.0.0.1", NULL};
+                   "-subj", wrong_host ? "/CN=api.other.example" : "/CN=127.0.0.1", NULL};
     char *sign[] = {"/usr/bin/openssl", "x509", "-req", "-in", csr, "-CA", e->ca_file,
                     "-CAkey", cakey, "-CAcreateserial", "-out", cert, "-days", "2",
                     "-extfile", ext, NULL};
@@ -78,9 +87,14 @@ static int make_certs(struct ct_env *e, char *cert, char *key, size_t cap)
 static int start_double(struct ct_env *e, const char *name, const struct ct_env_cfg *cfg,
                         const char *cert, const char *key, struct child *out)
 {
-    char exe[PATH_MAX + 32], scale[32], logp[PATH_MAX + 32];
+    char exe[PATH_MAX + 32], scale[32], logp[PATH_MAX + 32], code_life[32];
     snprintf(exe, sizeof exe, "%s/%s", ct_opts.bin_dir, name);
-    snprintf(scale, sizeof scale, "%g", ct_opts.time_scale);
+    snprintf(scale, sizeof scale, "%g", e->scale);
+    /* A code lives ten minutes of duration time at Smartsheet: ten real
+     * seconds at scale 60, too short for a connector that takes seconds to
+     * start.  The suite gives it at least three real minutes. */
+    double life = 180000.0 * e->scale;
+    snprintf(code_life, sizeof code_life, "%.0f", life < 600000 ? 600000 : life > 3e10 ? 3e10 : life);
     snprintf(logp, sizeof logp, "%s/%s.log", e->dir, name);
     char *argv[24];
     int n = 0;
@@ -104,6 +118,8 @@ static int start_double(struct ct_env *e, const char *name, const struct ct_env_
             argv[n++] = "--rate-limit";
             argv[n++] = (char *)cfg->rate_limit;
         }
+        argv[n++] = "--code-lifetime";
+        argv[n++] = code_life;
     }
     if (cert) {
         argv[n++] = "--tls-cert";
@@ -138,14 +154,30 @@ static void config_defaults(struct ct_env *e)
     cJSON_AddStringToObject(c, "state_dir", e->state_dir);
     if (e->ca_file[0])
         cJSON_AddStringToObject(c, "ca_file", e->ca_file);
-    if (ct_opts.time_scale != 1)
-        cJSON_AddNumberToObject(c, "time_scale", ct_opts.time_scale);
+    if (e->scale != 1)
+        cJSON_AddNumberToObject(c, "time_scale", e->scale);
     e->config = c;
+}
+
+/* A time zone far from UTC, with a part-hour offset and no daylight
+ * saving: a connector that reads or writes local time where the contract
+ * says UTC is off by 5 h 45 min (BF-001, MAP-001 catch it). */
+static void far_time_zone(void)
+{
+    if (access("/usr/share/zoneinfo/Asia/Kathmandu", R_OK) == 0)
+        setenv("TZ", "Asia/Kathmandu", 1);
+    else
+        setenv("TZ", "NPT-5:45", 1);   /* the same rule, spelled for POSIX */
 }
 
 int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
 {
     memset(e, 0, sizeof *e);
+    e->scale = ct_opts.time_scale;
+    if (cfg->max_scale > 0 && cfg->max_scale < e->scale)
+        e->scale = cfg->max_scale;
+    cur_scale = e->scale;
+    far_time_zone();
     /* The TMPDIR the suite started with (a test's own points into it). */
     static char base[901];
     if (!base[0]) {
@@ -178,8 +210,9 @@ int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
     }
     char cert[PATH_MAX], key[PATH_MAX];
     int tls = cfg->tls;
-    if (tls && make_certs(e, cert, key, sizeof cert))
+    if (tls && make_certs(e, cfg->tls_wrong_host, cert, key, sizeof cert))
         return -1;
+    httpc_check_host_name(!cfg->tls_wrong_host);
     if (start_double(e, "mock-smartsheet", cfg, tls ? cert : NULL, tls ? key : NULL, &e->ss) ||
         start_double(e, "mock-cas", cfg, tls ? cert : NULL, tls ? key : NULL, &e->cas))
         return -1;
@@ -225,6 +258,13 @@ int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
 
 void ct_env_stop(struct ct_env *e)
 {
+    if (!e->no_ambient && e->nruns && e->ss.pid > 0 && e->cas.pid > 0)
+        ct_ambient_judge(e);
+    for (int i = 0; i < e->nruns; i++) {
+        buf_release(&e->runs[i].out);
+        buf_release(&e->runs[i].err);
+    }
+    e->nruns = 0;
     if (e->ss.pid > 0)
         spawn_stop(&e->ss, 3000);
     if (e->cas.pid > 0)
@@ -262,7 +302,8 @@ int ct_env_write_config(struct ct_env *e)
 
 int ct_budget_ms(int ms_at_60)
 {
-    double f = ct_opts.time_scale > 0 ? 60.0 / ct_opts.time_scale : 1;
+    double scale = cur_scale > 0 ? cur_scale : ct_opts.time_scale;
+    double f = scale > 0 ? 60.0 / scale : 1;
     if (f < 1)
         f = 1;
     double ms = ms_at_60 * f;
@@ -283,17 +324,96 @@ int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char
     if (extra2)
         argv[n++] = (char *)extra2;
     argv[n] = NULL;
+    int64_t t0 = dclock_mono_ms();
     if (spawn_run(argv, NULL, ct_budget_ms(timeout_ms), kill_after_ms, res)) {
         set_err(e, "cannot run the connector %s", ct_opts.connector);
         return -1;
     }
+    ct_env_record(e, cmd, res, (double)(dclock_mono_ms() - t0) / 1000.0);
     return 0;
+}
+
+/* The last CT_RUN_TAIL bytes of len bytes at p into b. */
+static void keep_tail(struct buf *b, const char *p, size_t len)
+{
+    buf_init(b, CT_RUN_TAIL + 64);
+    if (len > CT_RUN_TAIL) {
+        buf_printf(b, "[... %zu bytes before]\n", len - CT_RUN_TAIL);
+        p += len - CT_RUN_TAIL;
+        len = CT_RUN_TAIL;
+    }
+    buf_append(b, p ? p : "", p ? len : 0);
+}
+
+/* SEC-001: the run's whole output against the secrets known now. */
+static void scan_output(struct ct_env *e, const char *cmd, const struct run_result *r)
+{
+    if (e->ss.pid <= 0)
+        return;
+    struct ct_secrets s;
+    char err[sizeof e->err];
+    memcpy(err, e->err, sizeof err);          /* loading must not hide the caller's error */
+    int loaded = ct_secrets_load(e, &s) == 0;
+    memcpy(e->err, err, sizeof err);
+    if (!loaded)
+        return;
+    const struct buf *streams[2] = {&r->out, &r->err};
+    const char *names[2] = {"standard output", "standard error"};
+    for (int k = 0; k < 2; k++) {
+        char what[120];
+        size_t at = 0;
+        const struct buf *b = streams[k];
+        e->scanned_bytes += (long long)b->len;
+        if (!e->leak[0] && b->ptr && ct_secret_find(&s, b->ptr, b->len, &at, what, sizeof what))
+            snprintf(e->leak, sizeof e->leak, "the %s of `%s` (run %d) holds %s at byte %zu",
+                     names[k], cmd, e->nruns + 1, what, at);
+    }
+    e->scanned_runs++;
+    ct_secrets_release(&s);
+}
+
+void ct_env_record(struct ct_env *e, const char *cmd, const struct run_result *r,
+                   double seconds)
+{
+    char how[64];
+    ct_run_outcome(r, how, sizeof how);
+    if (r->timed_out && !e->overtime[0])
+        snprintf(e->overtime, sizeof e->overtime,
+                 "the suite stopped `%s` after %.1f s of real time, its time limit at this "
+                 "time scale (the machine may be too busy, or the connector too slow to start)",
+                 cmd, seconds);
+    scan_output(e, cmd, r);
+    if (e->nruns >= CT_MAX_RUNS)
+        return;
+    struct ct_run_rec *rec = &e->runs[e->nruns++];
+    snprintf(rec->cmd, sizeof rec->cmd, "%s", cmd);
+    snprintf(rec->how, sizeof rec->how, "%s", how);
+    rec->overtime = r->timed_out;
+    rec->seconds = seconds;
+    keep_tail(&rec->out, r->out.ptr, r->out.len);
+    keep_tail(&rec->err, r->err.ptr, r->err.len);
+}
+
+void ct_judge(const struct ct_env *e, const char *id, int ok, const char *fmt, ...)
+{
+    char ev[1800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev, sizeof ev, fmt, ap);
+    va_end(ap);
+    if (ok || !e->overtime[0])
+        ct_verdict(id, ok, "%s", ev);
+    else
+        ct_blocked(id, "not judged, because %s; what was seen: %s", e->overtime, ev);
 }
 
 int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid)
 {
-    char out[PATH_MAX];
-    snprintf(out, sizeof out, "%.1000s/%s.out", e->dir, cmd);
+    static unsigned serial;
+    char *out = e->spawn_out;
+    snprintf(out, sizeof e->spawn_out, "%.1000s/spawn-%u-%.30s.out", e->dir, serial++, cmd);
+    snprintf(e->spawn_cmd, sizeof e->spawn_cmd, "%s", cmd);
+    e->spawn_t0 = dclock_mono_ms();
     pid_t p = fork();
     if (p < 0) {
         set_err(e, "fork: %s", strerror(errno));
@@ -301,7 +421,7 @@ int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid)
     }
     if (p == 0) {
         int in = open("/dev/null", O_RDONLY);
-        int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in >= 0)
             dup2(in, 0);
         if (fd >= 0) {
@@ -326,20 +446,46 @@ static void describe_status(int status, char *how, size_t cap)
         snprintf(how, cap, "status %d", status);
 }
 
-int ct_env_running(pid_t pid, char *how, size_t cap)
+/* Records a background run that ended with status (its output is the
+ * spawn file; stdout and stderr are one stream there). */
+static void record_spawned(struct ct_env *e, int status, int killed_by_test)
+{
+    struct run_result r;
+    memset(&r, 0, sizeof r);
+    buf_init(&r.out, 64u * 1024 * 1024);
+    buf_init(&r.err, 64);
+    FILE *f = fopen(e->spawn_out, "rb");
+    char tmp[8192];
+    size_t n;
+    while (f && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_append(&r.out, tmp, n);
+    if (f)
+        fclose(f);
+    r.exited = WIFEXITED(status);
+    r.code = r.exited ? WEXITSTATUS(status) : WTERMSIG(status);
+    ct_env_record(e, e->spawn_cmd, &r, (double)(dclock_mono_ms() - e->spawn_t0) / 1000.0);
+    if (killed_by_test && e->nruns)
+        snprintf(e->runs[e->nruns - 1].how, sizeof e->runs[0].how,
+                 "killed with SIGKILL by the test (a crash point)");
+    run_result_release(&r);
+}
+
+int ct_env_running(struct ct_env *e, pid_t pid, char *how, size_t cap)
 {
     int status;
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == 0)
         return 1;
-    if (r == pid)
+    if (r == pid) {
         describe_status(status, how, cap);
-    else
+        record_spawned(e, status, 0);
+    } else {
         snprintf(how, cap, "gone");
+    }
     return 0;
 }
 
-void ct_env_kill(pid_t pid, char *how, size_t cap)
+void ct_env_kill(struct ct_env *e, pid_t pid, char *how, size_t cap)
 {
     int status;
     kill(pid, SIGKILL);
@@ -349,6 +495,7 @@ void ct_env_kill(pid_t pid, char *how, size_t cap)
             return;
         }
     describe_status(status, how, cap);
+    record_spawned(e, status, WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
 const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap)

@@ -27,6 +27,24 @@ struct ct_env_cfg {
     const char *scenario;       /* NULL = "default" */
     const char *rate_limit;     /* mock-smartsheet --rate-limit, NULL = default */
     int tls;                    /* serve both doubles over HTTPS from a test CA */
+    /* Serve a certificate from the test CA issued for another host name
+     * (with tls). */
+    int tls_wrong_host;
+    /* Run this test at no more than this time scale (0 = the run's): for
+     * checks of waits that scheduler noise would blur at high scales. */
+    double max_scale;
+};
+
+/* One connector invocation, as the test saw it.  Output is kept as its
+ * last CT_RUN_TAIL bytes. */
+#define CT_RUN_TAIL (64 * 1024)
+#define CT_MAX_RUNS 64
+struct ct_run_rec {
+    char cmd[24];
+    char how[96];               /* "exit 3", "killed by signal 9 (by the test)", ... */
+    int overtime;               /* the suite stopped it: its real-time budget ran out */
+    double seconds;
+    struct buf out, err;
 };
 
 struct ct_env {
@@ -41,7 +59,37 @@ struct ct_env {
     char cas_token[200];
     char err[512];              /* why the last call failed */
     cJSON *config;              /* written by ct_env_write_config; tests may edit */
+    double scale;               /* this test's time scale */
+    /* Every connector run of this test, oldest first. */
+    struct ct_run_rec runs[CT_MAX_RUNS];
+    int nruns;
+    /* Set when the suite stopped a run for running past its real-time
+     * budget: failures that could come from that are "not judged, because
+     * <overtime>" (ct_judge). */
+    char overtime[200];
+    /* Checks every test makes on what its connector did (OAUTH-011, RL-001,
+     * SEC-001) run when the env stops, unless this is set. */
+    int no_ambient;
+    /* SEC-001 over every run: the whole output of each is scanned for the
+     * secrets known when it ended (secrets.h); the first leak found. */
+    char leak[400];
+    long long scanned_bytes;
+    int scanned_runs;
+    /* The background run of ct_env_spawn (one at a time). */
+    char spawn_out[PATH_MAX], spawn_cmd[24];
+    long long spawn_t0;
 };
+
+/* Records a failure of requirement id as "not judged" instead when the
+ * suite stopped one of e's connector runs for time (e->overtime): the
+ * evidence then says so.  Otherwise as ct_verdict.  For failures whose
+ * evidence does not depend on the harness's timing, use ct_verdict. */
+void ct_judge(const struct ct_env *e, const char *id, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Keeps a run's outcome and output in e->runs (and e->overtime). */
+void ct_env_record(struct ct_env *e, const char *cmd, const struct run_result *r,
+                   double seconds);
 
 /* Starts both doubles, registers an app (redirect to mock-cas's saga URL),
  * creates a CAS instance and writes the config.  Points this process's
@@ -54,7 +102,8 @@ void ct_env_stop(struct ct_env *e);
 int ct_env_write_config(struct ct_env *e);
 
 /* A real-time limit written for time scale 60, stretched for slower scales
- * (60 / time_scale times longer; never shorter than given). */
+ * (60 / time_scale times longer; never shorter than given).  Uses the
+ * scale of the env this process started last, else the run's. */
 int ct_budget_ms(int ms_at_60);
 
 /* Runs "CONNECTOR <cmd> --config FILE [extra...]" with a timeout in real
@@ -68,10 +117,11 @@ int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char
  * or -1 with e->err.  The caller ends it with ct_env_kill. */
 int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid);
 /* SIGKILLs a process from ct_env_spawn (if still running) and reaps it;
- * describes how it ended in how. */
-void ct_env_kill(pid_t pid, char *how, size_t cap);
-/* Whether a process from ct_env_spawn is still running (not yet reaped). */
-int ct_env_running(pid_t pid, char *how, size_t cap);
+ * describes how it ended in how.  The run is recorded in e->runs. */
+void ct_env_kill(struct ct_env *e, pid_t pid, char *how, size_t cap);
+/* Whether a process from ct_env_spawn is still running (not yet reaped;
+ * once it has ended it is recorded in e->runs). */
+int ct_env_running(struct ct_env *e, pid_t pid, char *how, size_t cap);
 
 /* A readable summary of how a run ended: "exit 3", "killed by signal 9",
  * "timed out". */

@@ -240,3 +240,47 @@ int ct_busiest_window(const struct ct_req_time *r, int n, long long window_ms,
     }
     return best;
 }
+
+int ct_api_requests(const cJSON *j, struct ct_req_time **out)
+{
+    int n = cJSON_GetArraySize(j), k = 0;
+    struct ct_req_time *r = xcalloc((size_t)n + 1, sizeof *r);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j) {
+        const char *p = ct_jstr(it, "path"), *t = ct_jstr(it, "tokenId");
+        if (!p || !t || !*t || !strncmp(p, "/2.0/token", 10) || k >= n)
+            continue;
+        r[k].seq = ct_jnum(it, "seq");
+        r[k].dur = ct_jnum(it, "durationMs");
+        snprintf(r[k].tok, sizeof r[k].tok, "%s", t);
+        k++;
+    }
+    *out = r;
+    return k;
+}
+
+/* Appends n live events shaped like the stream's last one. */
+int ct_append_events(struct ct_env *e, int n)
+{
+    cJSON *events = ct_ss_events(e);
+    int count = cJSON_GetArraySize(events);
+    if (count == 0) {
+        cJSON_Delete(events);
+        snprintf(e->err, sizeof e->err, "the scenario has no event to copy");
+        return -1;
+    }
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON *ev = cJSON_Duplicate(cJSON_GetArrayItem(events, count - 1), 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventId");
+        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventTimestamp");
+        cJSON_AddItemToArray(arr, ev);
+    }
+    char *body = cJSON_PrintUnformatted(arr);
+    int rc = ct_ss_do(e, "POST", "/_mock/events", body);
+    free(body);
+    cJSON_Delete(arr);
+    cJSON_Delete(events);
+    return rc;
+}
+

@@ -59,6 +59,21 @@ struct ct_req_time {
 int ct_busiest_window(const struct ct_req_time *r, int n, long long window_ms,
                       long long *end_seq);
 
+/* The Smartsheet API requests of a journal (the token endpoint left out)
+ * that carried a token, oldest first, into *out (caller frees).  Returns
+ * how many. */
+int ct_api_requests(const cJSON *journal, struct ct_req_time **out);
+
+/* The checks every test makes on what its connector did, whatever the test
+ * is about: the bearer header (OAUTH-011), the rate budget (RL-001) and
+ * secrets in the output (SEC-001).  Called by ct_env_stop while the
+ * doubles still run. */
+void ct_ambient_judge(struct ct_env *e);
+
+/* Appends n live events to mock-smartsheet's stream, shaped like its last
+ * one (new ids, timestamps now).  Returns 0, or -1 with e->err. */
+int ct_append_events(struct ct_env *e, int n);
+
 /* The latest CAS status entry (caller frees), or NULL. */
 cJSON *ct_cas_last_status(struct ct_env *e);
 

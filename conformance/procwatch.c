@@ -59,7 +59,8 @@ static uint64_t fnv(const char *s, uint64_t h)
     return h;
 }
 
-static int process_group_of(pid_t pid)
+/* A process's parent and process group, from /proc/<pid>/stat. */
+static int parent_and_group(pid_t pid, int *ppid, int *pgrp)
 {
     char path[64], stat[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -67,11 +68,45 @@ static int process_group_of(pid_t pid)
         return -1;
     /* "pid (comm) state ppid pgrp ...": comm may hold spaces; skip past ')'. */
     const char *p = strrchr(stat, ')');
-    int ppid, pgrp;
     char state;
-    if (!p || sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+    if (!p || sscanf(p + 1, " %c %d %d", &state, ppid, pgrp) != 3)
         return -1;
-    return pgrp;
+    return 0;
+}
+
+/* Whether pid is this test's: in its process group, or a descendant of
+ * this process (a helper that called setsid stays one: the test is a
+ * child subreaper, so orphans are re-parented to it). */
+static int ours(pid_t pid, pid_t self, int group)
+{
+    int ppid, pgrp;
+    if (parent_and_group(pid, &ppid, &pgrp))
+        return 0;
+    if (pgrp == group)
+        return 1;
+    for (int depth = 0; depth < 64 && ppid > 1; depth++) {
+        if (ppid == self)
+            return 1;
+        if (parent_and_group(ppid, &ppid, &pgrp))
+            return 0;
+    }
+    return 0;
+}
+
+/* Reads a /proc file until two reads agree: a command line read while the
+ * process calls exec can come back half old, half new.  -1 if gone or it
+ * never settled (the next sample sees it). */
+static long read_settled(const char *path, char *out, char *spare, size_t cap)
+{
+    long n = read_proc(path, out, cap);
+    for (int tries = 0; n >= 0 && tries < 8; tries++) {
+        long m = read_proc(path, spare, cap);
+        if (m == n && !memcmp(out, spare, (size_t)n))
+            return n;
+        memcpy(out, spare, m >= 0 ? (size_t)m + 1 : 1);
+        n = m;
+    }
+    return -1;
 }
 
 void ct_procwatch_sample(struct ct_procwatch *w, const pid_t *skip, int nskip)
@@ -81,7 +116,7 @@ void ct_procwatch_sample(struct ct_procwatch *w, const pid_t *skip, int nskip)
         return;
     pid_t self = getpid();
     int group = (int)getpgrp();
-    static char argv_text[FILE_MAX], env_text[FILE_MAX];
+    static char argv_text[FILE_MAX], env_text[FILE_MAX], spare[FILE_MAX];
     struct dirent *de;
     for (int guard = 0; guard < 1000000 && (de = readdir(d)); guard++) {
         char *end;
@@ -91,14 +126,14 @@ void ct_procwatch_sample(struct ct_procwatch *w, const pid_t *skip, int nskip)
         int skipped = 0;
         for (int i = 0; i < nskip; i++)
             skipped |= skip[i] == (pid_t)pid;
-        if (skipped || process_group_of((pid_t)pid) != group)
+        if (skipped || !ours((pid_t)pid, self, group))
             continue;
         char path[64];
         snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-        if (read_proc(path, argv_text, sizeof argv_text) < 0)
+        if (read_settled(path, argv_text, spare, sizeof argv_text) < 0)
             continue;
         snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-        if (read_proc(path, env_text, sizeof env_text) < 0)
+        if (read_settled(path, env_text, spare, sizeof env_text) < 0)
             env_text[0] = '\0';
         uint64_t h = fnv(env_text, fnv(argv_text, 1469598103934665603ULL ^ (uint64_t)pid));
         int known = 0;

@@ -1,10 +1,13 @@
 /* procwatch.h - what the connector's processes carry in their command
- * lines and environments.  While a run goes on, the test samples /proc for
- * every process of its own process group (the runner makes each test a
- * group leader; the connector and its children inherit the group), except
- * the ones it says to skip (itself, the doubles), and keeps their text so
- * SEC-005 can look for secrets in it.  Sampling can miss a process that
- * lives less than a sampling interval (2 ms). */
+ * lines and environments.  While a run goes on, the test samples /proc
+ * for every process of its own process group (the runner makes each test a
+ * group leader; the connector and its children inherit the group) and
+ * every descendant of the test that left the group (setsid; with the test a
+ * child subreaper, daemons stay descendants), except the ones it says to
+ * skip (the doubles), and keeps their text so SEC-005 can look for secrets
+ * in it.  A file is read until two reads agree, so a command line torn by
+ * an exec is never taken.  Sampling can miss a process that lives less
+ * than a sampling interval (2 ms). */
 #ifndef CT_PROCWATCH_H
 #define CT_PROCWATCH_H
 

@@ -1,9 +1,11 @@
-/* t_res.c - resilience (RES-001..007): faults on either side, then every
- * event must be stored exactly once. */
+/* t_res.c - resilience (RES-001..009, OAUTH-012): faults on either side,
+ * crashes at chosen points, refusals; then every event must be stored
+ * exactly once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -19,18 +21,47 @@
  * (six hours of duration time: six minutes of real time at time scale 60). */
 #define STALL_RUN_MS 60000
 #define STALL "21600000"  /* six hours of duration time */
+/* A stalled request not abandoned within this much duration time shows a
+ * timeout that is not sane, whatever the machine's load. */
+#define STALL_EVIDENCE_MS (30LL * 60 * 1000)
 
 struct fault {
     int cas;              /* 1: a mock-cas rule, else mock-smartsheet */
-    const char *rule;     /* JSON; "%lld" is replaced by the CAS instance id */
+    const char *rule;     /* JSON */
 };
 
+/* mock-smartsheet's duration clock now, ms; -1 unknown. */
+static long long ss_now(struct ct_env *e)
+{
+    cJSON *j = ct_ss(e, "GET", "/_mock/clock", NULL);
+    long long t = j ? ct_jnum(j, "durationMs") : -1;
+    cJSON_Delete(j);
+    return t;
+}
+
+/* RES-004 when the suite had to stop the sync: evidence of a timeout that
+ * is not sane is the stalled request left unretried for half an hour of
+ * duration time. */
+static int stall_unretried(struct ct_env *e, char *ev, size_t cap)
+{
+    cJSON *j = ct_ss_journal(e, "/2.0/events");
+    int asks = cJSON_GetArraySize(j);
+    long long first = asks ? ct_jnum(cJSON_GetArrayItem(j, 0), "durationMs") : 0;
+    long long seq = asks ? ct_jnum(cJSON_GetArrayItem(j, 0), "seq") : 0;
+    cJSON_Delete(j);
+    long long now = ss_now(e);
+    if (asks != 1 || now < 0 || now - first < STALL_EVIDENCE_MS)
+        return 0;
+    snprintf(ev, cap, "the stalled events request (#%lld) was never abandoned: no retry in %lld "
+             "minutes of duration time, until the suite stopped the sync", seq,
+             (now - first) / 60000);
+    return 1;
+}
+
 /* Connects, installs the faults, syncs once and judges: the sync must
- * succeed by itself (a retry, not a rerun) and deliver every event once.
- * retried_path: when set, the journal must show that path asked again
- * (proof that a stalled request was abandoned rather than waited out). */
+ * succeed by itself (a retry, not a rerun) and deliver every event once. */
 static void fault_case(const char *id, const char *what, const struct fault *f, int nf,
-                       int run_ms, const char *retried_path)
+                       int run_ms, int stall)
 {
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "default"};
@@ -39,14 +70,12 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
         goto out;
     }
     if (ct_env_connect(&e)) {
-        ct_blocked(id, "could not connect: %s", e.err);
+        ct_blocked(id, "the OAuth connection before the test failed: %s", e.err);
         goto out;
     }
     for (int i = 0; i < nf; i++) {
-        char rule[512];
-        snprintf(rule, sizeof rule, "%s", f[i].rule);
-        int rc = f[i].cas ? ct_cas_do(&e, "POST", "/_mock/faults", rule)
-                          : ct_ss_do(&e, "POST", "/_mock/faults", rule);
+        int rc = f[i].cas ? ct_cas_do(&e, "POST", "/_mock/faults", f[i].rule)
+                          : ct_ss_do(&e, "POST", "/_mock/faults", f[i].rule);
         if (rc) {
             ct_blocked(id, "fault rule refused: %s", e.err);
             goto out;
@@ -54,13 +83,11 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
     }
     int64_t t0 = dclock_wall_ms();
     int s1 = ct_sync_ok(&e, run_ms);
-    char err1[600];
+    char err1[600], ev[300];
     snprintf(err1, sizeof err1, "%s", s1 ? e.err : "");
-    int asks = -1;
-    if (retried_path) {
-        cJSON *j = ct_ss_journal(&e, retried_path);
-        asks = cJSON_GetArraySize(j);
-        cJSON_Delete(j);
+    if (stall && e.overtime[0] && stall_unretried(&e, ev, sizeof ev)) {
+        ct_verdict(id, 0, "%s: %s", what, ev);
+        goto out;
     }
     struct ct_delivery d;
     char text[600];
@@ -69,12 +96,11 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
         goto out;
     }
     ct_delivery_text(&d, text, sizeof text);
-    char retried[120] = "";
-    if (retried_path)
-        snprintf(retried, sizeof retried, "; %s asked %d time%s (want a retry)", retried_path,
-                 asks, asks == 1 ? "" : "s");
-    ct_verdict(id, s1 == 0 && ct_delivery_ok(&d) && (!retried_path || asks >= 2),
-               "%s: sync %s%s%s; %s", what, s1 ? "failed: " : "succeeded", err1, retried, text);
+    if (d.duplicated || d.too_old || d.unknown)
+        ct_verdict(id, 0, "%s: sync %s%s; %s", what, s1 ? "failed: " : "succeeded", err1, text);
+    else
+        ct_judge(&e, id, s1 == 0 && ct_delivery_ok(&d), "%s: sync %s%s; %s", what,
+                 s1 ? "failed: " : "succeeded", err1, text);
 out:
     ct_env_stop(&e);
     ct_verdict_end();
@@ -88,7 +114,7 @@ static void test_5xx(void **st)
         {0, "{\"path\":\"/2.0/events\",\"action\":\"status\",\"status\":502,\"count\":1}"},
         {0, "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4002,\"count\":1}"},
     };
-    fault_case("RES-001", "events answered 4001 then a bare 502, users 4002", f, 3, RUN_MS, NULL);
+    fault_case("RES-001", "events answered 4001 then a bare 502, users 4002", f, 3, RUN_MS, 0);
 }
 
 static void test_4004(void **st)
@@ -98,7 +124,7 @@ static void test_4004(void **st)
         {0, "{\"path\":\"/2.0/events\",\"action\":\"error\",\"errorCode\":4004,\"count\":2}"},
         {0, "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4004,\"count\":1}"},
     };
-    fault_case("RES-002", "events answered 4004 twice, users once", f, 2, RUN_MS, NULL);
+    fault_case("RES-002", "events answered 4004 twice, users once", f, 2, RUN_MS, 0);
 }
 
 static void test_close(void **st)
@@ -109,7 +135,7 @@ static void test_close(void **st)
         {0, "{\"path\":\"/2.0/users\",\"action\":\"close\",\"count\":1}"},
     };
     fault_case("RES-003", "connections closed without an answer (events twice, users once)", f,
-               2, RUN_MS, NULL);
+               2, RUN_MS, 0);
 }
 
 static void test_stall(void **st)
@@ -119,7 +145,7 @@ static void test_stall(void **st)
         {0, "{\"path\":\"/2.0/events\",\"action\":\"delay\",\"delayMs\":" STALL ",\"count\":1}"},
     };
     fault_case("RES-004", "the first events answer stalled for six hours of duration time", f, 1,
-               STALL_RUN_MS, NULL);
+               STALL_RUN_MS, 1);
 }
 
 static void test_bad_pages(void **st)
@@ -131,7 +157,7 @@ static void test_bad_pages(void **st)
         {0, "{\"path\":\"/2.0/users\",\"action\":\"malformed\",\"count\":1}"},
     };
     fault_case("RES-005", "an events page truncated, then one malformed, a users page malformed",
-               f, 3, RUN_MS, NULL);
+               f, 3, RUN_MS, 0);
 }
 
 static void test_cas_refusal(void **st)
@@ -143,7 +169,7 @@ static void test_cas_refusal(void **st)
         {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":\"error\","
             "\"errorCode\":429,\"count\":2}"},
     };
-    fault_case("RES-006", "CAS answered 503 twice, then 429 twice", f, 2, RUN_MS, NULL);
+    fault_case("RES-006", "CAS answered 503 twice, then 429 twice", f, 2, RUN_MS, 0);
 }
 
 /* How many times the first fault rule of a double has fired; -1 unknown. */
@@ -156,46 +182,227 @@ static long long fault_fired(struct ct_env *e, int cas)
     return n;
 }
 
+/* The instance's duplicate counter at mock-cas; -1 unknown. */
+static long long cas_duplicates(struct ct_env *e)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/_mock/instances/%lld", e->instance_id);
+    cJSON *j = ct_cas(e, "GET", path, NULL);
+    long long n = j ? ct_jnum(j, "duplicates") : -1;
+    cJSON_Delete(j);
+    return n;
+}
+
+/* One crash point: a fault that catches the connector at a moment of its
+ * sync, where the test kills it. */
+struct crash_point {
+    const char *where;   /* for evidence */
+    int cas;             /* the rule is mock-cas's */
+    const char *rule;    /* "%lld" is the CAS instance id */
+    int expire_first;    /* expire the access tokens before the sync */
+};
+
+struct crash_log {
+    int crashes;                 /* kills that landed on a held request */
+    long long worst_dups;        /* most duplicates one run after a crash sent */
+    char worst_where[80];
+    struct buf text;             /* "where: how" per point */
+};
+
 /* Starts a sync, waits until the fault holding one of its requests has
  * fired (that request is in flight), then kills the connector with
- * SIGKILL.  how says where the kill landed. */
-static int killed_sync(struct ct_env *e, int cas, const char *rule, char *how, size_t cap,
-                       int *crashes)
+ * SIGKILL.  Returns 0, or -1 with e->err when the doubles refused. */
+static int killed_sync(struct ct_env *e, const struct crash_point *cp, struct crash_log *log,
+                       int *landed)
 {
-    int rc = cas ? ct_cas_do(e, "POST", "/_mock/faults", rule)
-                 : ct_ss_do(e, "POST", "/_mock/faults", rule);
+    char rule[512];
+    snprintf(rule, sizeof rule, cp->rule, e->instance_id);
+    *landed = 0;
+    if (cp->expire_first && ct_ss_do(e, "POST", "/_mock/tokens/expire", "{}"))
+        return -1;
+    int rc = cp->cas ? ct_cas_do(e, "POST", "/_mock/faults", rule)
+                     : ct_ss_do(e, "POST", "/_mock/faults", rule);
     pid_t pid;
     if (rc || ct_env_spawn(e, "sync", &pid))
         return -1;
     int64_t deadline = dclock_mono_ms() + ct_budget_ms(30000);
-    int held = 0;
-    char ended[64] = "";
+    char ended[64] = "", killed[64] = "";
     while (dclock_mono_ms() < deadline) {
-        if (fault_fired(e, cas) >= 1) {
-            held = 1;
+        if (fault_fired(e, cp->cas) >= 1) {
+            *landed = 1;
             break;
         }
-        if (!ct_env_running(pid, ended, sizeof ended))
+        if (!ct_env_running(e, pid, ended, sizeof ended))
             break;
         struct timespec ts = {0, 5 * 1000000};
         nanosleep(&ts, NULL);
     }
-    char killed[64] = "";
     if (!ended[0])
-        ct_env_kill(pid, killed, sizeof killed);
-    *crashes += held;
-    if (held)
-        snprintf(how, cap, "%s while the request was held", killed);
-    else
-        snprintf(how, cap, "never reached the crash point: %s", ended[0] ? ended : killed);
-    return cas ? ct_cas_do(e, "DELETE", "/_mock/faults", NULL)
-               : ct_ss_do(e, "DELETE", "/_mock/faults", NULL);
+        ct_env_kill(e, pid, killed, sizeof killed);
+    log->crashes += *landed;
+    buf_printf(&log->text, "%s%s (%s)", log->text.len ? "; " : "", cp->where,
+               *landed ? "killed while it was held"
+                       : ended[0] ? ended : "never reached it in 30 s; killed");
+    return cp->cas ? ct_cas_do(e, "DELETE", "/_mock/faults", NULL)
+                   : ct_ss_do(e, "DELETE", "/_mock/faults", NULL);
 }
 
+/* Token requests refused (4xx) in the journal after sequence number seq. */
+static int refused_refreshes_after(struct ct_env *e, long long seq, long long *first)
+{
+    cJSON *j = ct_ss_journal(e, "/2.0/token");
+    int n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j) {
+        long long st = ct_jnum(it, "status");
+        if (ct_jnum(it, "seq") > seq && st >= 400 && st < 500 && !n++)
+            *first = ct_jnum(it, "seq");
+    }
+    cJSON_Delete(j);
+    return n;
+}
+
+/* The last journal sequence number at mock-smartsheet; 0 if none. */
+static long long last_seq(struct ct_env *e)
+{
+    cJSON *j = ct_ss_journal(e, NULL);
+    int n = cJSON_GetArraySize(j);
+    long long seq = n ? ct_jnum(cJSON_GetArrayItem(j, n - 1), "seq") : 0;
+    cJSON_Delete(j);
+    return seq;
+}
+
+#define ACTS "/api/v1/app_connectors/%lld/activities*"
+static const struct crash_point points[] = {
+    {"reading users", 0, "{\"path\":\"/2.0/users\",\"action\":\"hold\",\"delayMs\":" STALL
+                         ",\"count\":1}", 0},
+    {"delivering users, before CAS took them", 1,
+     "{\"path\":\"/api/v1/app_connectors/%lld/entities*\",\"method\":\"POST\",\"action\":"
+     "\"hold\",\"delayMs\":" STALL ",\"count\":1}", 0},
+    {"the first batch, before CAS took it", 1,
+     "{\"path\":\"" ACTS "\",\"method\":\"POST\",\"nth\":1,\"action\":\"hold\",\"delayMs\":"
+     STALL "}", 0},
+    {"the third batch of a run, before CAS took it", 1,
+     "{\"path\":\"" ACTS "\",\"method\":\"POST\",\"nth\":3,\"action\":\"hold\",\"delayMs\":"
+     STALL "}", 0},
+    {"the first batch, stored by CAS but not yet answered", 1,
+     "{\"path\":\"" ACTS "\",\"method\":\"POST\",\"nth\":1,\"action\":\"delay\",\"delayMs\":"
+     STALL "}", 0},
+    {"the second batch, before CAS took it", 1,
+     "{\"path\":\"" ACTS "\",\"method\":\"POST\",\"nth\":2,\"action\":\"hold\",\"delayMs\":"
+     STALL "}", 0},
+    {"the first request with refreshed tokens", 0,
+     "{\"path\":\"/2.0/*\",\"newToken\":true,\"action\":\"hold\",\"delayMs\":" STALL
+     ",\"count\":1}", 1},
+    {"reading events", 0, "{\"path\":\"/2.0/events\",\"action\":\"hold\",\"delayMs\":" STALL
+                          ",\"count\":1}", 0},
+};
+#define REFRESH_POINT 6
+#define NPOINTS (sizeof points / sizeof points[0])
+
+/* RES-007, RES-008, OAUTH-012: a sync killed at each crash point in turn
+ * (each kill lands on a request a fault holds), the duplicates each next
+ * run sent counted, then a last sync that must deliver everything. */
 static void test_crash(void **st)
 {
     (void)st;
-    const char *id = "RES-007";
+    const char *reqs = "RES-007,RES-008,OAUTH-012";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    struct crash_log log;
+    memset(&log, 0, sizeof log);
+    buf_init(&log.text, 64 * 1024);
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(reqs, "setup failed: %s", e.err);
+        goto out;
+    }
+    /* Enough events for nine batches: a run can have two accepted batches
+     * before the one held. */
+    if (ct_append_events(&e, 6000) || ct_env_connect(&e)) {
+        ct_blocked(reqs, "setup: %s", e.err);
+        goto out;
+    }
+    int64_t t0 = dclock_wall_ms();
+    long long dups = cas_duplicates(&e), refresh_seq = -1;
+    int refresh_landed = 0, prev_landed = 0;
+    const char *prev_where = "";
+    for (size_t i = 0; i < NPOINTS; i++) {
+        int landed;
+        long long seq = last_seq(&e);
+        if (killed_sync(&e, &points[i], &log, &landed)) {
+            ct_blocked(reqs, "setup: %s", e.err);
+            goto out;
+        }
+        long long now = cas_duplicates(&e);
+        if (prev_landed && now - dups > log.worst_dups) {
+            log.worst_dups = now - dups;
+            snprintf(log.worst_where, sizeof log.worst_where, "%s", prev_where);
+        }
+        dups = now;
+        prev_landed = landed;
+        prev_where = points[i].where;
+        if (i == REFRESH_POINT) {
+            refresh_landed = landed;
+            refresh_seq = seq;
+        }
+    }
+    if (!log.crashes) {              /* a rerun after no crash proves nothing */
+        ct_blocked(reqs, "no sync reached a crash point: %s", log.text.ptr);
+        goto out;
+    }
+    int s = ct_sync_ok(&e, RUN_MS);
+    char err[600];
+    snprintf(err, sizeof err, "%s", s ? e.err : "");
+    long long now = cas_duplicates(&e);
+    if (prev_landed && now - dups > log.worst_dups) {
+        log.worst_dups = now - dups;
+        snprintf(log.worst_where, sizeof log.worst_where, "%s", prev_where);
+    }
+    struct ct_delivery d;
+    char text[600];
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    if (d.missing && s == 0)
+        ct_verdict("RES-007", 0, "crash points: %s; the last sync succeeded but %s",
+                   log.text.ptr, text);
+    else
+        ct_judge(&e, "RES-007", s == 0 && ct_delivery_ok(&d), "crash points: %s; the last sync "
+                 "%s%s; %s", log.text.ptr, s == 0 ? "succeeded" : "failed: ", err, text);
+    ct_verdict("RES-008", log.worst_dups <= 1000,
+               "%d crashes; the most activities one run sent again after a crash: %lld (CAS "
+               "duplicates%s%s%s; at most one batch, 1000, allowed)", log.crashes,
+               log.worst_dups, log.worst_dups ? ", after the kill at " : "", log.worst_where,
+               log.worst_dups ? "" : "");
+    if (!refresh_landed) {
+        ct_blocked("OAUTH-012", "the sync after the tokens expired never made a request with "
+                   "refreshed tokens (%s)", log.text.ptr);
+    } else {
+        long long first = 0;
+        int refused = refused_refreshes_after(&e, refresh_seq, &first);
+        char where[80] = "";
+        if (refused)
+            snprintf(where, sizeof where, " (first: request #%lld)", first);
+        ct_judge(&e, "OAUTH-012", refused == 0 && s == 0,
+                 "killed at its first request with refreshed tokens: afterwards %d token "
+                 "request%s refused%s, the last sync %s", refused, refused == 1 ? " was" : "s were",
+                 where, s == 0 ? "succeeded" : err);
+    }
+out:
+    buf_release(&log.text);
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+/* RES-009: CAS refuses the users once, later one batch of activities: each
+ * sync must fail (exit 1) rather than skip what was refused, and a sync
+ * without refusals must then deliver everything once. */
+static void test_refused_delivery(void **st)
+{
+    (void)st;
+    const char *id = "RES-009";
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "default"};
     if (ct_env_start(&e, &cfg)) {
@@ -203,45 +410,59 @@ static void test_crash(void **st)
         goto out;
     }
     if (ct_env_connect(&e)) {
-        ct_blocked(id, "could not connect: %s", e.err);
+        ct_blocked(id, "the OAuth connection before the test failed: %s", e.err);
         goto out;
     }
+    char rule[400];
+    const char *what[2] = {"the users (entities)", "the second batch of activities"};
+    char how[2][64];
     int64_t t0 = dclock_wall_ms();
-    char h1[100] = "", h2[100] = "", h3[100] = "", h4[100] = "", batch1[300], batch2[300];
-    int crashes = 0;
-    snprintf(batch1, sizeof batch1,
-             "{\"path\":\"/api/v1/app_connectors/%lld/activities*\",\"method\":\"POST\","
-             "\"nth\":1,\"action\":\"delay\",\"delayMs\":" STALL "}", e.instance_id);
-    snprintf(batch2, sizeof batch2,
-             "{\"path\":\"/api/v1/app_connectors/%lld/activities*\",\"method\":\"POST\","
-             "\"nth\":2,\"action\":\"delay\",\"delayMs\":" STALL "}", e.instance_id);
-    if (killed_sync(&e, 0, "{\"path\":\"/2.0/users\",\"action\":\"delay\",\"delayMs\":" STALL
-                           ",\"count\":1}", h1, sizeof h1, &crashes) ||
-        killed_sync(&e, 1, batch1, h2, sizeof h2, &crashes) ||
-        killed_sync(&e, 1, batch2, h4, sizeof h4, &crashes) ||
-        killed_sync(&e, 0, "{\"path\":\"/2.0/events\",\"action\":\"delay\",\"delayMs\":" STALL
-                           ",\"count\":1}", h3, sizeof h3, &crashes)) {
-        ct_blocked(id, "setup: %s", e.err);
-        goto out;
-    }
-    if (!crashes) {              /* a rerun after no crash proves nothing */
-        ct_blocked(id, "no sync reached a crash point: users (%s), first delivery (%s), second "
-                   "delivery (%s), events (%s)", h1, h2, h4, h3);
-        goto out;
+    for (int k = 0; k < 2; k++) {
+        snprintf(rule, sizeof rule,
+                 k == 0 ? "{\"path\":\"/api/v1/app_connectors/%lld/entities*\",\"method\":\"POST\","
+                          "\"action\":\"error\",\"errorCode\":400,\"count\":1}"
+                        : "{\"path\":\"/api/v1/app_connectors/%lld/activities*\",\"method\":"
+                          "\"POST\",\"nth\":2,\"action\":\"error\",\"errorCode\":400,\"count\":1}",
+                 e.instance_id);
+        struct run_result r;
+        if (ct_cas_do(&e, "POST", "/_mock/faults", rule) ||
+            ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
+            ct_blocked(id, "setup: %s", e.err);
+            goto out;
+        }
+        ct_run_outcome(&r, how[k], sizeof how[k]);
+        run_result_release(&r);
+        if (ct_cas_do(&e, "DELETE", "/_mock/faults", NULL)) {
+            ct_blocked(id, "setup: %s", e.err);
+            goto out;
+        }
     }
     int s = ct_sync_ok(&e, RUN_MS);
+    char err[600];
+    snprintf(err, sizeof err, "%s", s ? e.err : "");
     struct ct_delivery d;
     char text[600];
-    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+    cJSON *users = ct_ss_users(&e), *ents = users ? ct_cas_entities(&e) : NULL;
+    if (!ents || ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
         ct_blocked(id, "%s", e.err);
+        cJSON_Delete(users);
+        cJSON_Delete(ents);
         goto out;
     }
+    int nu = cJSON_GetArraySize(users), ne = cJSON_GetArraySize(ents);
+    cJSON_Delete(users);
+    cJSON_Delete(ents);
     ct_delivery_text(&d, text, sizeof text);
-    ct_verdict(id, s == 0 && ct_delivery_ok(&d),
-               "syncs killed while reading users (%s), during the first delivery to CAS (%s), "
-               "during the second delivery of the next run (%s) and while reading events (%s); "
-               "the rerun %s; %s", h1, h2, h4, h3,
-               s == 0 ? "succeeded" : e.err, text);
+    int exits_ok = !strcmp(how[0], "exit 1") && !strcmp(how[1], "exit 1");
+    int evident = !exits_ok && (!strcmp(how[0], "exit 0") || !strcmp(how[1], "exit 0"));
+    char ev[2600];
+    snprintf(ev, sizeof ev, "CAS refused %s with 400: sync %s (want exit 1); then %s: sync %s "
+             "(want exit 1); a sync without refusals %s%.400s; %d of %d users stored; %s", what[0],
+             how[0], what[1], how[1], s == 0 ? "succeeded" : "failed: ", err, ne, nu, text);
+    if (evident || (s == 0 && (!ct_delivery_ok(&d) || ne < nu)))
+        ct_verdict(id, 0, "%s", ev);
+    else
+        ct_judge(&e, id, exits_ok && s == 0 && ct_delivery_ok(&d) && ne >= nu, "%s", ev);
 out:
     ct_env_stop(&e);
     ct_verdict_end();
@@ -254,6 +475,7 @@ const struct ct_test ct_res_tests[] = {
     {"resilience_stall", "RES-004", test_stall, 1},
     {"resilience_bad_pages", "RES-005", test_bad_pages},
     {"resilience_cas_refusal", "RES-006", test_cas_refusal},
-    {"resilience_crash_resume", "RES-007", test_crash, 1},
+    {"resilience_crash_resume", "RES-007,RES-008,OAUTH-012", test_crash, 1},
+    {"resilience_refused_delivery", "RES-009", test_refused_delivery},
 };
 const size_t ct_res_test_count = sizeof ct_res_tests / sizeof ct_res_tests[0];

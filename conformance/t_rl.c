@@ -17,25 +17,6 @@
 #define RUN_MS 90000
 #define WINDOW_MS 60000
 
-/* API requests (not the token endpoint) with a token id, oldest first. */
-static int api_requests(cJSON *j, struct ct_req_time **out)
-{
-    int n = cJSON_GetArraySize(j), k = 0;
-    struct ct_req_time *r = xcalloc((size_t)n + 1, sizeof *r);
-    const cJSON *it;
-    cJSON_ArrayForEach(it, j) {
-        const char *p = ct_jstr(it, "path"), *t = ct_jstr(it, "tokenId");
-        if (!p || !t || !*t || !strncmp(p, "/2.0/token", 10) || k >= n)
-            continue;
-        r[k].seq = ct_jnum(it, "seq");
-        r[k].dur = ct_jnum(it, "durationMs");
-        snprintf(r[k].tok, sizeof r[k].tok, "%s", t);
-        k++;
-    }
-    *out = r;
-    return k;
-}
-
 static int setup(struct ct_env *e, const struct ct_env_cfg *cfg, const char *reqs)
 {
     if (ct_env_start(e, cfg)) {
@@ -68,7 +49,7 @@ static void test_window(void **st)
     int s = ct_sync_ok(&e, RUN_MS);
     cJSON *j = ct_ss_journal(&e, "/2.0/");
     struct ct_req_time *r = NULL;
-    int n = j ? api_requests(j, &r) : 0;
+    int n = j ? ct_api_requests(j, &r) : 0;
     long long end = 0;
     int best = ct_busiest_window(r, n, WINDOW_MS, &end);
     if (n <= limit)

@@ -108,7 +108,6 @@ static int64_t first_since(cJSON *journal, long long *seq, int *has_pos)
     return -1;
 }
 
-static int append_events(struct ct_env *e, int n);
 
 /* More events in the window than one page holds (maxCount 10000): every
  * page must be read. */
@@ -122,7 +121,7 @@ static void test_backfill_pages(void **st)
         ct_blocked(reqs, "setup failed: %s", e.err);
         goto out;
     }
-    if (append_events(&e, 10500) || ct_env_connect(&e)) {
+    if (ct_append_events(&e, 10500) || ct_env_connect(&e)) {
         ct_blocked(reqs, "setup: %s", e.err);
         goto out;
     }
@@ -209,31 +208,6 @@ static long long cas_duplicates(struct ct_env *e)
     return n;
 }
 
-/* Appends n live events shaped like the stream's last one. */
-static int append_events(struct ct_env *e, int n)
-{
-    cJSON *events = ct_ss_events(e);
-    int count = cJSON_GetArraySize(events);
-    if (count == 0) {
-        cJSON_Delete(events);
-        snprintf(e->err, sizeof e->err, "the scenario has no event to copy");
-        return -1;
-    }
-    cJSON *arr = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
-        cJSON *ev = cJSON_Duplicate(cJSON_GetArrayItem(events, count - 1), 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventId");
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventTimestamp");
-        cJSON_AddItemToArray(arr, ev);
-    }
-    char *body = cJSON_PrintUnformatted(arr);
-    int rc = ct_ss_do(e, "POST", "/_mock/events", body);
-    free(body);
-    cJSON_Delete(arr);
-    cJSON_Delete(events);
-    return rc;
-}
-
 static void test_incremental(void **st)
 {
     (void)st;
@@ -247,7 +221,7 @@ static void test_incremental(void **st)
         goto out;
     }
     long long dup0 = cas_duplicates(&e);
-    if (append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
+    if (ct_append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
         ct_blocked(reqs, "setup: %s", e.err);
         goto out;
     }

@@ -99,7 +99,7 @@ cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int str
     return j;
 }
 
-const int cas_fault_codes[] = {429, 500, 502, 503, 504, 0};
+const int cas_fault_codes[] = {400, 413, 429, 500, 502, 503, 504, 0};
 
 /* Applies a fault for a service request.  Returns 1 when the fault is the
  * whole answer, 0 to go on (transport faults and delays are set on resp). */
@@ -126,6 +126,8 @@ static int apply_fault(struct cas_app *app, const struct http_req *req, struct h
     int status = f.status ? f.status : f.error_code ? f.error_code : 503;
     cas_reply_error(resp, status, status == 429 ? "TOO MANY REQUESTS"
                                   : status == 503 ? "Service Unavailable"
+                                  : status == 400 ? "Bad Request: the request was refused"
+                                  : status == 413 ? "Request Entity Too Large"
                                                   : "Internal Server Error");
     resp->error_code = f.error_code;
     return 1;

@@ -85,7 +85,7 @@ void oa_note_issued(struct ss_oauth *o, const char key[65])
 int oauth_issued_json(struct ss_oauth *o, struct buf *out)
 {
     pthread_mutex_lock(&o->mu);
-    buf_puts(out, "{\"sha256\":[");
+    buf_printf(out, "{\"lengths\":[%d,%d],\"sha256\":[", CODE_LEN, TOKEN_LEN);
     for (size_t i = 0; i < o->issued_n; i++)
         buf_printf(out, "%s\"%s\"", i ? "," : "", o->issued[i]);
     pthread_mutex_unlock(&o->mu);

@@ -36,7 +36,7 @@ struct ss_oauth *oauth_new(void);
 /* How long a new authorization code lives, in duration time (set before
  * serving; default about ten minutes, as Smartsheet's). */
 void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms);
-/* Admin: {"sha256":[...]}, the SHA-256 hex of every code, access token and
+/* Admin: {"lengths":[code, token],"sha256":[...]}, the SHA-256 hex of every code, access token and
  * refresh token issued (the newest 8,192), so that a test can tell a
  * leaked secret from a random word without the secrets themselves. */
 int oauth_issued_json(struct ss_oauth *o, struct buf *out);
