@@ -78,7 +78,7 @@ static void judge_users(struct ct_env *e, const char *id)
                      !mail_ok ? "has another email" : "has the wrong isAdmin");
     }
     int ne = cJSON_GetArraySize(ents);
-    ct_verdict(id, missing == 0 && wrong == 0 && ne == nu,
+    ct_judge(e, id, missing == 0 && wrong == 0 && ne == nu,
                "%d users, %d entities stored, %d users missing%s%s%s, %d with a wrong email or "
                "admin flag%s", nu, ne, missing, missing ? " (first id " : "", missing ? first : "",
                missing ? ")" : "", wrong, wrong_ex);
@@ -127,7 +127,7 @@ static void test_backfill_pages(void **st)
     }
     int64_t t0 = dclock_wall_ms();
     if (ct_sync_ok(&e, RUN_MS)) {
-        ct_verdict("BF-002", 0, "with 10500 live events added: %s", e.err);
+        ct_judge(&e, "BF-002", 0, "with 10500 live events added: %s", e.err);
         goto out;
     }
     cJSON *j = ct_ss_journal(&e, "/2.0/events");
@@ -140,7 +140,7 @@ static void test_backfill_pages(void **st)
         goto out;
     }
     ct_delivery_text(&d, text, sizeof text);
-    ct_verdict("BF-002", d.expected > 10000 && !d.missing && !d.duplicated && !d.unknown,
+    ct_judge(&e, "BF-002", d.expected > 10000 && !d.missing && !d.duplicated && !d.unknown,
                "a backfill longer than one page (%d events requests): %s", pages, text);
 out:
     ct_env_stop(&e);
@@ -183,7 +183,7 @@ static void test_backfill(void **st)
         ct_blocked("BF-002,BF-003", "%s", e.err);
     } else {
         ct_delivery_text(&d, text, sizeof text);
-        ct_verdict("BF-002", d.expected > 0 && !d.missing && !d.duplicated && !d.unknown, "%s",
+        ct_judge(&e, "BF-002", d.expected > 0 && !d.missing && !d.duplicated && !d.unknown, "%s",
                    text);
         ct_verdict("BF-003", !d.too_old, "%s", text);
     }
@@ -244,7 +244,7 @@ static void test_incremental(void **st)
         ct_blocked("INC-002", "%s", e.err);
     } else {
         ct_delivery_text(&d, text, sizeof text);
-        ct_verdict("INC-002", ct_delivery_ok(&d) && dup1 == dup0,
+        ct_judge(&e, "INC-002", ct_delivery_ok(&d) && dup1 == dup0,
                    "after 5 live events and a second sync: %s; CAS counted %lld duplicate%s in "
                    "the second sync", text, dup1 - dup0, dup1 - dup0 == 1 ? "" : "s");
     }
@@ -268,7 +268,7 @@ static void users_case(const char *id, const char *scenario)
     if (setup(&e, scenario, id))
         goto out;
     if (ct_sync_ok(&e, RUN_MS))
-        ct_verdict(id, 0, "scenario %s: %s", scenario, e.err);
+        ct_judge(&e, id, 0, "scenario %s: %s", scenario, e.err);
     else
         judge_users(&e, id);
 out:

@@ -1,5 +1,6 @@
 /* auth.c - the authorize-url and authorize commands: the consent URL with
  * a CSPRNG state, and the callback's checks before the code exchange. */
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ enum conn_rc conn_cmd_authorize_url(struct conn_ctx *x)
     rng_hex(state, 16);
     if (conn_defect("state-predictable"))
         snprintf(state, sizeof state, "%032x", 1u);
+    if (conn_defect("state-timestamp"))
+        snprintf(state, sizeof state, "%032llx", (unsigned long long)dclock_wall_ms());
     char saved[128], err[512];
     int n = snprintf(saved, sizeof saved, "{\"state\":\"%s\",\"created_ms\":%lld}\n", state,
                      (long long)dclock_wall_ms());
@@ -102,6 +105,9 @@ enum conn_rc conn_cmd_authorize(struct conn_ctx *x, const char *callback_url)
                    rng_equal(cb.state, strlen(cb.state), pending, strlen(pending));
     if (conn_defect("state-not-checked"))
         state_ok = have = cb.has_state = 1;
+    if (conn_defect("state-prefix-match") && have && cb.has_state && strlen(cb.state) >= 8)
+        state_ok = !strncasecmp(cb.state, pending, strlen(cb.state) < strlen(pending)
+                                                       ? strlen(cb.state) : strlen(pending));
     if (cb.has_error) {
         char e[256], d[256], msg[700];
         str_sanitize(cb.error, e, sizeof e);
@@ -156,6 +162,8 @@ enum conn_rc conn_cmd_authorize(struct conn_ctx *x, const char *callback_url)
     enum conn_rc rc = form.err ? CONN_ERR_OTHER : conn_ss_token(x, form.ptr, 0);
     if (conn_defect("code-reused") && !form.err)
         conn_ss_token(x, form.ptr, 0);
+    if (conn_defect("code-retried") && rc == CONN_ERR_TRANSIENT && !form.err)
+        rc = conn_ss_token(x, form.ptr, 0);
     if (form.ptr)
         memset(form.ptr, 0, form.len);
     buf_release(&form);

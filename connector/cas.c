@@ -75,6 +75,10 @@ enum conn_rc conn_cas_post_on(const struct conn_ctx *x, struct conn_http *h, uin
                 return CONN_ERR_TRANSIENT;
             continue;
         }
+        if (conn_defect("refusal-skipped") && status == 400) {
+            log_warn("CAS refused %s: %s; skipped", what, why);
+            return CONN_OK;
+        }
         log_error("CAS refused %s: %s%s", what, why,
                   status == 401 || status == 403 ? " (check cas_token and cas_instance_id)"
                                                  : "");

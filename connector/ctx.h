@@ -25,9 +25,11 @@ struct conn_ctx {
     struct conn_http ss;           /* Smartsheet */
     struct conn_http cas;          /* CAS */
     struct conn_limiter limiter;
+    int limiter_log;               /* ratelimit.log, appended per request; -1 none */
     struct conn_tokens tokens;
     int have_tokens;
     int tokens_corrupt;            /* tokens.json unreadable (authorize replaces it) */
+    int tokens_unsaved;            /* self-test defect tokens-saved-late only */
     int reconnect_needed;          /* a refresh was refused: no more API calls */
     struct curl_slist *cas_headers;
     char cas_base[4200];           /* <cas_url>/api/v1/app_connectors/<id>/ */
@@ -49,6 +51,10 @@ void conn_ctx_release(struct conn_ctx *x);
 /* Sleeps real ms, waking early when a stop is requested.  Returns 0, or -1
  * when stopped. */
 int conn_sleep_ms(int64_t ms);
+/* Counts a Smartsheet request starting now in the budget, and appends it
+ * to the state folder's request log at once (so a run that is killed still
+ * leaves its requests for the next run to count). */
+void conn_ctx_note_request(struct conn_ctx *x, int64_t now);
 /* Real monotonic ms (the limiter's clock). */
 int64_t conn_now_ms(void);
 

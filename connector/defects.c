@@ -2,6 +2,10 @@
  *
  * name                      breaks
  * state-predictable         OAUTH-002 every consent URL carries the same state
+ * state-timestamp           OAUTH-002 the state is the clock, in 32 hex digits
+ * state-prefix-match        OAUTH-003 states are compared loosely (a prefix, any case)
+ * code-retried              OAUTH-006 a failed code exchange is tried again
+ * tokens-saved-late         OAUTH-012 refreshed tokens are written when the program ends
  * state-not-checked         OAUTH-003 any callback state is accepted
  * denial-not-reported       OAUTH-004 access_denied is not reported to CAS
  * plain-secret              OAUTH-005 client_secret sent instead of hash
@@ -14,11 +18,15 @@
  * events-not-checked        PRE-002 Test now skips the events probe
  * unknown-key-accepted      PRE-005 unknown config keys are ignored
  * backfill-30-days          BF-001/003 the first sync starts 30 days back
+ * local-time                BF-001/002 the backfill start is local time written as UTC
  * first-page-only           BF-002 moreAvailable is ignored
  * since-every-time          INC-001/002 every sync starts from the backfill window
  * users-first-page-only     USR-001/002 only the first users page is read
  * lone-user-dropped         USR-003 an organisation of one user delivers no entity
  * no-rate-limit             RL-001 the client-side budget is off
+ * budget-over               RL-001 the budget is 3% over the configured limit
+ * budget-not-shared         RL-001 each run starts with a fresh budget
+ * short-wait-after-429      RL-002/003 waits after a 429 are a 25th of the normal ones
  * no-backoff                RL-002/003 429 answers are retried at once
  * 429-gives-up              RL-004 four 429s in a row end the sync (exit 5)
  * no-retry                  RES-001..006 the first failure ends the sync
@@ -29,6 +37,7 @@
  * bad-page-fatal            RES-005 a truncated or malformed page ends the sync
  * cas-refusal-fatal         RES-006 CAS answering 429 or 5xx ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
+ * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
  * timestamp-in-seconds      MAP-001 the activity's timestamp is in seconds, not ms
@@ -37,6 +46,7 @@
  * secret-in-log             SEC-001 the client secret is logged
  * state-world-readable      SEC-002 state files are written 0644
  * no-tls-verify             SEC-003 certificates are not verified
+ * no-host-verify            SEC-006 the certificate's host name is not checked
  */
 #include "defects.h"
 

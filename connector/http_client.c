@@ -42,7 +42,7 @@ int conn_http_init(struct conn_http *h, const char *ca_file, double time_scale)
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     long verify = conn_defect("no-tls-verify") ? 0L : 1L;
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify * 2L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, conn_defect("no-host-verify") ? 0L : verify * 2L);
     if (ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);

@@ -1,5 +1,6 @@
 #include "position.h"
 
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,12 @@ enum conn_rc conn_position_load(struct conn_ctx *x, struct position *p)
     if (r == 0) {
         int64_t days = conn_defect("backfill-30-days") ? 30 : x->cfg->backfill_days;
         int64_t since = dclock_wall_ms() - days * 86400000LL;
+        if (conn_defect("local-time")) {     /* local wall time written as UTC */
+            time_t now = time(NULL);
+            struct tm lt;
+            localtime_r(&now, &lt);
+            since += (int64_t)lt.tm_gmtoff * 1000;
+        }
         format_iso8601(since, p->since);
         log_info("first sync: events since %s", p->since);
         return CONN_OK;

@@ -38,7 +38,7 @@ static int take_budget(struct conn_ctx *x)
     for (int i = 0; i < 1000000; i++) {
         int64_t w = conn_limiter_wait_ms(&x->limiter, conn_now_ms());
         if (w <= 0 || conn_defect("no-rate-limit")) {
-            conn_limiter_record(&x->limiter, conn_now_ms());
+            conn_ctx_note_request(x, conn_now_ms());
             x->ss_requests++;
             return 0;
         }
@@ -264,7 +264,9 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
                 break;
             if (conn_defect("no-backoff"))
                 continue;
-            if (retry_wait(&bo, BACKOFF_BASE_429_MS, path_query, why))
+            if (retry_wait(&bo, conn_defect("short-wait-after-429") ? BACKOFF_BASE_429_MS / 25
+                                                                     : BACKOFF_BASE_429_MS,
+                           path_query, why))
                 break;
             continue;
         }

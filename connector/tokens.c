@@ -84,10 +84,21 @@ enum conn_rc conn_tokens_accept(struct conn_ctx *x, const cJSON *answer)
                                   : rt);
     t.lifetime_ms = (int64_t)life;
     t.expires_at_ms = dclock_wall_ms() + t.lifetime_ms;
+    int refreshed = x->have_tokens;
     conn_tokens_release(&x->tokens);
     x->tokens = t;
     x->have_tokens = 1;
+    if (refreshed && conn_defect("tokens-saved-late")) {
+        x->tokens_unsaved = 1;          /* written when the program ends */
+        return CONN_OK;
+    }
+    return conn_tokens_save(x) ? CONN_ERR_OTHER : CONN_OK;
+}
 
+int conn_tokens_save(struct conn_ctx *x)
+{
+    const struct conn_tokens t = x->tokens;
+    x->tokens_unsaved = 0;
     struct buf b;
     buf_init(&b, 64 * 1024);
     buf_puts(&b, "{\"access_token\":");
@@ -105,13 +116,13 @@ enum conn_rc conn_tokens_accept(struct conn_ctx *x, const cJSON *answer)
     buf_release(&b);
     if (rc) {
         log_error("%s", enc_err ? "cannot encode tokens" : err);
-        return CONN_ERR_OTHER;
+        return -1;
     }
     char id[9];
     rng_token_id(t.access_token, id);
-    log_info("new access token %s saved (valid %lld s of duration time)", id,
-             (long long)ei->valuedouble);
-    return CONN_OK;
+    log_info("new access token %s saved (valid %lld ms of real time)", id,
+             (long long)t.lifetime_ms);
+    return 0;
 }
 
 void conn_tokens_forget(struct conn_ctx *x)

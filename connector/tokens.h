@@ -17,6 +17,9 @@ enum conn_rc conn_tokens_load(struct conn_ctx *x);
  * CONN_ERR_OTHER when the answer lacks a field (logged) or the save
  * failed. */
 enum conn_rc conn_tokens_accept(struct conn_ctx *x, const cJSON *answer);
+/* Writes x->tokens to the state folder (temp file, fsync, rename).
+ * Returns 0, or -1 (logged). */
+int conn_tokens_save(struct conn_ctx *x);
 /* Forgets the tokens, in memory and on disk. */
 void conn_tokens_forget(struct conn_ctx *x);
 /* Whether the access token should be refreshed now (less than a tenth of

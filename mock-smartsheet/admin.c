@@ -412,6 +412,18 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
         admin_scenario(s, req, resp);
     } else if (!strcmp(route, "clock") && (get || post)) {
         admin_clock(req, resp);
+    } else if (!strcmp(route, "page-limit") && post) {
+        cJSON *j = body_object(req, resp);
+        if (!j)
+            return;
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "events");
+        if (!cJSON_IsNumber(ev) || ev->valuedouble < 0 || ev->valuedouble > 10000) {
+            reply_error(resp, 400, "field 'events' must be a number from 0 (no limit) to 10000");
+        } else {
+            atomic_store(&s->events_page_limit, (size_t)ev->valuedouble);
+            reply_ok(resp);
+        }
+        cJSON_Delete(j);
     } else if (!strcmp(route, "ratelimit") && post) {
         admin_ratelimit(s, req, resp);
     } else if (!strcmp(route, "stats") && get) {

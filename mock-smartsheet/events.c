@@ -186,7 +186,7 @@ static int resolve(const struct ss_scenario *sc, const struct events_params *p,
 
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
                 const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
-                struct http_resp *resp)
+                size_t page_limit, struct http_resp *resp)
 {
     if (!caller->is_admin) {
         ss_error(resp, 1004, NULL, NULL);
@@ -200,6 +200,8 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     struct ev_query q;
     if (params_of(req, memo, &p, resp) || resolve(sc, &p, now_wall_ms, &q, resp))
         return;
+    if (page_limit && q.max > page_limit)
+        q.max = page_limit;
     size_t n = q.end - q.start < q.max ? q.end - q.start : q.max;
     int more = q.start + n < q.end;
 

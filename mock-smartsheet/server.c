@@ -260,7 +260,8 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     struct ss_caller caller = {g.user_id, u->admin};
     switch (m->route) {
     case R_EVENTS:
-        api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL, resp);
+        api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL,
+                   atomic_load(&s->events_page_limit), resp);
         break;
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
@@ -410,6 +411,7 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     journal_clear(s->journal);
     atomic_store(&s->served_429, 0);
     atomic_store(&s->requests, 0);
+    atomic_store(&s->events_page_limit, 0);
     pthread_rwlock_unlock(&s->lock);
     if (old)
         sref_release(old);

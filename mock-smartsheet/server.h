@@ -31,6 +31,7 @@ struct ss_server {
     uint32_t rate_default_n;        /* what a scenario without rateLimit gets (300/60) */
     int64_t rate_default_window_ms;
     _Atomic int retry_after;        /* send Retry-After on 429 (admin API sets it) */
+    _Atomic size_t events_page_limit; /* most events per /events page; 0 = maxCount rules */
 
     pthread_rwlock_t lock;          /* guards sc and sref */
     struct ss_scenario *sc;

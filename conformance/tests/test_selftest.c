@@ -36,6 +36,10 @@ static const struct scase cases[] = {
     {REFERENCE, "reference", "", ""},
     {WRAPPER, "consent-without-redirect", "OAUTH", "OAUTH-001"},
     {DEFECT, "state-predictable", "OAUTH", "OAUTH-002"},
+    {DEFECT, "state-timestamp", "OAUTH", "OAUTH-002"},
+    {DEFECT, "state-prefix-match", "OAUTH", "OAUTH-003"},
+    {DEFECT, "code-retried", "OAUTH", "OAUTH-006"},
+    {DEFECT, "tokens-saved-late", "OAUTH", "OAUTH-012"},
     {DEFECT, "state-not-checked", "OAUTH", "OAUTH-003,OAUTH-006"},
     {DEFECT, "denial-not-reported", "OAUTH", "OAUTH-004"},
     {DEFECT, "plain-secret", "OAUTH", "OAUTH-005"},
@@ -50,11 +54,15 @@ static const struct scase cases[] = {
     {WRAPPER, "auth-needed-exit-1", "PRE", "PRE-004"},
     {DEFECT, "unknown-key-accepted", "PRE", "PRE-005"},
     {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
+    {DEFECT, "local-time", "BF", "BF-001,BF-002"},
     {DEFECT, "first-page-only", "BF", "BF-002"},
     {DEFECT, "since-every-time", "INC", "INC-001,INC-002"},
     {DEFECT, "users-first-page-only", "USR", "USR-001,USR-002"},
     {DEFECT, "lone-user-dropped", "USR", "USR-003"},
     {DEFECT, "no-rate-limit", "RL", "RL-001"},
+    {DEFECT, "budget-over", "RL", "RL-001"},
+    {DEFECT, "budget-not-shared", "RL", "RL-001"},
+    {DEFECT, "short-wait-after-429", "RL", "RL-002,RL-003"},
     {DEFECT, "no-backoff", "RL", "RL-002,RL-003"},
     {DEFECT, "429-gives-up", "RL", "RL-004"},
     {DEFECT, "no-retry", "RES", "RES-001,RES-002,RES-003,RES-004,RES-005,RES-006"},
@@ -65,6 +73,7 @@ static const struct scase cases[] = {
     {DEFECT, "bad-page-fatal", "RES", "RES-005"},
     {DEFECT, "cas-refusal-fatal", "RES", "RES-006"},
     {DEFECT, "save-before-deliver", "RES", "RES-007"},
+    {DEFECT, "refusal-skipped", "RES", "RES-009"},
     {DEFECT, "timestamp-in-seconds", "MAP", "MAP-001"},
     {DEFECT, "raw-altered", "MAP", "MAP-002"},
     {DEFECT, "template-unfilled", "MAP", "MAP-003"},
@@ -75,6 +84,9 @@ static const struct scase cases[] = {
     {DEFECT, "no-tls-verify", "SEC", "SEC-003"},
     {WRAPPER, "ignores-ca-file", "SEC", "SEC-004"},
     {WRAPPER, "secret-in-args", "SEC", "SEC-005"},
+    {WRAPPER, "secret-in-daemon", "SEC", "SEC-005"},
+    {WRAPPER, "secret-in-tmp", "SEC", "SEC-002"},
+    {DEFECT, "no-host-verify", "SEC", "SEC-006"},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -199,7 +211,7 @@ static void run_case(const struct scase *c)
     }
     int want_exit = must || unjudged_must(unjudged.ptr) ? 1 : 0;
     char cmd[100];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s /tmp/kit-selftest-leak-*", dir);
     if (system(cmd) != 0)
         printf("  (could not remove %s)\n", dir);
     /* Everything released before a failure ends the test. */

@@ -45,11 +45,11 @@ static void call(const struct ss_caller *c, const char *query, struct http_resp 
     static struct events_memo memo;
     memset(resp, 0, sizeof *resp);
     struct http_req req = tfx_get("/2.0/events", query);
-    api_events(sc, c, &req, TFX_NOW, NULL, resp);
+    api_events(sc, c, &req, TFX_NOW, NULL, 0, resp);
     for (int round = 0; round < 2; round++) {
         struct http_resp again;
         memset(&again, 0, sizeof again);
-        api_events(sc, c, &req, TFX_NOW, &memo, &again);
+        api_events(sc, c, &req, TFX_NOW, &memo, 0, &again);
         assert_int_equal(again.status, resp->status);
         assert_int_equal(again.error_code, resp->error_code);
         if (resp->status == 200) {     /* error bodies differ in their refId only */
@@ -85,7 +85,7 @@ static void access_rules(void **state)
     struct http_req req = tfx_get("/2.0/events", "since=2020-01-01T00:00:00Z");
     struct ss_caller off_admin = {scenario_user(off, 0)->id, 1};
     memset(&resp, 0, sizeof resp);
-    api_events(off, &off_admin, &req, TFX_NOW, NULL, &resp);
+    api_events(off, &off_admin, &req, TFX_NOW, NULL, 0, &resp);
     assert_int_equal(resp.status, 403);
     assert_int_equal(tfx_error_code(&resp), 1013);
     assert_string_equal(resp.content_type, "application/json;charset=UTF-8");
@@ -265,6 +265,41 @@ static size_t count_since(const char *query, int64_t *first_ts, int *more)
 }
 
 /* since is resolved down to the hour and accepts the SDKs' forms. */
+/* A page limit (a stream still generating) shortens pages whatever
+ * maxCount asks; following nextStreamPosition still reads every event
+ * once, in order. */
+static void page_limit_shortens_pages(void **state)
+{
+    (void)state;
+    size_t total = scenario_event_count(sc), seen = 0;
+    char q[160] = "since=2010-01-01T00:00:00Z&maxCount=10000";
+    int pages = 0, more = 1;
+    while (more && pages < 100000) {
+        struct http_resp resp;
+        memset(&resp, 0, sizeof resp);
+        struct http_req req = tfx_get("/2.0/events", q);
+        api_events(sc, &admin, &req, TFX_NOW, NULL, 250, &resp);
+        assert_int_equal(resp.status, 200);
+        cJSON *j = tfx_json(&resp);
+        int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "data"));
+        more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "moreAvailable"));
+        assert_true(n <= 250);
+        if (more)
+            assert_int_equal(n, 250);
+        const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "data"), 0);
+        if (n)
+            assert_int_equal(ts_of(e), scenario_event(sc, seen)->ts_ms);
+        seen += (size_t)n;
+        snprintf(q, sizeof q, "streamPosition=%s&maxCount=10000",
+                 cJSON_GetObjectItemCaseSensitive(j, "nextStreamPosition")->valuestring);
+        cJSON_Delete(j);
+        tfx_resp_done(&resp);
+        pages++;
+    }
+    assert_int_equal(seen, total);
+    assert_int_equal(pages, (int)((total + 249) / 250));
+}
+
 static void since_forms_and_hour(void **state)
 {
     (void)state;
@@ -376,6 +411,7 @@ int main(void)
         cmocka_unit_test(parameter_errors),
         cmocka_unit_test(recorded_chain_is_static),
         cmocka_unit_test(other_page_sizes_render),
+        cmocka_unit_test(page_limit_shortens_pages),
         cmocka_unit_test(since_forms_and_hour),
         cmocka_unit_test(to_windows),
         cmocka_unit_test(appended_events_follow),
