@@ -177,9 +177,14 @@ int store_commit(struct store *s, int64_t instance, int64_t now, const struct ve
 {
     unsigned char *status = xcalloc(n ? n : 1, 1);
     size_t acc = 0, dup = 0, rej = 0;
+    /* What this batch stores is remembered in its own table until the
+     * commit is durable: a failed commit marks nothing as seen, so the
+     * client's retry stores the batch (issue #13, item 1). */
+    struct dedup fresh;
+    dedup_init(&fresh);
     pthread_mutex_lock(&s->lock);
     int64_t batch = ++s->batches;
-    sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
     sqlite3_stmt *ins = store_prep(s, "INSERT INTO activities(instance,event_id,ts,created,"
                                 "service,source,username,etype_name,etype_value,ip,description,json)"
                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -187,15 +192,16 @@ int store_commit(struct store *s, int64_t instance, int64_t now, const struct ve
                                 " VALUES(?,?,?,?,?,?,?)");
     for (size_t i = 0; i < n; i++) {
         const struct verdict *v = &verdicts[i];
-        if (!ins || !vio) {
+        if (rc || !ins || !vio) {
             status[i] = ST_FAILED;
         } else if (v->n) {
             record_violations(vio, instance, batch, i, v, now);
             status[i] = ST_REJECTED;
-        } else if (dedup_find(&s->dd, instance, v->event_id)) {
+        } else if (dedup_find(&s->dd, instance, v->event_id) ||
+                   dedup_find(&fresh, instance, v->event_id)) {
             status[i] = ST_DUPLICATE;
         } else if (insert_row(ins, instance, v->event_id, now, &rows[i]) == 0) {
-            dedup_put(&s->dd, instance, v->event_id, sqlite3_last_insert_rowid(s->db));
+            dedup_put(&fresh, instance, v->event_id, sqlite3_last_insert_rowid(s->db));
             status[i] = ST_ACCEPTED;
         } else {
             status[i] = ST_FAILED;
@@ -216,8 +222,20 @@ int store_commit(struct store *s, int64_t instance, int64_t now, const struct ve
         sqlite3_step(up);
     }
     sqlite3_finalize(up);
-    int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = -1;
+    if (rc) {
+        /* Nothing of the batch is kept (a failed COMMIT may leave the
+         * transaction open) and nothing is marked as seen. */
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        for (size_t i = 0; i < n; i++)
+            if (status[i] == ST_ACCEPTED)
+                status[i] = ST_FAILED;
+    } else {
+        dedup_merge(&s->dd, &fresh);
+    }
     pthread_mutex_unlock(&s->lock);
+    dedup_free(&fresh);
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
         free(rows[i].json);
