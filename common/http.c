@@ -45,6 +45,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct http_config cfg;
     char base_url[192];
+    unsigned port;
     char *tls_cert;
     char *tls_key;
     _Atomic uint64_t seq;
@@ -845,9 +846,9 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
         goto fail;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned port = di ? di->port : 0;
+    srv->port = di ? di->port : 0;
     snprintf(srv->base_url, sizeof srv->base_url, "%s://%s:%u",
-             cfg->tls_cert_file ? "https" : "http", host, port);
+             cfg->tls_cert_file ? "https" : "http", host, srv->port);
     return srv;
 
 fail:
@@ -860,6 +861,11 @@ fail:
 const char *http_base_url(const struct http_server *srv)
 {
     return srv->base_url;
+}
+
+unsigned http_port(const struct http_server *srv)
+{
+    return srv->port;
 }
 
 void http_stop(struct http_server *srv)

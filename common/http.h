@@ -144,6 +144,8 @@ struct http_config {
 struct http_server *http_start(const struct http_config *cfg, char *err, size_t errlen);
 /* "http://127.0.0.1:43121" (no trailing slash); valid until http_stop. */
 const char *http_base_url(const struct http_server *srv);
+/* The port the server is bound to. */
+unsigned http_port(const struct http_server *srv);
 /* Stops accepting, finishes nothing further, frees everything. */
 void http_stop(struct http_server *srv);
 

@@ -31,6 +31,8 @@
  * Clients of these services send under 2 KiB.  libmicrohttpd zeroes what a
  * request used of it, so its size is a cost on every request. */
 #define LIM_CONNECTION_POOL   (8u * 1024u)
+/* Most --allow-host names a double takes. */
+#define LIM_ALLOW_HOSTS       16u
 /* Longest URL path we route. */
 #define LIM_PATH              2048u
 

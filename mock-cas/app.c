@@ -12,6 +12,7 @@
 #include "log.h"
 #include "rng.h"
 #include "strutil.h"
+#include "webpage.h"
 
 void cas_reply_buf(struct http_resp *resp, int status, struct buf *b)
 {
@@ -151,7 +152,10 @@ void cas_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
         return;
     }
     if (app->portal && portal_route(p)) {      /* pages for people: no faults */
-        portal_handle(app, req, resp);
+        if (!serveropts_host_allowed(&app->opts, req))
+            web_misdirected(resp);
+        else
+            portal_handle(app, req, resp);
         return;
     }
     /* Transport faults keep the request's own handling; the rest answer here. */
