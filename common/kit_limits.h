@@ -27,10 +27,26 @@
 /* Most headers a handler can add to a response. */
 #define LIM_RESP_HEADERS      8u
 /* libmicrohttpd's memory per connection, which bounds a request's line and
- * headers together (about 7 KiB fit; larger is refused with 431 or 414).
+ * headers together: 7 KiB in up to 128 headers fit (each header also takes
+ * some 56 bytes of the pool); larger is refused with 431 or 414.  At 8 KiB,
+ * 108 headers of 48 bytes made libmicrohttpd close without an answer.
  * Clients of these services send under 2 KiB.  libmicrohttpd zeroes what a
  * request used of it, so its size is a cost on every request. */
-#define LIM_CONNECTION_POOL   (8u * 1024u)
+#define LIM_CONNECTION_POOL   (16u * 1024u)
+/* Connections a double keeps open at once (file descriptors permitting):
+ * room for 2,000 idle or slowloris connections and everyone else. */
+#define LIM_CONNECTIONS       4096u
+/* Connections from one client address: a browser opens 6-10, a connector
+ * 2, the benchmarks 32. */
+#define LIM_CONN_PER_CLIENT   64u
+/* The last connection slots, kept for addresses holding fewer than
+ * LIM_CONN_RESERVE_SHARE connections (a new client still gets in). */
+#define LIM_CONN_RESERVE      256u
+#define LIM_CONN_RESERVE_SHARE 4u
+/* Real time a connection has to deliver a whole request after it opened
+ * or got its previous answer; also libmicrohttpd's timeout without any
+ * progress. */
+#define LIM_REQUEST_TIMEOUT_MS 30000
 /* Most --allow-host names a double takes. */
 #define LIM_ALLOW_HOSTS       16u
 /* Longest URL path we route. */

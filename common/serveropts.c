@@ -23,6 +23,9 @@ const char serveropts_help[] =
     "  --threads N              worker threads (default: number of CPUs)\n"
     "  --admin-token-file FILE  token non-loopback clients must send in X-Admin-Token\n"
     "  --allow-host NAME[:PORT] another Host name the pages and admin API answer to\n"
+    "  --conn-timeout S         real seconds a connection has to send a whole request\n"
+    "                           after it opened or got its previous answer (default 30)\n"
+    "  --max-conns-per-client N connections one client address may hold (default 64)\n"
     "  --help, --version\n";
 
 void serveropts_init(struct server_opts *o)
@@ -32,6 +35,7 @@ void serveropts_init(struct server_opts *o)
     o->time_scale = 1.0;
     o->log_format = LOG_TEXT;
     o->journal_size = LIM_JOURNAL_DEFAULT;
+    o->limits = http_default_limits;
 }
 
 static const char *need_value(int argc, char **argv, int *i)
@@ -114,6 +118,22 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
             return -1;
         }
         o->threads = (unsigned)n;
+    } else if (!strcmp(a, "--conn-timeout")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_i64(v, 1, 3600, &n)) {
+            fprintf(stderr, "--conn-timeout wants seconds from 1 to 3600, not '%.40s'\n", v);
+            return -1;
+        }
+        o->limits.request_timeout_ms = n * 1000;
+    } else if (!strcmp(a, "--max-conns-per-client")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_i64(v, 1, LIM_CONNECTIONS, &n)) {
+            fprintf(stderr, "--max-conns-per-client wants a number from 1 to %u\n", LIM_CONNECTIONS);
+            return -1;
+        }
+        o->limits.per_client = (unsigned)n;
     } else if (!strcmp(a, "--allow-host")) {
         if (!(v = need_value(argc, argv, i)))
             return -1;
@@ -298,6 +318,8 @@ int serveropts_serve(struct server_opts *o, http_handler_fn handler, http_done_f
         .done = done,
         .app = app,
         .conn_data_free = o->conn_data_free,
+        .limits = &o->limits,
+        .refuse = o->refuse,
     };
     char err[512];
     struct http_server *srv = http_start(&hc, err, sizeof err);

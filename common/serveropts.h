@@ -28,6 +28,9 @@ struct server_opts {
     size_t n_allow_hosts;
     unsigned port;               /* the bound port, set by serveropts_serve */
     void (*conn_data_free)(void *); /* see http_config; set before serving */
+    /* see http_config.refuse; set before serving (NULL: plain text) */
+    void (*refuse)(void *app, int status, const char *message, struct http_resp *resp);
+    struct connguard_limits limits; /* http_default_limits, changed by options */
 };
 
 void serveropts_init(struct server_opts *o);

@@ -100,6 +100,12 @@ cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int str
     return j;
 }
 
+void cas_refuse(void *app, int status, const char *message, struct http_resp *resp)
+{
+    (void)app;
+    cas_reply_error(resp, status, message);
+}
+
 const int cas_fault_codes[] = {429, 500, 502, 503, 504, 0};
 
 /* Applies a fault for a service request.  Returns 1 when the fault is the

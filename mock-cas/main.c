@@ -139,6 +139,7 @@ int main(int argc, char **argv)
     portal_init(&portal, connector_cmd, smartsheet_url, app.opts.time_scale);
     app.portal = &portal;
 
+    app.opts.refuse = cas_refuse;
     int rc = serveropts_serve(&app.opts, cas_handle, cas_done, &app, portal_started);
     portal_shutdown(&portal);
     rl_free(app.query_rl);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "rng.h"
 #include "server.h"
+#include "sserror.h"
 
 static const char usage[] =
     "usage: mock-smartsheet [options]\n"
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
         goto out;
     }
     s.opts.conn_data_free = ss_conn_free;
+    s.opts.refuse = ss_refuse;
     rc = serveropts_serve(&s.opts, ss_handle, ss_done, &s, NULL);
 out:
     journal_free(s.journal);

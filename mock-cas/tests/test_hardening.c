@@ -109,10 +109,157 @@ static void test_rebound_host_refused(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Item 8: request framing a strict server would read otherwise        */
+
+/* Sends req on a fresh connection and reads until the double closes it;
+ * returns what came back in out (created here). */
+static void exchange(const char *req, struct buf *out)
+{
+    int fd = rawhttp_connect(dbl.url, NULL, 5000);
+    assert_true(fd >= 0);
+    assert_int_equal(rawhttp_send(fd, req, strlen(req)), 0);
+    buf_init(out, 1 << 20);
+    /* the double closes after a refusal: a time limit here is a failure */
+    assert_int_equal(rawhttp_read(fd, out, 10000), 1);
+    close(fd);
+}
+
+static void test_framing_refused_once(void **state)
+{
+    (void)state;
+    char req[1024];
+    struct buf b;
+    /* two Content-Length values: one 400, and the rest is not read as a
+     * second request */
+    snprintf(req, sizeof req, "POST /_mock/instances HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+             "Content-Length: 16\r\nContent-Length: 60\r\n\r\n{\"name\":\"x\"}    "
+             "GET /_mock/stats HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n\r\n", port, port);
+    exchange(req, &b);
+    assert_int_equal(rawhttp_count_status(b.ptr, b.len), 1);
+    assert_non_null(strstr(b.ptr, "HTTP/1.1 400"));
+    assert_non_null(strstr(b.ptr, "Content-Length headers"));
+    assert_null(strstr(b.ptr, "activitiesStored"));
+    buf_release(&b);
+    /* an unknown Transfer-Encoding: 501 at once, not a wait for the end */
+    snprintf(req, sizeof req, "POST /_mock/instances HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+             "Transfer-Encoding: gzip\r\n\r\n{\"name\":\"x\"}", port);
+    exchange(req, &b);
+    assert_int_equal(rawhttp_count_status(b.ptr, b.len), 1);
+    assert_non_null(strstr(b.ptr, "HTTP/1.1 501"));
+    assert_non_null(strstr(b.ptr, "'gzip'"));
+    buf_release(&b);
+    /* Transfer-Encoding and Content-Length together */
+    snprintf(req, sizeof req, "POST /_mock/instances HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+             "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n", port);
+    exchange(req, &b);
+    assert_int_equal(rawhttp_count_status(b.ptr, b.len), 1);
+    assert_non_null(strstr(b.ptr, "HTTP/1.1 400"));
+    buf_release(&b);
+    /* chunked alone is fine */
+    assert_int_equal(raw(&b, "POST /_mock/api-tokens HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\nc\r\n{\"name\":\"x\"}\r\n0\r\n\r\n",
+                         port), 200);
+    buf_release(&b);
+}
+
+/* The documented header room: 7 KiB of line and headers in up to 128
+ * headers is served; more is answered 431, not a closed connection. */
+static void test_header_room(void **state)
+{
+    (void)state;
+    struct buf h, b;
+    buf_init(&h, 64 * 1024);
+    for (int i = 0; i < 128; i++)
+        buf_printf(&h, "X-%d: %.*s\r\n", i, 40, "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
+    assert_true(h.len < 7 * 1024);
+    assert_int_equal(raw(&b, "GET /_mock/stats HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n%s\r\n", port,
+                         h.ptr), 200);
+    buf_release(&b);
+    for (int i = 128; i < 160; i++)
+        buf_printf(&h, "X-%d: %.*s\r\n", i, 40, "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
+    assert_int_equal(raw(&b, "GET /_mock/stats HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n%s\r\n", port,
+                         h.ptr), 431);
+    buf_release(&b);
+    buf_release(&h);
+}
+
+/* ------------------------------------------------------------------ */
+/* Item 3: connections per client address, and the request deadline    */
+
+static void test_connection_policy(void **state)
+{
+    (void)state;
+    struct child c;
+    char *argv[] = {bin, "--listen", "127.0.0.1:0", "--conn-timeout", "1",
+                    "--max-conns-per-client", "3", NULL};
+    char err[512];
+    if (spawn_double(argv, NULL, 10000, &c, err, sizeof err))
+        fail_msg("cannot start mock-cas: %s", err);
+    /* three idle connections from 127.0.0.2 are taken, a fourth is not */
+    int held[3];
+    for (int i = 0; i < 3; i++) {
+        held[i] = rawhttp_connect(c.url, "127.0.0.2", 5000);
+        assert_true(held[i] >= 0);
+    }
+    struct buf b;
+    buf_init(&b, 4096);
+    /* the guard counts a connection once libmicrohttpd took it: a request
+     * on the third proves all three are counted */
+    char req[1024];
+    snprintf(req, sizeof req, "GET /_mock/clock HTTP/1.1\r\nHost: %.200s\r\n\r\n", c.url + 7);
+    assert_int_equal(rawhttp_send(held[2], req, strlen(req)), 0);
+    assert_int_equal(rawhttp_read_response(held[2], &b, 5000), 200);
+    buf_release(&b);
+    int extra = rawhttp_connect(c.url, "127.0.0.2", 5000);
+    assert_true(extra >= 0);
+    buf_init(&b, 4096);
+    rawhttp_send(extra, req, strlen(req));
+    assert_int_equal(rawhttp_read(extra, &b, 10000), 1);     /* closed, unanswered */
+    assert_int_equal(b.len, 0);
+    buf_release(&b);
+    close(extra);
+    /* another client is served meanwhile */
+    int other = rawhttp_connect(c.url, "127.0.0.1", 5000);
+    assert_true(other >= 0);
+    buf_init(&b, 4096);
+    rawhttp_send(other, req, strlen(req));
+    assert_int_equal(rawhttp_read_response(other, &b, 5000), 200);
+    buf_release(&b);
+    close(other);
+
+    /* an idle connection, and one that sends its headers a line at a time,
+     * are closed once their second has passed, unanswered */
+    buf_init(&b, 4096);
+    assert_int_equal(rawhttp_read(held[0], &b, 15000), 1);
+    assert_int_equal(b.len, 0);
+    buf_release(&b);
+    static const char line[] = "GET /_mock/clock HTTP/1.1\r\n";
+    assert_int_equal(rawhttp_send(held[1], line, sizeof line - 1), 0);
+    int closed = 0;
+    for (int i = 0; i < 100 && !closed; i++) {
+        buf_init(&b, 4096);
+        if (rawhttp_send(held[1], "X-Slow: 1\r\n", 11))
+            closed = 1;
+        else
+            closed = rawhttp_read(held[1], &b, 200) == 1;   /* paces the sender */
+        assert_int_equal(b.len, 0);
+        buf_release(&b);
+    }
+    assert_true(closed);
+    for (int i = 0; i < 3; i++)
+        close(held[i]);
+    int st = spawn_stop(&c, 10000);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rebound_host_refused),
+        cmocka_unit_test(test_framing_refused_once),
+        cmocka_unit_test(test_header_room),
+        cmocka_unit_test(test_connection_policy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
