@@ -15,6 +15,12 @@
 #define LIM_RESPONSE_BODY     (64u * 1024u * 1024u)
 /* Nesting depth for JSON we parse from outside (cJSON's own default). */
 #define LIM_JSON_DEPTH        1000
+/* Most JSON values in one request body, counted before any tree is built:
+ * a 1,000-activity batch holds some 40,000; a body of 15 MiB of "0," would
+ * hold 7.5 million and cost half a gigabyte as a tree. */
+#define LIM_JSON_VALUES       200000u
+/* Nesting depth of a request body (an activity nests 4 levels). */
+#define LIM_JSON_BODY_DEPTH   64u
 /* Most events in one Event Reporting page (the API's documented maximum). */
 #define LIM_EVENTS_PAGE       10000u
 /* Most activities or entities in one ingestion batch. */

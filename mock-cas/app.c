@@ -9,6 +9,7 @@
 
 #include "dclock.h"
 #include "fault_http.h"
+#include "jstrict.h"
 #include "log.h"
 #include "rng.h"
 #include "strutil.h"
@@ -86,10 +87,19 @@ cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int str
         cas_reply_error(resp, 415, "the request body must be JSON (Content-Type: application/json)");
         return NULL;
     }
+    if (!req->body_len) {
+        cas_reply_error(resp, 400, "the request body is empty; JSON expected");
+        return NULL;
+    }
+    char msg[220];
+    int status = jstrict_body_refusal(req->body, req->body_len, NULL, msg, sizeof msg);
+    if (status) {
+        cas_reply_error(resp, status, msg);
+        return NULL;
+    }
     cJSON *j = cas_parse_json(req->body, req->body_len);
     if (!j) {
-        cas_reply_error(resp, 400, req->body_len ? "the request body is not valid JSON"
-                                                 : "the request body is empty; JSON expected");
+        cas_reply_error(resp, 400, "the request body is not valid JSON");
         return NULL;
     }
     if (!cJSON_IsObject(j)) {

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "jstrict.h"
+
 static const char *ws(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
@@ -56,7 +58,6 @@ int jspan_array(const char *text, size_t len, const char *key, struct jspan *out
                 size_t *n)
 {
     const char *p = text, *end = text + len;
-    size_t klen = strlen(key);
     *n = 0;
     p = ws(p, end);
     if (p >= end || *p != '{')
@@ -69,7 +70,7 @@ int jspan_array(const char *text, size_t len, const char *key, struct jspan *out
         const char *k = p + 1, *after = skip_string(p, end);
         if (!after)
             return -1;
-        int match = (size_t)(after - 1 - k) == klen && !memcmp(k, key, klen);
+        int match = jstrict_key_equals(k, (size_t)(after - 1 - k), key);
         p = ws(after, end);
         if (p >= end || *p != ':')
             return -1;

@@ -26,6 +26,11 @@ int main(int argc, char **argv)
      * state, rendered pages); with fastbins each of those sweeps them all
      * (malloc_consolidate). */
     mallopt(M_MXFAST, 0);
+    /* Request bodies (up to 16 MiB) and parse arenas come from mmap and go
+     * back to the system when freed: with glibc's sliding threshold they
+     * came from the heap after the first one and stayed resident (~700 MB
+     * after eight hostile bodies, issue #13 item 7). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     struct ss_server s;
     memset(&s, 0, sizeof s);
     serveropts_init(&s.opts);

@@ -253,6 +253,138 @@ static void test_connection_policy(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Items 4 and 7: what a strict reader reads otherwise; bounded bodies */
+
+static char inst_token[65];
+static char inst_path[128];
+
+static long post_json(const char *path, const char *token, const char *body, size_t len,
+                      cJSON **json)
+{
+    char url[512], auth[128];
+    snprintf(url, sizeof url, "%s%s", dbl.url, path);
+    snprintf(auth, sizeof auth, "Authorization: Token %s", token ? token : "");
+    const char *h[] = {"Content-Type: application/json", auth, NULL};
+    struct httpc_resp r;
+    httpc_request("POST", url, h, body, len, NULL, &r);
+    long st = r.status;
+    *json = r.body.ptr ? cJSON_ParseWithLength(r.body.ptr, r.body.len) : NULL;
+    httpc_resp_release(&r);
+    return st;
+}
+
+static void new_instance(void)
+{
+    cJSON *j;
+    assert_int_equal(post_json("/_mock/instances", NULL, "{\"name\":\"h\"}", 12, &j), 200);
+    snprintf(inst_token, sizeof inst_token, "%s",
+             cJSON_GetObjectItem(j, "token")->valuestring);
+    snprintf(inst_path, sizeof inst_path, "/api/v1/app_connectors/%lld/activities/",
+             (long long)cJSON_GetObjectItem(j, "instanceId")->valuedouble);
+    cJSON_Delete(j);
+}
+
+/* A valid activity's text with extra bytes spliced in before its last '}'. */
+static void activity_with(struct buf *b, const char *id, const char *extra)
+{
+    cJSON *a = support_simple(&map, id, 1764374400000LL, "ann@example.com");
+    char *t = cJSON_PrintUnformatted(a);
+    size_t n = strlen(t);
+    buf_append(b, t, n - 1);
+    buf_puts(b, extra);
+    buf_puts(b, "}");
+    free(t);
+    cJSON_Delete(a);
+}
+
+static const char *status_of(const cJSON *answer, int i, const char **rule)
+{
+    const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(answer, "results"), i);
+    const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "violations"), 0);
+    *rule = v ? cJSON_GetObjectItem(v, "rule")->valuestring : "";
+    return cJSON_GetObjectItem(r, "status")->valuestring;
+}
+
+static void test_strict_reader_items(void **state)
+{
+    (void)state;
+    new_instance();
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"activities\":[");
+    activity_with(&b, "2.1.ok", "");
+    buf_puts(&b, ",");
+    activity_with(&b, "2.1.dup", ",\"appName\":\"Evil\"");          /* first value checked */
+    buf_puts(&b, ",");
+    activity_with(&b, "2.1.nul", ",\"note\":\"a\\u0000b\"");
+    buf_puts(&b, ",");
+    activity_with(&b, "2.1.utf8", ",\"note\":\"\xc3\x28\"");
+    buf_puts(&b, ",");
+    activity_with(&b, "2.1.ctrl", ",\"note\":\"a\x01z\"");
+    buf_puts(&b, ",");
+    activity_with(&b, "2.1.surr", ",\"note\":\"\\ud800\"");
+    buf_puts(&b, "]}");
+    cJSON *j;
+    assert_int_equal(post_json(inst_path, inst_token, b.ptr, b.len, &j), 200);
+    const char *rule, *want[] = {"", "JSON-001", "JSON-002", "JSON-003", "JSON-004", "JSON-003"};
+    assert_string_equal(status_of(j, 0, &rule), "accepted");
+    for (int i = 1; i < 6; i++) {
+        assert_string_equal(status_of(j, i, &rule), "rejected");
+        assert_string_equal(rule, want[i]);
+    }
+    cJSON_Delete(j);
+    buf_release(&b);
+
+    /* an escaped key is the same key to every reader */
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"\\u0061ctivities\":[");
+    activity_with(&b, "2.1.esc", "");
+    buf_puts(&b, "]}");
+    assert_int_equal(post_json(inst_path, inst_token, b.ptr, b.len, &j), 200);
+    assert_int_equal((int)cJSON_GetObjectItem(j, "accepted")->valuedouble, 1);
+    cJSON_Delete(j);
+    /* ... and a second "activities", spelled differently, is refused whole */
+    b.len--;
+    buf_puts(&b, ",\"activities\":[]}");
+    assert_int_equal(post_json(inst_path, inst_token, b.ptr, b.len, &j), 400);
+    assert_non_null(strstr(cJSON_GetObjectItem(j, "message")->valuestring, "twice"));
+    cJSON_Delete(j);
+    buf_release(&b);
+}
+
+static void test_bounded_bodies(void **state)
+{
+    (void)state;
+    new_instance();
+    struct buf b;
+    buf_init(&b, 16u << 20);
+    buf_puts(&b, "{\"activities\":[0");
+    for (int i = 0; i < 300000; i++)
+        buf_puts(&b, ",0");
+    buf_puts(&b, "]}");
+    cJSON *j;
+    assert_int_equal(post_json(inst_path, inst_token, b.ptr, b.len, &j), 413);
+    assert_non_null(strstr(cJSON_GetObjectItem(j, "message")->valuestring, "JSON values"));
+    cJSON_Delete(j);
+    buf_release(&b);
+    buf_init(&b, 1 << 20);
+    buf_puts(&b, "{\"activities\":[");
+    for (int i = 0; i < 100; i++)
+        buf_puts(&b, "[");
+    for (int i = 0; i < 100; i++)
+        buf_puts(&b, "]");
+    buf_puts(&b, "]}");
+    assert_int_equal(post_json(inst_path, inst_token, b.ptr, b.len, &j), 413);
+    assert_non_null(strstr(cJSON_GetObjectItem(j, "message")->valuestring, "deeper"));
+    cJSON_Delete(j);
+    buf_release(&b);
+    /* the admin API too */
+    assert_int_equal(post_json("/_mock/instances", NULL, "{\"name\":\"a\",\"name\":\"b\"}", 23, &j),
+                     400);
+    cJSON_Delete(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +392,8 @@ int main(void)
         cmocka_unit_test(test_framing_refused_once),
         cmocka_unit_test(test_header_room),
         cmocka_unit_test(test_connection_policy),
+        cmocka_unit_test(test_strict_reader_items),
+        cmocka_unit_test(test_bounded_bodies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
