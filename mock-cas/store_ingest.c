@@ -21,21 +21,19 @@ static void replace(cJSON *o, const char *name, cJSON *v)
     cJSON_AddItemToObject(o, name, v);
 }
 
-/* The stored record from the client's own bytes plus our fields, when the
- * item has none of them already; NULL otherwise. */
-static char *splice(const struct jspan *sp, const cJSON *a, const char *id, int64_t tenant,
-                    int64_t now)
+/* The stored record: the client's own bytes (so numbers and escapes stay
+ * exactly as sent) without any member named like ours, plus our fields;
+ * NULL when the span is not an object. */
+static char *splice(const struct jspan *sp, const char *id, int64_t tenant, int64_t now)
 {
     static const char *const ours[] = {"_id", "uid", "tenantId", "created", NULL};
-    for (size_t k = 0; ours[k]; k++)
-        if (cJSON_GetObjectItemCaseSensitive(a, ours[k]))
-            return NULL;
-    if (!a->child || sp->len < 2 || sp->start[0] != '{' || sp->start[sp->len - 1] != '}')
-        return NULL;
     struct buf b;
     buf_init(&b, sp->len + 2 * strlen(id) + 256);
-    buf_append(&b, sp->start, sp->len - 1);
-    buf_puts(&b, ",\"_id\":");
+    if (jspan_object_without(sp->start, sp->len, ours, &b)) {
+        buf_release(&b);
+        return NULL;
+    }
+    buf_puts(&b, b.len > 1 ? ",\"_id\":" : "\"_id\":");
     buf_json_str(&b, id, strlen(id));
     buf_puts(&b, ",\"uid\":");
     buf_json_str(&b, id, strlen(id));
@@ -65,7 +63,7 @@ void store_prepare(struct store *s, int64_t instance, int64_t now, cJSON *a,
     r->etv = str_at(a, "eventTypeValue");
     r->ip = cJSON_IsObject(dev) ? str_at(dev, "clientIP") : NULL;
     r->desc = str_at(a, "description");
-    if (span && (r->json = splice(span, a, id, s->tenant_id, now)))
+    if (span && (r->json = splice(span, id, s->tenant_id, now)))
         return;
     /* Re-print: the item already has one of our fields, or no span. */
     replace(a, "_id", cJSON_CreateString(id));

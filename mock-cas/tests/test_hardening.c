@@ -385,6 +385,29 @@ static void test_bounded_bodies(void **state)
     cJSON_Delete(j);
 }
 
+/* Item 8: a rule's token is JSON-escaped in the listing (the filter
+ * message's bound: test_store's test_too_many_values). */
+static void test_small_defects(void **state)
+{
+    (void)state;
+    cJSON *j;
+    static const char rule[] = "{\"token\":\"a\\\"b\",\"action\":\"close\",\"path\":\"/x\"}";
+    assert_int_equal(post_json("/_mock/faults", NULL, rule, sizeof rule - 1, &j), 200);
+    cJSON_Delete(j);
+    char url[1024];
+    snprintf(url, sizeof url, "%.900s/_mock/faults", dbl.url);
+    struct httpc_resp r;
+    httpc_request("GET", url, NULL, NULL, 0, NULL, &r);
+    assert_int_equal(r.status, 200);
+    j = cJSON_ParseWithLength(r.body.ptr, r.body.len);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    httpc_resp_release(&r);
+    httpc_request("DELETE", url, NULL, NULL, 0, NULL, &r);
+    httpc_resp_release(&r);
+
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_connection_policy),
         cmocka_unit_test(test_strict_reader_items),
         cmocka_unit_test(test_bounded_bodies),
+        cmocka_unit_test(test_small_defects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

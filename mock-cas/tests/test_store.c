@@ -370,7 +370,7 @@ static void test_too_many_values(void **state)
         buf_puts(&b, "}");
     }
     buf_puts(&b, "}}");
-    expect_bad(b.ptr, "filters", "too many filter values");
+    expect_bad(b.ptr, "filters", "too many filter values in all (at most 512 bound values)");
     buf_release(&b);
 }
 
