@@ -25,9 +25,15 @@
 #define LIM_EVENTS_PAGE       10000u
 /* Most activities or entities in one ingestion batch. */
 #define LIM_BATCH_ITEMS       1000u
-/* Default number of journal entries kept (ring buffer): about 5 MB when
- * full, so a double stays under 20 MB resident however long it runs. */
+/* Default number of journal entries kept (ring buffer): 232-byte slots,
+ * 4.6 MB when full. */
 #define LIM_JOURNAL_DEFAULT   20000u
+/* A journal entry's string (path, query, user agent...) is cut here. */
+#define LIM_JOURNAL_STRING    1024u
+/* Bytes all entries' strings may take beyond their slots (long paths,
+ * queries, user agents): with the slots, a full journal stays under
+ * 10 MB whatever clients send (it took 93-195 MB with 4 KiB strings). */
+#define LIM_JOURNAL_TEXT      (5u * 1024u * 1024u)
 /* Most fault rules active at once. */
 #define LIM_FAULT_RULES       64u
 /* Most headers a handler can add to a response. */
