@@ -11,7 +11,7 @@ start_double() {
     i=0
     while ! grep -q '^listening on ' "$out" 2>/dev/null; do
         i=$((i + 1))
-        if [ $i -gt 200 ] || ! kill -0 "$PID" 2>/dev/null; then
+        if [ $i -gt 1200 ] || ! kill -0 "$PID" 2>/dev/null; then
             echo "$name did not start" >&2; cat "$TMP/$name.err" >&2; exit 1
         fi
         sleep 0.05
