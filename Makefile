@@ -175,7 +175,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Icommon $(PKG_CFLAGS) \
                 -DKIT_SOURCE_FIXTURES=\"$(CURDIR)/fixtures\" -DKIT_VERSION=\"fuzz\" \
                 -Wall -Wextra -Werror -Wno-missing-field-initializers
-FUZZERS := jstrict config callback mapping faults form cas_handler
+FUZZERS := jstrict config callback mapping faults form cas_handler ss_handler scenario
 fuzz_conn_mods := $(filter-out connector/main.c,$(wildcard connector/*.c))
 fuzz_cas_mods  := $(filter-out mock-cas/main.c,$(wildcard mock-cas/*.c))
 fuzz_jstrict_MODS     := connector/jscan.c mock-cas/jspan.c
@@ -185,6 +185,9 @@ fuzz_mapping_MODS     := $(fuzz_conn_mods) mock-cas/mapping.c
 fuzz_faults_MODS      :=
 fuzz_form_MODS        :=
 fuzz_cas_handler_MODS := $(fuzz_cas_mods)
+fuzz_ss_mods   := $(filter-out mock-smartsheet/main.c,$(wildcard mock-smartsheet/*.c))
+fuzz_ss_handler_MODS  := $(fuzz_ss_mods)
+fuzz_scenario_MODS    := $(fuzz_ss_mods)
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
