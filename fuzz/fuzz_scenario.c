@@ -11,6 +11,11 @@
 
 static char dir[64], file[128];
 
+static void remove_dir(void)
+{
+    spawn_remove_tree(dir);
+}
+
 static void setup(void)
 {
     if (dir[0])
@@ -23,6 +28,7 @@ static void setup(void)
              dir, KIT_SOURCE_FIXTURES, dir);
     if (system(cmd))
         abort();
+    atexit(remove_dir);
     snprintf(file, sizeof file, "%s/scenarios/fz/scenario.json", dir);
 }
 
