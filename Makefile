@@ -163,3 +163,52 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
+# libFuzzer harnesses in fuzz/, built with clang into $(FUZZ_BUILD); each
+# links the modules it reads (fuzz_<name>_MODS) and the common code.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build/fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Icommon $(PKG_CFLAGS) \
+                -DKIT_SOURCE_FIXTURES=\"$(CURDIR)/fixtures\" -DKIT_VERSION=\"fuzz\" \
+                -Wall -Wextra -Werror -Wno-missing-field-initializers
+FUZZERS := jstrict config callback mapping faults form cas_handler ss_handler scenario
+fuzz_conn_mods := $(filter-out connector/main.c,$(wildcard connector/*.c))
+fuzz_cas_mods  := $(filter-out mock-cas/main.c,$(wildcard mock-cas/*.c))
+fuzz_jstrict_MODS     := connector/jscan.c mock-cas/jspan.c
+fuzz_config_MODS      := $(fuzz_conn_mods)
+fuzz_callback_MODS    := $(fuzz_conn_mods)
+fuzz_mapping_MODS     := $(fuzz_conn_mods) mock-cas/mapping.c
+fuzz_faults_MODS      :=
+fuzz_form_MODS        :=
+fuzz_cas_handler_MODS := $(fuzz_cas_mods)
+fuzz_ss_mods   := $(filter-out mock-smartsheet/main.c,$(wildcard mock-smartsheet/*.c))
+fuzz_ss_handler_MODS  := $(fuzz_ss_mods)
+fuzz_scenario_MODS    := $(fuzz_ss_mods)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [fuzz])$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -I$(call srcdir_of,$<) -c -o $@ $<
+
+define fuzz_template
+$(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/obj/fuzz/fuzz_$(1).o \
+        $$(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$$(fuzz_$(1)_MODS) $(COMMON_SRC))
+	$$(call say,LD,$$@)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_template,$(f))))
+
+.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz
+fuzz-deps:
+	@KIT_EXTRA_PACKAGES="clang libclang-rt-dev" sh mk/ensure-deps.sh
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(foreach f,$(FUZZERS),$(FUZZ_BUILD)/fuzz_$(f))
+# Each harness for FUZZ_SMOKE_SECONDS on its seed corpus (CI).
+fuzz-smoke: fuzz-build
+	@sh mk/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZERS)
+# Each harness for FUZZ_SECONDS, one at a time, at low priority.
+fuzz: fuzz-build
+	@nice -n 19 sh mk/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZERS)

@@ -22,30 +22,15 @@ if [ ! -x /usr/bin/time ]; then
 fi
 TMP=$(mktemp -d)
 [ -n "${CONNECTOR_BENCH_KEEP:-}" ] && echo "bench files kept in $TMP" >&2
-PIDS=()
+. "$HERE/lib.sh"
 cleanup() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    stop_doubles
     [ -n "${CONNECTOR_BENCH_KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
-# start NAME ARGS...: runs a double in this shell (so cleanup knows its PID),
-# waits for its "listening on" line and leaves the URL in $URL.
-start() {
-    local name=$1; shift
-    "$BIN/$name" --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    local pid=$!
-    PIDS+=("$pid")
-    local i=0
-    while ! grep -q '^listening on ' "$TMP/$name.out" 2>/dev/null; do
-        i=$((i + 1))
-        if [ $i -gt 1200 ] || ! kill -0 "$pid" 2>/dev/null; then
-            echo "connector-bench: $name did not start" >&2; cat "$TMP/$name.err" >&2; exit 1
-        fi
-        sleep 0.05
-    done
-    URL=$(sed -n 's/^listening on //p' "$TMP/$name.out")
-}
+# start NAME ARGS...: a double of $BIN (bench/lib.sh), its URL in $URL.
+start() { local name=$1; shift; start_double "$name" "$BIN/$name" "$@"; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 mkdir -p "$TMP/fx/scenarios"

@@ -288,11 +288,13 @@ int fault_list_json(struct fault_set *fs, struct buf *out)
         buf_json_str(out, r->method, strlen(r->method));
         buf_puts(out, ",\"path\":");
         buf_json_str(out, r->path, strlen(r->path));
-        buf_printf(out, ",\"token\":\"%s\",\"nth\":%llu,\"count\":%llu,\"probability\":%g,"
+        buf_puts(out, ",\"token\":");
+        buf_json_str(out, r->token_id, strlen(r->token_id));
+        buf_printf(out, ",\"nth\":%llu,\"count\":%llu,\"probability\":%g,"
                    "\"afterMs\":%lld,\"untilMs\":%lld,\"action\":\"%s\",\"errorCode\":%d,"
                    "\"status\":%d,\"delayMs\":%lld,\"newToken\":%s,\"matched\":%llu,"
                    "\"fired\":%llu}",
-                   r->token_id, (unsigned long long)r->nth, (unsigned long long)r->count,
+                   (unsigned long long)r->nth, (unsigned long long)r->count,
                    r->probability, (long long)r->after_ms, (long long)r->until_ms,
                    fault_action_name(r->fire.action), r->fire.error_code, r->fire.status,
                    (long long)r->fire.delay_ms, r->new_token_ms >= 0 ? "true" : "false",

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct http_config cfg;
     char base_url[192];
+    unsigned port;
     char *tls_cert;
     char *tls_key;
     _Atomic uint64_t seq;
@@ -54,6 +56,24 @@ struct http_server {
     pthread_cond_t timer_cond;
     struct pending *pending;
     int stopping;
+
+    /* Connection policy: admission, and the reaper thread closing
+     * connections that take too long to send a request. */
+    struct connguard_limits limits;
+    struct connguard *guard;
+    pthread_t reaper;
+    int reaper_started;
+    pthread_mutex_t reap_lock;
+    pthread_cond_t reap_cond;
+    int reap_stop;
+};
+
+const struct connguard_limits http_default_limits = {
+    .max_conns = LIM_CONNECTIONS,
+    .per_client = LIM_CONN_PER_CLIENT,
+    .reserve = LIM_CONN_RESERVE,
+    .reserve_share = LIM_CONN_RESERVE_SHARE,
+    .request_timeout_ms = LIM_REQUEST_TIMEOUT_MS,
 };
 
 enum stage { ST_NEW = 0, ST_BODY, ST_SUSPENDED, ST_RESUMED, ST_HELD, ST_DONE };
@@ -140,6 +160,51 @@ static void schedule_resume(struct http_server *srv, struct MHD_Connection *conn
     srv->pending = p;
     pthread_cond_signal(&srv->timer_cond);
     pthread_mutex_unlock(&srv->timer_lock);
+}
+
+/* Shuts a connection's socket down: libmicrohttpd sees the end of the
+ * stream on its own thread and closes the connection there. */
+static void expire_conn(int fd, void *cls)
+{
+    (void)cls;
+    shutdown(fd, SHUT_RDWR);
+}
+
+#define REAP_EVERY_MS 250
+
+static void *reaper_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->reap_lock);
+    while (!srv->reap_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += REAP_EVERY_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->reap_cond, &srv->reap_lock, &ts);
+        if (srv->reap_stop)
+            break;
+        pthread_mutex_unlock(&srv->reap_lock);
+        connguard_reap(srv->guard, dclock_mono_ms(), expire_conn, NULL);
+        pthread_mutex_lock(&srv->reap_lock);
+    }
+    pthread_mutex_unlock(&srv->reap_lock);
+    return NULL;
+}
+
+static void reaper_stop(struct http_server *srv)
+{
+    if (!srv->reaper_started)
+        return;
+    pthread_mutex_lock(&srv->reap_lock);
+    srv->reap_stop = 1;
+    pthread_cond_signal(&srv->reap_cond);
+    pthread_mutex_unlock(&srv->reap_lock);
+    pthread_join(srv->reaper, NULL);
+    srv->reaper_started = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -528,32 +593,55 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
     return strlen(s);
 }
 
-/* A connection's slot for the handler (http_req.conn_data). */
+/* A connection's slot for the handler (http_req.conn_data) and its entry
+ * in the connection guard. */
 struct conn_box {
     void *data;
+    struct cg_conn *cg;
 };
+
+static enum MHD_Result accept_cb(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct http_server *srv = cls;
+    return connguard_admit(srv->guard, addr, addrlen) ? MHD_YES : MHD_NO;
+}
 
 static void connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)conn;
     struct http_server *srv = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = xcalloc(1, sizeof(struct conn_box));
+        struct conn_box *box = xcalloc(1, sizeof *box);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const union MHD_ConnectionInfo *fi =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const struct sockaddr *sa = ai ? ai->client_addr : NULL;
+        socklen_t len = !sa ? 0
+                        : sa->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                                    : (socklen_t)sizeof(struct sockaddr_in);
+        box->cg = connguard_open(srv->guard, sa, len, fi ? fi->connect_fd : -1, dclock_mono_ms());
+        *socket_context = box;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
         struct conn_box *box = *socket_context;
-        if (box->data)
+        connguard_close(srv->guard, box->cg);   /* before libmicrohttpd closes the socket */
+        if (box->data && srv->cfg.conn_data_free)
             srv->cfg.conn_data_free(box->data);
         free(box);
         *socket_context = NULL;
     }
 }
 
-static void **conn_slot(struct MHD_Connection *conn)
+static struct conn_box *conn_box_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn_box *box = ci ? ci->socket_context : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+static void **conn_slot(struct MHD_Connection *conn)
+{
+    struct conn_box *box = conn_box_of(conn);
     return box ? &box->data : NULL;
 }
 
@@ -617,6 +705,70 @@ static void fill_request(struct req_state *st, struct MHD_Connection *conn,
     st->req.headers = &st->headers;
     st->req.conn_data = srv->cfg.conn_data_free ? conn_slot(conn) : NULL;
     st->req.seq = atomic_fetch_add(&srv->seq, 1) + 1;
+    struct conn_box *box = conn_box_of(conn);
+    if (box)
+        connguard_busy(box->cg);    /* handled now: no request deadline */
+}
+
+struct framing {
+    unsigned clen, te;
+    const char *te_value;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)value_size;
+    struct framing *f = cls;
+    if (key_size == 14 && !strncasecmp(key, "Content-Length", 14))
+        f->clen++;
+    if (key_size == 17 && !strncasecmp(key, "Transfer-Encoding", 17)) {
+        f->te++;
+        f->te_value = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* Whether the request's framing is one libmicrohttpd would read otherwise
+ * than a strict server: two Content-Length headers (it takes the first and
+ * reads the rest as a new request), Content-Length with Transfer-Encoding,
+ * or a Transfer-Encoding other than chunked (it would wait for the end of
+ * the connection).  Then resp holds the refusal and the connection is to
+ * be closed after it. */
+static int framing_refused(struct req_state *st, struct MHD_Connection *conn, const char *method)
+{
+    struct framing f = {0, 0, NULL};
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_framing, &f);
+    int status = 0;
+    char msg[200];
+    if (f.clen > 1) {
+        status = 400;
+        snprintf(msg, sizeof msg, "the request has %u Content-Length headers; send one", f.clen);
+    } else if (f.te && f.clen) {
+        status = 400;
+        snprintf(msg, sizeof msg, "the request has both Transfer-Encoding and Content-Length");
+    } else if (f.te > 1 || (f.te && strcasecmp(f.te_value, "chunked"))) {
+        char v[64];
+        str_sanitize(f.te > 1 ? "(several)" : f.te_value, v, sizeof v);
+        status = 501;
+        snprintf(msg, sizeof msg, "Transfer-Encoding '%s' is not supported; send Content-Length "
+                 "or chunked", v);
+    }
+    if (!status)
+        return 0;
+    struct http_server *srv = st->srv;
+    fill_request(st, conn, method);
+    if (srv->cfg.refuse) {
+        srv->cfg.refuse(srv->cfg.app, status, msg, &st->resp);
+    } else {
+        size_t n = strlen(msg);
+        msg[n] = '\n';
+        http_resp_copy(&st->resp, status, "text/plain", msg, n + 1);
+    }
+    st->resp.status = status;
+    http_resp_header(&st->resp, "Connection", "close");
+    return 1;
 }
 
 static enum MHD_Result queue(struct req_state *st, struct MHD_Connection *conn)
@@ -680,6 +832,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     switch (st->stage) {
     case ST_NEW:
         st->stage = ST_BODY;
+        if (framing_refused(st, conn, method))
+            return queue(st, conn);
         return MHD_YES;
     case ST_BODY:
         if (*upload_data_size) {
@@ -740,11 +894,13 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
     struct req_state *st = *req_cls;
     if (!st)
         return;
+    struct conn_box *box = conn_box_of(conn);
+    if (box)
+        connguard_waiting(st->srv->guard, box->cg, dclock_mono_ms());
     resp_drop_body(&st->resp);
     resp_release_borrowed(&st->resp);
     buf_release(&st->body);
@@ -776,6 +932,26 @@ static char *read_file(const char *path, size_t cap)
         return NULL;
     }
     return buf_take(&b, NULL);
+}
+
+/* Lets the process open as many sockets as the connection limit needs
+ * (and some for files); lowers the limit when the system will not. */
+static void raise_fd_limit(struct connguard_limits *l)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)l->max_conns + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want && rl.rlim_cur > 512) {
+        l->max_conns = (unsigned)(rl.rlim_cur - 256);
+        if (l->reserve >= l->max_conns / 2)
+            l->reserve = l->max_conns / 8;
+    }
 }
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6,
@@ -839,8 +1015,13 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
 
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->cfg = *cfg;
+    srv->limits = cfg->limits ? *cfg->limits : http_default_limits;
+    raise_fd_limit(&srv->limits);
+    srv->guard = connguard_new(&srv->limits);
     pthread_mutex_init(&srv->timer_lock, NULL);
     pthread_cond_init(&srv->timer_cond, NULL);
+    pthread_mutex_init(&srv->reap_lock, NULL);
+    pthread_cond_init(&srv->reap_cond, NULL);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
@@ -868,16 +1049,18 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL};
-    if (cfg->conn_data_free)
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_cb, srv};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL};
+    /* libmicrohttpd's own timeout: no progress at all (a client that
+     * stops reading its answer) for as long as a request may take. */
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                        (intptr_t)((srv->limits.request_timeout_ms + 999) / 1000), NULL};
     /* libmicrohttpd zeroes the used part of a connection's pool between
      * keep-alive requests, and a request's read buffer takes about half of
      * it: the pool's size is a cost per request (bodies are collected
      * outside it, in req_state).  See LIM_CONNECTION_POOL. */
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, LIM_CONNECTION_POOL, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 1000, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->limits.max_conns, NULL};
     if (threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
     if (cfg->tls_cert_file) {
@@ -890,7 +1073,7 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
         snprintf(err, errlen, "cannot start timer thread");
         goto fail;
     }
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
+    srv->daemon = MHD_start_daemon(flags, 0, accept_cb, srv, access_cb, srv,
                                    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on '%.100s': %s", cfg->listen,
@@ -902,13 +1085,15 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
         pthread_join(srv->timer, NULL);
         goto fail;
     }
+    srv->reaper_started = pthread_create(&srv->reaper, NULL, reaper_main, srv) == 0;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned port = di ? di->port : 0;
+    srv->port = di ? di->port : 0;
     snprintf(srv->base_url, sizeof srv->base_url, "%s://%s:%u",
-             cfg->tls_cert_file ? "https" : "http", host, port);
+             cfg->tls_cert_file ? "https" : "http", host, srv->port);
     return srv;
 
 fail:
+    connguard_free(srv->guard);
     free(srv->tls_cert);
     free(srv->tls_key);
     free(srv);
@@ -918,6 +1103,11 @@ fail:
 const char *http_base_url(const struct http_server *srv)
 {
     return srv->base_url;
+}
+
+unsigned http_port(const struct http_server *srv)
+{
+    return srv->port;
 }
 
 void http_stop(struct http_server *srv)
@@ -930,9 +1120,13 @@ void http_stop(struct http_server *srv)
     pthread_cond_signal(&srv->timer_cond);
     pthread_mutex_unlock(&srv->timer_lock);
     pthread_join(srv->timer, NULL);
+    reaper_stop(srv);
     MHD_stop_daemon(srv->daemon);
+    connguard_free(srv->guard);
     pthread_mutex_destroy(&srv->timer_lock);
     pthread_cond_destroy(&srv->timer_cond);
+    pthread_mutex_destroy(&srv->reap_lock);
+    pthread_cond_destroy(&srv->reap_cond);
     free(srv->tls_cert);
     free(srv->tls_key);
     free(srv);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "connguard.h"
 #include "kit_limits.h"
 
 struct http_server;
@@ -147,12 +148,27 @@ struct http_config {
     /* Frees what a handler left in http_req.conn_data; setting it gives
      * every connection that slot. */
     void (*conn_data_free)(void *data);
+    /* Connection limits and the request deadline (connguard.h); NULL:
+     * http_default_limits. */
+    const struct connguard_limits *limits;
+    /* Renders the answer to a request refused for its framing (two
+     * Content-Length headers, an unknown Transfer-Encoding) in the
+     * service's error shape; NULL: plain text.  The connection is closed
+     * after it. */
+    void (*refuse)(void *app, int status, const char *message, struct http_resp *resp);
 };
+
+/* The kit's connection policy (docs/mock-smartsheet.md, "Connections"): 4,096
+ * connections, 64 per client address, the last 256 for addresses holding
+ * fewer than 4, and 30 s of real time to deliver a request. */
+extern const struct connguard_limits http_default_limits;
 
 /* Starts listening.  On failure returns NULL and writes a message to err. */
 struct http_server *http_start(const struct http_config *cfg, char *err, size_t errlen);
 /* "http://127.0.0.1:43121" (no trailing slash); valid until http_stop. */
 const char *http_base_url(const struct http_server *srv);
+/* The port the server is bound to. */
+unsigned http_port(const struct http_server *srv);
 /* Stops accepting, finishes nothing further, frees everything. */
 void http_stop(struct http_server *srv);
 

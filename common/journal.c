@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kit_limits.h"
 #include "rng.h"
 #include "strutil.h"
 
@@ -18,6 +19,8 @@ struct slot {
     char inline_text[SLOT_INLINE];
 };
 
+#define NSTRINGS_ 7
+
 _Static_assert(sizeof(struct slot) <= 232, "journal slot size (memory budget)");
 
 struct journal {
@@ -25,7 +28,21 @@ struct journal {
     struct slot *ring;
     size_t cap, head, len;
     uint64_t dropped, total;
+    size_t text_bytes;      /* the malloc'd blocks of the entries kept */
 };
+
+/* The bytes a slot's block holds (0 when its strings are inline). */
+static size_t block_bytes(const struct slot *sl)
+{
+    if (!sl->block)
+        return 0;
+    const char *const s[NSTRINGS_] = {sl->e.path, sl->e.query, sl->e.form, sl->e.user_agent,
+                                      sl->e.content_type, sl->e.accept_encoding, sl->e.note};
+    size_t n = 0;
+    for (size_t i = 0; i < NSTRINGS_; i++)
+        n += s[i] ? strlen(s[i]) + 1 : 0;
+    return n;
+}
 
 static void slot_release(struct slot *sl)
 {
@@ -49,6 +66,7 @@ void journal_clear(struct journal *j)
         slot_release(&j->ring[(j->head + i) % j->cap]);
     j->head = j->len = 0;
     j->dropped = j->total = 0;
+    j->text_bytes = 0;
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -99,18 +117,29 @@ void journal_add(struct journal *j, const struct journal_entry *e)
     size_t lens[NSTRINGS], total = 0;
     entry_strings(e, src);
     for (size_t i = 0; i < NSTRINGS; i++) {
-        lens[i] = src[i] ? strnlen(src[i], 4096) : 0;
+        lens[i] = src[i] ? strnlen(src[i], LIM_JOURNAL_STRING) : 0;
         total += src[i] ? lens[i] + 1 : 0;
     }
     char *block = total > SLOT_INLINE ? xmalloc(total) : NULL;
     char *evicted = NULL;
+    size_t bytes = block ? total : 0;
     pthread_mutex_lock(&j->lock);
-    if (j->len == j->cap) {
-        evicted = j->ring[j->head].block;    /* the slot is overwritten below */
+    /* Long strings share LIM_JOURNAL_TEXT bytes: the oldest entries go
+     * first when a new one would pass it (the journal's memory bound). */
+    while (j->len && (j->len == j->cap || j->text_bytes + bytes > LIM_JOURNAL_TEXT)) {
+        struct slot *old = &j->ring[j->head];
+        j->text_bytes -= block_bytes(old);
+        if (j->len == j->cap && !evicted) {
+            evicted = old->block;            /* the slot is overwritten below */
+            old->block = NULL;
+        } else {
+            slot_release(old);
+        }
         j->head = j->head + 1 == j->cap ? 0 : j->head + 1;
         j->len--;
         j->dropped++;
     }
+    j->text_bytes += bytes;
     size_t at = j->head + j->len;
     slot_fill(&j->ring[at >= j->cap ? at - j->cap : at], e, src, lens, block);
     j->len++;
@@ -282,4 +311,12 @@ int journal_redact(const char *form, size_t len, const char *const *names, struc
     if (!out->ptr && !rc)
         rc = buf_append(out, "", 0);
     return rc;
+}
+
+size_t journal_text_bytes(struct journal *j)
+{
+    pthread_mutex_lock(&j->lock);
+    size_t n = j->text_bytes;
+    pthread_mutex_unlock(&j->lock);
+    return n;
 }

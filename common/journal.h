@@ -42,9 +42,13 @@ struct journal;
 
 struct journal *journal_new(size_t cap);
 void journal_free(struct journal *j);
-/* Copies e (strings included); NULL strings are stored as NULL. */
+/* Copies e (strings included, each cut at LIM_JOURNAL_STRING bytes); NULL
+ * strings are stored as NULL.  Strings that do not fit the slot share
+ * LIM_JOURNAL_TEXT bytes: older entries are dropped to stay within it. */
 void journal_add(struct journal *j, const struct journal_entry *e);
 void journal_clear(struct journal *j);
+/* Bytes held by the entries' long strings (at most LIM_JOURNAL_TEXT). */
+size_t journal_text_bytes(struct journal *j);
 /* Appends {"dropped":N,"total":N,"entries":[...]} for entries matching f. */
 int journal_to_json(struct journal *j, const struct journal_filter *f, struct buf *out);
 /* Calls fn for each matching entry, oldest first, under the journal lock

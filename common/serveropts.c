@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,10 @@ const char serveropts_help[] =
     "  --journal-size N         requests kept in the journal (default 20000)\n"
     "  --threads N              worker threads (default: number of CPUs)\n"
     "  --admin-token-file FILE  token non-loopback clients must send in X-Admin-Token\n"
+    "  --allow-host NAME[:PORT] another Host name the pages and admin API answer to\n"
+    "  --conn-timeout S         real seconds a connection has to send a whole request\n"
+    "                           after it opened or got its previous answer (default 30)\n"
+    "  --max-conns-per-client N connections one client address may hold (default 64)\n"
     "  --help, --version\n";
 
 void serveropts_init(struct server_opts *o)
@@ -30,6 +35,7 @@ void serveropts_init(struct server_opts *o)
     o->time_scale = 1.0;
     o->log_format = LOG_TEXT;
     o->journal_size = LIM_JOURNAL_DEFAULT;
+    o->limits = http_default_limits;
 }
 
 static const char *need_value(int argc, char **argv, int *i)
@@ -112,6 +118,32 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
             return -1;
         }
         o->threads = (unsigned)n;
+    } else if (!strcmp(a, "--conn-timeout")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_i64(v, 1, 3600, &n)) {
+            fprintf(stderr, "--conn-timeout wants seconds from 1 to 3600, not '%.40s'\n", v);
+            return -1;
+        }
+        o->limits.request_timeout_ms = n * 1000;
+    } else if (!strcmp(a, "--max-conns-per-client")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (parse_i64(v, 1, LIM_CONNECTIONS, &n)) {
+            fprintf(stderr, "--max-conns-per-client wants a number from 1 to %u\n", LIM_CONNECTIONS);
+            return -1;
+        }
+        o->limits.per_client = (unsigned)n;
+    } else if (!strcmp(a, "--allow-host")) {
+        if (!(v = need_value(argc, argv, i)))
+            return -1;
+        if (o->n_allow_hosts >= LIM_ALLOW_HOSTS || !v[0] || strlen(v) > 255 ||
+            strpbrk(v, "/ \t\r\n,@")) {
+            fprintf(stderr, "--allow-host wants a host name (at most %u of them), not '%.60s'\n",
+                    LIM_ALLOW_HOSTS, v);
+            return -1;
+        }
+        o->allow_hosts[o->n_allow_hosts++] = v;
     } else if (!strcmp(a, "--admin-token-file")) {
         if (!(v = need_value(argc, argv, i)))
             return -1;
@@ -123,29 +155,77 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
     return 1;
 }
 
-/* Whether the Host header names this machine by a loopback name or
- * address (so a page of another site, rebound by DNS to 127.0.0.1, is not
- * mistaken for a local tool). */
-static int host_is_loopback(const char *host)
+/* Whether the --listen address is a loopback one (127.x, localhost,
+ * [::1]); the address itself was checked when the server started. */
+static int listen_is_loopback(const char *listen)
 {
+    return !strncmp(listen, "localhost:", 10) || !strncmp(listen, "[::1]:", 6) ||
+           !strncmp(listen, "127.", 4);
+}
+
+/* Whether host (a Host header's value) is name followed by ":port", or
+ * name alone when port is the scheme's default. */
+static int host_is(const char *host, size_t hlen, const char *name, size_t nlen, unsigned port,
+                   unsigned default_port)
+{
+    if (hlen < nlen || strncasecmp(host, name, nlen))
+        return 0;
+    const char *rest = host + nlen;
+    size_t rlen = hlen - nlen;
+    if (rlen == 0)
+        return port == default_port || port == 0;
+    if (rest[0] != ':' || rlen < 2 || rlen > 6)
+        return 0;
+    int64_t p;
+    char num[8];
+    memcpy(num, rest + 1, rlen - 1);
+    num[rlen - 1] = '\0';
+    if (parse_i64(num, 1, 65535, &p))
+        return 0;
+    return port == 0 || (unsigned)p == port;
+}
+
+/* The host part of "ADDR:PORT" / "[v6]:PORT" (brackets kept): its length. */
+static size_t listen_host_len(const char *listen)
+{
+    const char *colon = listen[0] == '[' ? strchr(listen, ']') : strrchr(listen, ':');
+    if (!colon)
+        return strlen(listen);
+    return listen[0] == '[' ? (size_t)(colon - listen) + 1 : (size_t)(colon - listen);
+}
+
+int serveropts_host_allowed(const struct server_opts *o, const struct http_req *req)
+{
+    const char *host = http_header(req, "Host");
     if (!host)
         return 0;
-    char name[256];
-    size_t n = strlen(host);
-    if (n >= sizeof name)
-        return 0;
-    memcpy(name, host, n + 1);
-    char *colon = name[0] == '[' ? strchr(name, ']') : strrchr(name, ':');
-    if (colon && name[0] == '[')
-        colon[1] = '\0';
-    else if (colon)
-        *colon = '\0';
-    return !strcmp(name, "localhost") || !strcmp(name, "[::1]") || !strncmp(name, "127.", 4);
+    size_t hlen = strlen(host);
+    unsigned dflt = o->tls_cert ? 443 : 80;
+    static const char *const fixed[] = {"127.0.0.1", "localhost", "[::1]", NULL};
+    for (size_t i = 0; fixed[i]; i++)
+        if (host_is(host, hlen, fixed[i], strlen(fixed[i]), o->port, dflt))
+            return 1;
+    size_t ll = listen_host_len(o->listen);
+    if (ll && strncmp(o->listen, "0.0.0.0", ll) && strncmp(o->listen, "[::]", ll) &&
+        host_is(host, hlen, o->listen, ll, o->port, dflt))
+        return 1;
+    for (size_t i = 0; i < o->n_allow_hosts; i++) {
+        const char *n = o->allow_hosts[i];
+        /* NAME:PORT given: that port only */
+        size_t nl = listen_host_len(n);
+        if (n[nl] == ':') {
+            if (hlen == strlen(n) && !strncasecmp(host, n, hlen))
+                return 1;
+        } else if (host_is(host, hlen, n, strlen(n), o->port, dflt)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int serveropts_listens_on_loopback(const struct server_opts *o)
 {
-    return host_is_loopback(o->listen);
+    return listen_is_loopback(o->listen);
 }
 
 int serveropts_validate(const struct server_opts *o)
@@ -174,7 +254,7 @@ int serveropts_admin_allowed(const struct server_opts *o, const struct http_req 
      * another site is not, though it runs on this machine: it sends its
      * Origin.  Listening anywhere else, everyone needs the token. */
     if (serveropts_listens_on_loopback(o) && req->peer_loopback &&
-        host_is_loopback(http_header(req, "Host")) &&
+        serveropts_host_allowed(o, req) &&
         (!http_header(req, "Origin") || web_same_origin(req)))
         return 1;
     if (!o->admin_token[0])
@@ -225,7 +305,7 @@ void serveropts_announce(const struct http_server *srv)
     fflush(stdout);
 }
 
-int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_done_fn done,
+int serveropts_serve(struct server_opts *o, http_handler_fn handler, http_done_fn done,
                      void *app, void (*started)(void *app, const char *base_url))
 {
     http_signals_block();
@@ -238,6 +318,8 @@ int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_
         .done = done,
         .app = app,
         .conn_data_free = o->conn_data_free,
+        .limits = &o->limits,
+        .refuse = o->refuse,
     };
     char err[512];
     struct http_server *srv = http_start(&hc, err, sizeof err);
@@ -245,6 +327,7 @@ int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    o->port = http_port(srv);
     if (started)
         started(app, http_base_url(srv));
     serveropts_announce(srv);

@@ -22,7 +22,15 @@ struct server_opts {
     size_t journal_size;
     unsigned threads;
     char admin_token[128];       /* required from non-loopback peers; "" = none */
+    /* Host names (NAME or NAME:PORT) the double also answers to, besides
+     * 127.0.0.1, localhost, [::1] and the --listen address (--allow-host). */
+    const char *allow_hosts[LIM_ALLOW_HOSTS];
+    size_t n_allow_hosts;
+    unsigned port;               /* the bound port, set by serveropts_serve */
     void (*conn_data_free)(void *); /* see http_config; set before serving */
+    /* see http_config.refuse; set before serving (NULL: plain text) */
+    void (*refuse)(void *app, int status, const char *message, struct http_resp *resp);
+    struct connguard_limits limits; /* http_default_limits, changed by options */
 };
 
 void serveropts_init(struct server_opts *o);
@@ -42,10 +50,19 @@ int serveropts_validate(const struct server_opts *o);
  * o->program) and the duration clock.  Returns 0, or -1 (reason printed). */
 int serveropts_setup(const struct server_opts *o);
 
+/* Whether the request's Host header is exactly one of the names this
+ * double answers to: 127.0.0.1:PORT, localhost:PORT, [::1]:PORT, the
+ * --listen address with PORT, and each --allow-host (NAME:PORT, or NAME
+ * alone meaning NAME:PORT); the port may be left out only when it is the
+ * scheme's default.  Case-insensitive.  A name rebound by DNS to this
+ * machine (127.evil.example) is not one of them.  Before serveropts_serve
+ * has bound a port (unit tests), any port is accepted. */
+int serveropts_host_allowed(const struct server_opts *o, const struct http_req *req);
+
 /* Whether this request may use /_mock/.  A double listening on loopback
- * lets loopback peers in that name a loopback Host and send no foreign
- * Origin (no cross-site browser page); otherwise a request needs
- * "X-Admin-Token: <token>". */
+ * lets loopback peers in that name an allowed Host (serveropts_host_allowed)
+ * and send no foreign Origin (no cross-site browser page); otherwise a
+ * request needs "X-Admin-Token: <token>". */
 int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req);
 
 /* Resolves the fixtures folder: the given one, else the one installed next
@@ -58,9 +75,9 @@ void serveropts_announce(const struct http_server *srv);
 
 /* Serves until SIGTERM or SIGINT: starts the server on the options'
  * address (TLS, threads), calls started (may be NULL) with its base URL,
- * announces it, waits for a stop signal and stops it.  Returns 0, or 1
+ * records its port in o->port, announces it, waits for a stop signal and stops it.  Returns 0, or 1
  * after printing why it could not start. */
-int serveropts_serve(const struct server_opts *o, http_handler_fn handler, http_done_fn done,
+int serveropts_serve(struct server_opts *o, http_handler_fn handler, http_done_fn done,
                      void *app, void (*started)(void *app, const char *base_url));
 
 #endif

@@ -282,3 +282,11 @@ void str_sanitize(const char *s, char *out, size_t cap)
         out[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
     out[o] = '\0';
 }
+
+int double_to_i64(double d, int64_t *out)
+{
+    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+        return -1;
+    *out = (int64_t)d;
+    return 0;
+}

@@ -12,6 +12,10 @@
 
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int parse_double(const char *s, double min, double max, double *out);
+/* A JSON number's double as an integer: 0 when it is finite, whole and
+ * within +-2^53 (exact in a double), else -1 and *out untouched.  Never
+ * casts an out-of-range double (undefined behaviour: 1e400 is inf). */
+int double_to_i64(double d, int64_t *out);
 /* "true"/"false" (exactly). */
 int parse_bool(const char *s, int *out);
 

@@ -80,6 +80,16 @@ void web_send(struct http_resp *resp, int status, struct buf *b)
         http_resp_header(resp, "Referrer-Policy", "same-origin");
 }
 
+void web_misdirected(struct http_resp *resp)
+{
+    static const char msg[] =
+        "<!DOCTYPE html><title>Misdirected request</title><p>This server answers to "
+        "127.0.0.1, localhost, [::1] and its --listen address with its port, and to the "
+        "names given with --allow-host; the request's Host header names none of them.</p>";
+    http_resp_static(resp, 421, "text/html;charset=UTF-8", msg, sizeof msg - 1);
+    http_resp_header(resp, "Cache-Control", "no-store");
+}
+
 void web_redirect(struct http_resp *resp, const char *location)
 {
     static const char msg[] = "See other.\n";

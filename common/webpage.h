@@ -28,6 +28,11 @@ void web_send(struct http_resp *resp, int status, struct buf *b);
 /* web_send with another Content-Security-Policy (and no Referrer-Policy). */
 void web_send_csp(struct http_resp *resp, int status, struct buf *b, const char *csp);
 
+/* 421 Misdirected Request: the page was asked for under a Host name this
+ * server does not answer to (serveropts_host_allowed), as a page of another
+ * site rebound by DNS to this machine would. */
+void web_misdirected(struct http_resp *resp);
+
 /* 303 See Other to location (a path on this server or a full URL). */
 void web_redirect(struct http_resp *resp, const char *location);
 

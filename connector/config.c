@@ -153,10 +153,10 @@ int conn_config_parse(const char *text, size_t len, struct conn_config *out, cha
         goto out;
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "time_scale");
     if (ts) {
-        if (!cJSON_IsNumber(ts) || !isfinite(ts->valuedouble) || ts->valuedouble <= 0 ||
+        if (!cJSON_IsNumber(ts) || !isfinite(ts->valuedouble) || ts->valuedouble < 0.001 ||
             ts->valuedouble > 1e6) {
-            snprintf(err, errlen, "config key 'time_scale' must be a number above 0 and at "
-                                  "most 1000000");
+            snprintf(err, errlen, "config key 'time_scale' must be a number from 0.001 to "
+                                  "1000000");
             goto out;
         }
         c.time_scale = ts->valuedouble;

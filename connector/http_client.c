@@ -86,6 +86,7 @@ int conn_http_request(struct conn_http *h, const char *method, const char *url,
         r->untrusted = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
                        cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_ISSUER_ERROR ||
                        cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+        r->too_large = cc == CURLE_FILESIZE_EXCEEDED || (cc == CURLE_WRITE_ERROR && r->body.err);
         snprintf(r->error, sizeof r->error, "%s",
                  cc == CURLE_WRITE_ERROR && r->body.err ? "response body too large"
                  : h->errbuf[0]                          ? h->errbuf

@@ -26,6 +26,7 @@ struct conn_http_resp {
     struct buf body;
     char error[256];      /* transport error (no secrets: URLs carry none) */
     int untrusted;        /* the failure was TLS verification: never retry */
+    int too_large;        /* the failure was a body over LIM_RESPONSE_BODY */
 };
 
 /* Sets up a handle; ca_file may be NULL.  time_scale shortens timeouts

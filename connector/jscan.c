@@ -1,5 +1,7 @@
 #include "jscan.h"
 
+#include "jstrict.h"
+
 #include <string.h>
 
 static size_t skip_ws(const char *s, size_t len, size_t i)
@@ -60,14 +62,14 @@ static size_t skip_value(const char *s, size_t len, size_t i)
 
 int jscan_member(const char *s, size_t len, const char *key, struct jscan_range *out)
 {
-    size_t klen = strlen(key);
     size_t i = skip_ws(s, len, 0);
     if (i >= len || s[i] != '{')
         return -1;
     i = skip_ws(s, len, i + 1);
     while (i < len && s[i] == '"') {
         size_t kend = skip_string(s, len, i);
-        int match = kend - i == klen + 2 && !memcmp(s + i + 1, key, klen);
+        /* keys compared decoded: "d\u0061ta" is "data", as cJSON reads it */
+        int match = kend >= i + 2 && jstrict_key_equals(s + i + 1, kend - i - 2, key);
         i = skip_ws(s, len, kend);
         if (i >= len || s[i] != ':')
             return -1;

@@ -221,11 +221,12 @@ int conn_mapping_parse(const char *text, size_t len, struct conn_mapping **out, 
     m->system_ids = xcalloc(n_ids ? n_ids : 1, sizeof *m->system_ids);
     for (const cJSON *it = ids->child; it; it = it->next) {
         char t[32];
-        if (conn_json_int_text(it, t, sizeof t)) {
+        if (conn_json_int_text(it, t, sizeof t) ||
+            double_to_i64(it->valuedouble, &m->system_ids[m->n_system])) {
             snprintf(err, errlen, "systemUserIds[%zu] is not an integer", m->n_system);
             goto out;
         }
-        m->system_ids[m->n_system++] = (int64_t)it->valuedouble;
+        m->n_system++;
     }
 
     size_t n_rows = (size_t)cJSON_GetArraySize(rows);

@@ -229,6 +229,14 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
             conn_http_resp_release(&r);
             return CONN_ERR_OTHER;
         }
+        if (t && r.too_large) {
+            /* the same request would be as large again: the caller decides */
+            conn_http_resp_release(&r);
+            a->too_large = 1;
+            snprintf(a->message, sizeof a->message, "the answer is larger than %u MiB",
+                     LIM_RESPONSE_BODY >> 20);
+            return CONN_ERR_OTHER;
+        }
         conn_jarena_begin();               /* pages are big trees, freed whole */
         cJSON *j = t ? NULL : cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
         conn_jarena_end();

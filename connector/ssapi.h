@@ -17,6 +17,7 @@ struct conn_ss_answer {
     char message[200];     /* its message, sanitised */
     struct buf body;       /* the raw body (200 only) */
     cJSON *json;           /* the parsed body (200 only) */
+    int too_large;         /* CONN_ERR_OTHER: the answer passed LIM_RESPONSE_BODY */
 };
 
 /* GET <smartsheet_api_url>/<path_query>.  Returns CONN_OK with a 200

@@ -31,7 +31,11 @@
 
 #define EVENTS_MAX_COUNT 10000
 #define BATCH_SOFT_BYTES (8u * 1024u * 1024u)
-#define MAX_PAGES 10000000
+/* Positions a pass remembers to see that the stream does not advance
+ * (the same position again, or a short cycle). */
+#define SEEN_POSITIONS 16
+/* The smallest maxCount asked for when pages are over LIM_RESPONSE_BODY. */
+#define EVENTS_MIN_COUNT 1
 
 static struct conn_mapping *sync_mapping;
 
@@ -108,6 +112,23 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct conn_sender *snd, st
     return CONN_OK;
 }
 
+static uint64_t position_hash(const char *p)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+static int position_seen(const uint64_t *seen, size_t nseen, const char *next)
+{
+    uint64_t h = position_hash(next);
+    for (size_t i = 0; i < nseen && i < SEEN_POSITIONS; i++)
+        if (seen[i] == h)
+            return 1;
+    return 0;
+}
+
 static enum conn_rc sync_events(struct conn_ctx *x)
 {
     struct position pos;
@@ -124,7 +145,12 @@ static enum conn_rc sync_events(struct conn_ctx *x)
     pg.raw = xcalloc(LIM_EVENTS_PAGE, sizeof *pg.raw);
     uint64_t skipped = 0;
     int64_t t0 = conn_now_ms();
-    for (long page = 1; page <= MAX_PAGES; page++) {
+    /* Hashes of the positions asked for in this pass (a ring), and the
+     * maxCount asked for: halved while pages are too large. */
+    uint64_t seen[SEEN_POSITIONS] = {0};
+    size_t nseen = 0;
+    long max_count = EVENTS_MAX_COUNT;
+    for (long page = 1;; page++) {
         struct buf path;
         buf_init(&path, 16384);
         if (pos.stream) {
@@ -133,12 +159,24 @@ static enum conn_rc sync_events(struct conn_ctx *x)
         } else {
             buf_printf(&path, "events?since=%s", pos.since);
         }
-        buf_printf(&path, "&maxCount=%d", EVENTS_MAX_COUNT);
+        buf_printf(&path, "&maxCount=%ld", max_count);
         struct conn_ss_answer a;
         rc = path.err ? CONN_ERR_OTHER : conn_ss_get(x, path.ptr, &a);
         buf_release(&path);
+        if (rc == CONN_ERR_OTHER && a.too_large && max_count > EVENTS_MIN_COUNT) {
+            /* the same request would be as large on every rerun: ask for fewer */
+            max_count = max_count / 2 > EVENTS_MIN_COUNT ? max_count / 2 : EVENTS_MIN_COUNT;
+            log_warn("events page %ld is larger than %u MiB; asking for %ld events a page",
+                     page, LIM_RESPONSE_BODY >> 20, max_count);
+            conn_ss_answer_release(&a);
+            page--;
+            continue;
+        }
         if (rc) {
-            if (rc == CONN_ERR_OTHER) {
+            if (rc == CONN_ERR_OTHER && a.too_large)
+                log_error("a single event is larger than %u MiB; it cannot be read",
+                          LIM_RESPONSE_BODY >> 20);
+            else if (rc == CONN_ERR_OTHER) {
                 log_error("reading events failed: HTTP %ld errorCode %d %s", a.status,
                           a.error_code, a.message);
                 if (a.status == 403) {
@@ -201,9 +239,23 @@ static enum conn_rc sync_events(struct conn_ctx *x)
                 rc = conn_sender_finish(snd);
         }
         int more_avail = cJSON_IsTrue(more) && !conn_defect("first-page-only");
+        int stalled = more_avail && next_s && position_seen(seen, nseen, next_s);
+        if (!stalled && next_s)
+            seen[nseen++ % SEEN_POSITIONS] = position_hash(next_s);
         conn_ss_answer_release(&a);
         if (rc)
             break;
+        if (stalled) {
+            /* Smartsheet keeps saying "more" without moving on: asking again
+             * would get the same page forever.  The position is kept, so a
+             * later run resumes (and tries again) from it. */
+            log_error("the event stream does not advance (page %ld names a position it "
+                      "already gave with moreAvailable); ending this pass", page);
+            rc = CONN_ERR_TRANSIENT;
+            break;
+        }
+        if (max_count < EVENTS_MAX_COUNT)
+            max_count = max_count * 2 < EVENTS_MAX_COUNT ? max_count * 2 : EVENTS_MAX_COUNT;
         if (more_avail || page > 1 || n >= 1000)
             log_info("events page %ld: %ld events, %llu delivered so far%s", page, n,
                      (unsigned long long)conn_sender_delivered(snd), more_avail ? ", more available" : "");

@@ -96,8 +96,20 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
             rc = CONN_ERR_OTHER;
             break;
         }
-        if (cJSON_IsNumber(tp) && tp->valuedouble >= 0 && tp->valuedouble < USERS_MAX_PAGES)
+        /* The first answer says how many pages there are; later answers
+         * cannot make the walk longer (a lying server could make it
+         * endless).  totalCount, when given, bounds it as well. */
+        if (page == 1 && cJSON_IsNumber(tp) && tp->valuedouble >= 0 &&
+            tp->valuedouble < USERS_MAX_PAGES) {
             pages = (long)tp->valuedouble;
+            const cJSON *tc = cJSON_GetObjectItemCaseSensitive(a.json, "totalCount");
+            if (cJSON_IsNumber(tc) && tc->valuedouble >= 0 &&
+                tc->valuedouble < (double)USERS_MAX_PAGES * USERS_PAGE_SIZE) {
+                long by_count = ((long)tc->valuedouble + USERS_PAGE_SIZE - 1) / USERS_PAGE_SIZE;
+                if (by_count < pages)
+                    pages = by_count ? by_count : 1;
+            }
+        }
         if (conn_defect("users-first-page-only"))
             pages = 1;
         if (conn_defect("lone-user-dropped") && pages <= 1 && data->child && !data->child->next)

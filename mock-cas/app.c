@@ -9,9 +9,11 @@
 
 #include "dclock.h"
 #include "fault_http.h"
+#include "jstrict.h"
 #include "log.h"
 #include "rng.h"
 #include "strutil.h"
+#include "webpage.h"
 
 void cas_reply_buf(struct http_resp *resp, int status, struct buf *b)
 {
@@ -85,10 +87,19 @@ cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int str
         cas_reply_error(resp, 415, "the request body must be JSON (Content-Type: application/json)");
         return NULL;
     }
+    if (!req->body_len) {
+        cas_reply_error(resp, 400, "the request body is empty; JSON expected");
+        return NULL;
+    }
+    char msg[220];
+    int status = jstrict_body_refusal(req->body, req->body_len, NULL, msg, sizeof msg);
+    if (status) {
+        cas_reply_error(resp, status, msg);
+        return NULL;
+    }
     cJSON *j = cas_parse_json(req->body, req->body_len);
     if (!j) {
-        cas_reply_error(resp, 400, req->body_len ? "the request body is not valid JSON"
-                                                 : "the request body is empty; JSON expected");
+        cas_reply_error(resp, 400, "the request body is not valid JSON");
         return NULL;
     }
     if (!cJSON_IsObject(j)) {
@@ -97,6 +108,12 @@ cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int str
         return NULL;
     }
     return j;
+}
+
+void cas_refuse(void *app, int status, const char *message, struct http_resp *resp)
+{
+    (void)app;
+    cas_reply_error(resp, status, message);
 }
 
 const int cas_fault_codes[] = {400, 413, 429, 500, 502, 503, 504, 0};
@@ -155,7 +172,10 @@ void cas_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
         return;
     }
     if (app->portal && portal_route(p)) {      /* pages for people: no faults */
-        portal_handle(app, req, resp);
+        if (!serveropts_host_allowed(&app->opts, req))
+            web_misdirected(resp);
+        else
+            portal_handle(app, req, resp);
         return;
     }
     /* Transport faults keep the request's own handling; the rest answer here. */

@@ -35,6 +35,10 @@ struct cas_app {
 void cas_handle(void *app, const struct http_req *req, struct http_resp *resp);
 void cas_done(void *app, const struct http_req *req, const struct http_resp *resp);
 
+/* http_config.refuse: a request refused for its framing, in CAS's error
+ * shape. */
+void cas_refuse(void *app, int status, const char *message, struct http_resp *resp);
+
 /* Error codes an "error" fault may use (0-ended). */
 extern const int cas_fault_codes[];
 

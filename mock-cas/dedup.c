@@ -54,10 +54,12 @@ static void place(struct dedup_slot *slots, size_t cap, struct dedup_slot item)
     slots[i] = item;
 }
 
-void dedup_put(struct dedup *d, int64_t instance, const char *event_id, int64_t seq)
+static void grow_for(struct dedup *d, size_t more)
 {
-    if ((d->n + 1) * 2 > d->cap) {
-        size_t cap = d->cap * 2;
+    size_t cap = d->cap;
+    while ((d->n + more) * 2 > cap)
+        cap *= 2;
+    if (cap != d->cap) {
         struct dedup_slot *slots = xcalloc(cap, sizeof *slots);
         for (size_t i = 0; i < d->cap; i++)
             if (d->slots[i].seq)
@@ -66,7 +68,25 @@ void dedup_put(struct dedup *d, int64_t instance, const char *event_id, int64_t 
         d->slots = slots;
         d->cap = cap;
     }
+}
+
+void dedup_put(struct dedup *d, int64_t instance, const char *event_id, int64_t seq)
+{
+    grow_for(d, 1);
     struct dedup_slot item = {hash_of(instance, event_id), instance, seq, xstrdup(event_id)};
     place(d->slots, d->cap, item);
     d->n++;
+}
+
+void dedup_merge(struct dedup *d, struct dedup *from)
+{
+    grow_for(d, from->n);
+    for (size_t i = 0; i < from->cap; i++) {
+        if (!from->slots[i].seq)
+            continue;
+        place(d->slots, d->cap, from->slots[i]);
+        d->n++;
+        from->slots[i] = (struct dedup_slot){0};
+    }
+    from->n = 0;
 }

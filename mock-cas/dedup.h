@@ -32,4 +32,8 @@ int64_t dedup_find(const struct dedup *d, int64_t instance, const char *event_id
 /* Remembers (instance, event_id) -> seq (> 0); the pair must be new. */
 void dedup_put(struct dedup *d, int64_t instance, const char *event_id, int64_t seq);
 
+/* Moves every pair of from into d (from's pairs must be new to d); from
+ * is left empty but usable, to be freed with dedup_free. */
+void dedup_merge(struct dedup *d, struct dedup *from);
+
 #endif

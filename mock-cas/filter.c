@@ -376,7 +376,7 @@ static int parse_filters(struct act_query *q, const cJSON *filters, int64_t now_
                             o->string, f->name);
             if (one_op(q, f, bit, o->string, o, now_ms, err)) {
                 if (q->overflow || !err->len)
-                    fail(err, "filters", o, "too many filter values in all (at most %d bound "
+                    fail(err, "filters", o, "too many filter values in all (at most %s bound "
                          "values)%s, at %s", "512", "");
                 return -1;
             }

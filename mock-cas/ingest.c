@@ -11,6 +11,7 @@
 #include "app.h"
 #include "dclock.h"
 #include "jarena.h"
+#include "jstrict.h"
 #include "kit_limits.h"
 #include "log.h"
 
@@ -82,6 +83,7 @@ struct slice {
     struct cas_app *app;
     int64_t instance, now;
     const struct jspan *spans;
+    const struct jstrict_issue *issues;   /* per item; NULL when the body read clean */
     cJSON **acts;
     struct verdict *v;
     struct ingest_row *rows;
@@ -90,11 +92,29 @@ struct slice {
     struct jarena arena;   /* the slice's trees, when jarena is installed */
 };
 
+/* The rule a strict reader's finding breaks (validate.h, JSON-00x). */
+static void item_refused(const struct jstrict_issue *is, size_t i, struct verdict *v)
+{
+    static const char *const rule[] = {[JS_DUP_KEY] = "JSON-001", [JS_NUL] = "JSON-002",
+                                       [JS_UTF8] = "JSON-003", [JS_CTRL] = "JSON-004"};
+    char what[160];
+    jstrict_describe(is, what, sizeof what);
+    memset(v, 0, sizeof *v);
+    v->n = 1;
+    snprintf(v->v[0].rule, sizeof v->v[0].rule, "%s",
+             is->kind <= JS_CTRL && rule[is->kind] ? rule[is->kind] : "JSON-003");
+    snprintf(v->v[0].reason, sizeof v->v[0].reason, "activity %zu: %s", i, what);
+}
+
 static void *run_slice(void *arg)
 {
     struct slice *sl = arg;
     jarena_use(&sl->arena);
     for (size_t i = sl->lo; i < sl->hi; i++) {
+        if (sl->issues && sl->issues[i].kind) {
+            item_refused(&sl->issues[i], i, &sl->v[i]);
+            continue;
+        }
         sl->acts[i] = cas_parse_json(sl->spans[i].start, sl->spans[i].len);
         if (!sl->acts[i]) {
             sl->bad_json = 1;
@@ -109,9 +129,10 @@ static void *run_slice(void *arg)
 }
 
 /* Whether the body outside the array's elements is a valid JSON object:
- * the text with the elements cut out must parse. */
+ * the text with the elements cut out must parse (and, when strict, read
+ * clean to a strict reader: a second "activities" key is refused). */
 static int skeleton_ok(const char *body, size_t len, const struct jspan *first,
-                       const struct jspan *last)
+                       const struct jspan *last, int strict)
 {
     const char *open = first->start, *close = last->start + last->len;
     while (open > body && open[-1] != '[')
@@ -125,7 +146,8 @@ static int skeleton_ok(const char *body, size_t len, const struct jspan *first,
     memcpy(text, body, head);
     memcpy(text + head, close, tail);
     text[head + tail] = '\0';
-    cJSON *j = cas_parse_json(text, head + tail);
+    cJSON *j = strict && jstrict_check(text, head + tail, NULL, NULL) ? NULL
+                                                                      : cas_parse_json(text, head + tail);
     int ok = cJSON_IsObject(j) && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "activities"));
     cJSON_Delete(j);
     free(text);
@@ -138,7 +160,7 @@ static int skeleton_ok(const char *body, size_t len, const struct jspan *first,
 /* The fast path: elements found in the text and parsed one by one, the
  * batch split across CPUs.  Returns 0 when it answered, -1 to fall back. */
 static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t instance,
-                        struct http_resp *resp)
+                        int strict, struct http_resp *resp)
 {
     if (req->body_too_large)
         return -1;
@@ -148,9 +170,16 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
     struct jspan *spans = xcalloc(LIM_BATCH_ITEMS, sizeof *spans);
     size_t n = 0;
     if (jspan_array(req->body, req->body_len, "activities", spans, LIM_BATCH_ITEMS, &n) || !n ||
-        !skeleton_ok(req->body, req->body_len, &spans[0], &spans[n - 1])) {
+        !skeleton_ok(req->body, req->body_len, &spans[0], &spans[n - 1], strict)) {
         free(spans);
         return -1;
+    }
+    /* A body a strict reader reads otherwise: find the items concerned. */
+    struct jstrict_issue *issues = NULL;
+    if (strict) {
+        issues = xcalloc(n, sizeof *issues);
+        for (size_t i = 0; i < n; i++)
+            jstrict_check(spans[i].start, spans[i].len, NULL, &issues[i]);
     }
     cJSON **acts = xcalloc(n, sizeof *acts);
     struct verdict *v = xcalloc(n, sizeof *v);
@@ -163,7 +192,7 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
     int started[INGEST_MAX_HELPERS + 1] = {0};
     int64_t now = dclock_wall_ms();
     for (size_t k = 0; k < parts; k++)
-        sl[k] = (struct slice){app, instance, now, spans, acts, v, rows,
+        sl[k] = (struct slice){app, instance, now, spans, issues, acts, v, rows,
                                n * k / parts, n * (k + 1) / parts, 0, {NULL}};
     for (size_t k = 1; k < parts; k++)
         started[k] = pthread_create(&th[k], NULL, run_slice, &sl[k]) == 0;
@@ -200,13 +229,29 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
     free(acts);
     free(v);
     free(spans);
+    free(issues);
     return rc;
 }
 
 static void ingest_activities(struct cas_app *app, const struct http_req *req, int64_t instance,
                               struct http_resp *resp)
 {
-    if (ingest_spans(app, req, instance, resp))
+    /* One strict pass over the body, before any tree: bounds its values
+     * and depth, and says whether some item must be refused. */
+    int strict = 0;
+    if (!req->body_too_large) {
+        enum jstrict_kind k;
+        char msg[220];
+        int status = jstrict_body_refusal(req->body, req->body_len, &k, msg, sizeof msg);
+        if (k == JS_TOO_MANY || k == JS_TOO_DEEP || k == JS_SYNTAX) {
+            cas_reply_error(resp, status, msg);
+            return;
+        }
+        strict = k != JS_OK;
+    }
+    /* Items a strict reader reads otherwise are refused one by one; the
+     * tree path refuses such a body whole. */
+    if (ingest_spans(app, req, instance, strict, resp))
         ingest_tree(app, req, instance, resp);
 }
 

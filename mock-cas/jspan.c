@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include "buf.h"
+#include "jstrict.h"
+
 static const char *ws(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
@@ -56,7 +59,6 @@ int jspan_array(const char *text, size_t len, const char *key, struct jspan *out
                 size_t *n)
 {
     const char *p = text, *end = text + len;
-    size_t klen = strlen(key);
     *n = 0;
     p = ws(p, end);
     if (p >= end || *p != '{')
@@ -69,7 +71,7 @@ int jspan_array(const char *text, size_t len, const char *key, struct jspan *out
         const char *k = p + 1, *after = skip_string(p, end);
         if (!after)
             return -1;
-        int match = (size_t)(after - 1 - k) == klen && !memcmp(k, key, klen);
+        int match = jstrict_key_equals(k, (size_t)(after - 1 - k), key);
         p = ws(after, end);
         if (p >= end || *p != ':')
             return -1;
@@ -102,5 +104,46 @@ int jspan_array(const char *text, size_t len, const char *key, struct jspan *out
             }
             return p < end && *p == ']' ? 0 : -1;
         }
+    }
+}
+
+int jspan_object_without(const char *text, size_t len, const char *const *drop,
+                         struct buf *out)
+{
+    const char *p = ws(text, text + len), *end = text + len;
+    if (p >= end || *p != '{')
+        return -1;
+    buf_puts(out, "{");
+    p = ws(p + 1, end);
+    if (p < end && *p == '}')
+        return 0;
+    int first = 1;
+    for (;;) {
+        if (p >= end || *p != '"')
+            return -1;
+        const char *member = p, *k = p + 1, *after = skip_string(p, end);
+        if (!after)
+            return -1;
+        int dropped = 0;
+        for (size_t i = 0; drop[i] && !dropped; i++)
+            dropped = jstrict_key_equals(k, (size_t)(after - 1 - k), drop[i]);
+        p = ws(after, end);
+        if (p >= end || *p != ':')
+            return -1;
+        p = skip_value(ws(p + 1, end), end);
+        if (!p)
+            return -1;
+        if (!dropped) {
+            if (!first)
+                buf_puts(out, ",");
+            buf_append(out, member, (size_t)(p - member));
+            first = 0;
+        }
+        p = ws(p, end);
+        if (p < end && *p == ',') {
+            p = ws(p + 1, end);
+            continue;
+        }
+        return p < end && *p == '}' ? 0 : -1;
     }
 }

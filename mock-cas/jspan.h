@@ -21,4 +21,13 @@ struct jspan {
 int jspan_array(const char *text, size_t len, const char *key, struct jspan *out, size_t max,
                 size_t *n);
 
+struct buf;
+/* Appends the object text[0..len) to out without its closing brace and
+ * without the members whose keys (compared decoded) are in drop
+ * (NULL-ended): the caller appends its own members and the brace.  Bytes
+ * of the kept members are copied as sent, so numbers stay exact.  Returns
+ * 0, or -1 when text is not an object. */
+int jspan_object_without(const char *text, size_t len, const char *const *drop,
+                         struct buf *out);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "strutil.h"
 #include "kit_limits.h"
 
 #define MAP_MAX_ROWS 4096
@@ -86,11 +87,10 @@ static int row_cmp(const void *a, const void *b)
 static int get_int(const cJSON *root, const char *name, int64_t *out, char *err, size_t errlen)
 {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, name);
-    if (!cJSON_IsNumber(f) || f->valuedouble != (double)(int64_t)f->valuedouble) {
+    if (!cJSON_IsNumber(f) || double_to_i64(f->valuedouble, out)) {
         snprintf(err, errlen, "'%s' must be an integer", name);
         return -1;
     }
-    *out = (int64_t)f->valuedouble;
     return 0;
 }
 
@@ -132,11 +132,12 @@ static int parse_root(struct mapping *m, const cJSON *root, char *err, size_t er
     }
     m->system_user_ids = xcalloc((size_t)nids + 1, sizeof *m->system_user_ids);
     for (const cJSON *f = ids->child; f; f = f->next) {
-        if (!cJSON_IsNumber(f)) {
+        if (!cJSON_IsNumber(f) ||
+            double_to_i64(f->valuedouble, &m->system_user_ids[m->n_system_users])) {
             snprintf(err, errlen, "'systemUserIds' must hold integers only");
             return -1;
         }
-        m->system_user_ids[m->n_system_users++] = (int64_t)f->valuedouble;
+        m->n_system_users++;
     }
     const cJSON *types = cJSON_GetObjectItemCaseSensitive(root, "activityTypes");
     if (!cJSON_IsObject(types)) {

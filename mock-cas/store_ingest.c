@@ -21,21 +21,19 @@ static void replace(cJSON *o, const char *name, cJSON *v)
     cJSON_AddItemToObject(o, name, v);
 }
 
-/* The stored record from the client's own bytes plus our fields, when the
- * item has none of them already; NULL otherwise. */
-static char *splice(const struct jspan *sp, const cJSON *a, const char *id, int64_t tenant,
-                    int64_t now)
+/* The stored record: the client's own bytes (so numbers and escapes stay
+ * exactly as sent) without any member named like ours, plus our fields;
+ * NULL when the span is not an object. */
+static char *splice(const struct jspan *sp, const char *id, int64_t tenant, int64_t now)
 {
     static const char *const ours[] = {"_id", "uid", "tenantId", "created", NULL};
-    for (size_t k = 0; ours[k]; k++)
-        if (cJSON_GetObjectItemCaseSensitive(a, ours[k]))
-            return NULL;
-    if (!a->child || sp->len < 2 || sp->start[0] != '{' || sp->start[sp->len - 1] != '}')
-        return NULL;
     struct buf b;
     buf_init(&b, sp->len + 2 * strlen(id) + 256);
-    buf_append(&b, sp->start, sp->len - 1);
-    buf_puts(&b, ",\"_id\":");
+    if (jspan_object_without(sp->start, sp->len, ours, &b)) {
+        buf_release(&b);
+        return NULL;
+    }
+    buf_puts(&b, b.len > 1 ? ",\"_id\":" : "\"_id\":");
     buf_json_str(&b, id, strlen(id));
     buf_puts(&b, ",\"uid\":");
     buf_json_str(&b, id, strlen(id));
@@ -65,7 +63,7 @@ void store_prepare(struct store *s, int64_t instance, int64_t now, cJSON *a,
     r->etv = str_at(a, "eventTypeValue");
     r->ip = cJSON_IsObject(dev) ? str_at(dev, "clientIP") : NULL;
     r->desc = str_at(a, "description");
-    if (span && (r->json = splice(span, a, id, s->tenant_id, now)))
+    if (span && (r->json = splice(span, id, s->tenant_id, now)))
         return;
     /* Re-print: the item already has one of our fields, or no span. */
     replace(a, "_id", cJSON_CreateString(id));
@@ -177,9 +175,14 @@ int store_commit(struct store *s, int64_t instance, int64_t now, const struct ve
 {
     unsigned char *status = xcalloc(n ? n : 1, 1);
     size_t acc = 0, dup = 0, rej = 0;
+    /* What this batch stores is remembered in its own table until the
+     * commit is durable: a failed commit marks nothing as seen, so the
+     * client's retry stores the batch (issue #13, item 1). */
+    struct dedup fresh;
+    dedup_init(&fresh);
     pthread_mutex_lock(&s->lock);
     int64_t batch = ++s->batches;
-    sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
     sqlite3_stmt *ins = store_prep(s, "INSERT INTO activities(instance,event_id,ts,created,"
                                 "service,source,username,etype_name,etype_value,ip,description,json)"
                                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -187,15 +190,16 @@ int store_commit(struct store *s, int64_t instance, int64_t now, const struct ve
                                 " VALUES(?,?,?,?,?,?,?)");
     for (size_t i = 0; i < n; i++) {
         const struct verdict *v = &verdicts[i];
-        if (!ins || !vio) {
+        if (rc || !ins || !vio) {
             status[i] = ST_FAILED;
         } else if (v->n) {
             record_violations(vio, instance, batch, i, v, now);
             status[i] = ST_REJECTED;
-        } else if (dedup_find(&s->dd, instance, v->event_id)) {
+        } else if (dedup_find(&s->dd, instance, v->event_id) ||
+                   dedup_find(&fresh, instance, v->event_id)) {
             status[i] = ST_DUPLICATE;
         } else if (insert_row(ins, instance, v->event_id, now, &rows[i]) == 0) {
-            dedup_put(&s->dd, instance, v->event_id, sqlite3_last_insert_rowid(s->db));
+            dedup_put(&fresh, instance, v->event_id, sqlite3_last_insert_rowid(s->db));
             status[i] = ST_ACCEPTED;
         } else {
             status[i] = ST_FAILED;
@@ -216,8 +220,20 @@ int store_commit(struct store *s, int64_t instance, int64_t now, const struct ve
         sqlite3_step(up);
     }
     sqlite3_finalize(up);
-    int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = -1;
+    if (rc) {
+        /* Nothing of the batch is kept (a failed COMMIT may leave the
+         * transaction open) and nothing is marked as seen. */
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        for (size_t i = 0; i < n; i++)
+            if (status[i] == ST_ACCEPTED)
+                status[i] = ST_FAILED;
+    } else {
+        dedup_merge(&s->dd, &fresh);
+    }
     pthread_mutex_unlock(&s->lock);
+    dedup_free(&fresh);
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
         free(rows[i].json);

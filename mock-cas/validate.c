@@ -32,6 +32,12 @@ const struct val_rule val_rules[] = {
     {"LIM-001", "No log on, log out or failed log on activity (type name, code or category)."},
     {"LIM-002", "No IP address outside rawDataJson: no clientIP/ipAddress field with a value, "
                 "no string value that parses as an IPv4 or IPv6 address."},
+    {"JSON-001", "No object in the activity has the same key twice (compared after decoding "
+                 "escapes): readers disagree on which value counts."},
+    {"JSON-002", "No string in the activity holds \\u0000: C readers end the string there."},
+    {"JSON-003", "Every string in the activity is valid UTF-8, with no lone surrogate escape."},
+    {"JSON-004", "No string in the activity holds a raw control byte (below 0x20): JSON "
+                 "forbids them."},
     {NULL, NULL},
 };
 

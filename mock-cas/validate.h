@@ -18,7 +18,7 @@ struct cJSON;
 #define VAL_EVENT_ID_MAX 256
 
 struct violation {
-    char rule[8];
+    char rule[12];
     char reason[300];
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dclock.h"
+#include "jstrict.h"
 #include "kit_limits.h"
 #include "server.h"
 #include "sserror.h"
@@ -43,6 +44,13 @@ static cJSON *body_object(const struct http_req *req, struct http_resp *resp)
     }
     if (!req->body_len)
         return cJSON_CreateObject();
+    /* bounded and strict before any tree is built */
+    char msg[220];
+    int status = jstrict_body_refusal(req->body, req->body_len, NULL, msg, sizeof msg);
+    if (status) {
+        reply_error(resp, status, msg);
+        return NULL;
+    }
     cJSON *j = cJSON_ParseWithLength(req->body, req->body_len);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);

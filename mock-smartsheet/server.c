@@ -11,6 +11,7 @@
 #include "api.h"
 #include "dclock.h"
 #include "devtools.h"
+#include "webpage.h"
 #include "fault_http.h"
 #include "log.h"
 #include "rng.h"
@@ -292,7 +293,10 @@ void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
     }
 
     if (devtools_route(req->path)) {
-        devtools_handle(s, req, resp);
+        if (!serveropts_host_allowed(&s->opts, req))
+            web_misdirected(resp);
+        else
+            devtools_handle(s, req, resp);
         return;
     }
 
@@ -309,6 +313,10 @@ void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
 
     switch (m.route) {
     case R_AUTHORIZE:
+        if (!serveropts_host_allowed(&s->opts, req)) {   /* a page for people */
+            web_misdirected(resp);
+            return;
+        }
         if (!method_is(req, "GET") && !method_is(req, "POST")) {
             method_not_allowed(req, resp);
             return;

@@ -143,3 +143,10 @@ void ss_json_ok(struct http_resp *resp, struct buf *b)
     http_resp_take(resp, 200, SS_JSON, body, len);
     resp->gzip_ok = 1;
 }
+
+void ss_refuse(void *app, int status, const char *message, struct http_resp *resp)
+{
+    (void)app;
+    ss_error(resp, 1008, message, NULL);
+    resp->status = status;
+}

@@ -30,6 +30,9 @@ void ss_oauth_error(struct http_resp *resp, int error_code, const char *oauth_er
 void ss_json_ok(struct http_resp *resp, struct buf *b);
 /* Writes a fresh refId (12 lowercase alphanumerics) into out[13]. */
 void ss_ref_id(char out[13]);
+/* http_config.refuse: a request refused for its framing, as errorCode
+ * 1008 ("Unable to parse request") with the given status. */
+void ss_refuse(void *app, int status, const char *message, struct http_resp *resp);
 /* Error codes a fault rule may inject. */
 extern const int ss_fault_codes[];
 

@@ -96,6 +96,7 @@ static void test_out_of_range_values_are_refused(void **s)
     struct { const char *key; double v; } bad[] = {
         {"time_scale", 0}, {"time_scale", -2}, {"backfill_days", 0}, {"backfill_days", 1.5},
         {"rate_limit_per_minute", 0}, {"cas_instance_id", -1}, {"backfill_days", 100000},
+        {"time_scale", 1e-300},   /* a duration of 1 ms would be 1e300 ms: a cast out of range */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cJSON *o = good();

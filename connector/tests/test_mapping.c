@@ -241,6 +241,10 @@ static void test_bad_tables_refused(void **s)
         {"{\"appId\":1,\"source\":2,\"appName\":\"S\",\"systemUserName\":\"S\","
          "\"activityTypes\":{\"X\":1},\"systemUserIds\":[\"a\"],\"rows\":[],\"unknown\":{}}",
          "systemUserIds"},
+        /* 1e400 is infinity to the parser: refused, not cast (issue #13, item 8) */
+        {"{\"appId\":1,\"source\":2,\"appName\":\"S\",\"systemUserName\":\"S\","
+         "\"activityTypes\":{\"X\":1},\"systemUserIds\":[1e400],\"rows\":[],\"unknown\":{}}",
+         "systemUserIds"},
         {"{\"appId\":1,\"source\":2,\"appName\":\"S\",\"systemUserName\":\"S\","
          "\"activityTypes\":{\"X\":1},\"systemUserIds\":[],\"rows\":[]}", "unknown"},
     };

@@ -24,14 +24,42 @@
 
 static char event_time[32];
 
+/* How the fake Smartsheet misbehaves (issue #13, item 6). */
+static enum {
+    FAKE_PLAIN,          /* one page of two events, the first unmappable */
+    FAKE_STALLED,        /* moreAvailable true, the same position, forever */
+    FAKE_TOTAL_PAGES,    /* users: totalPages 2 at first, 999,999 afterwards */
+    FAKE_HUGE_PAGE,      /* events: a page over 64 MiB unless maxCount < 1000 */
+} fake_mode;
+static _Atomic long events_requests, users_requests;
+static char *huge_pad;
+
+static long max_count(const char *query)
+{
+    const char *m = strstr(query, "maxCount=");
+    return m ? strtol(m + 9, NULL, 10) : 0;
+}
+
 static void fake_ss(void *app, const struct http_req *req, struct http_resp *resp)
 {
     (void)app;
     char body[2048];
     if (!strcmp(req->path, "/2.0/users")) {
-        snprintf(body, sizeof body, "{\"pageNumber\":1,\"pageSize\":100,\"totalPages\":1,"
-                 "\"totalCount\":1,\"data\":[{\"id\":42,\"email\":\"a@example.com\","
-                 "\"name\":\"A\",\"admin\":true,\"status\":\"ACTIVE\"}]}");
+        users_requests++;
+        int later = fake_mode == FAKE_TOTAL_PAGES && strstr(req->query, "page=1&") == NULL;
+        snprintf(body, sizeof body, "{\"pageNumber\":1,\"pageSize\":100,\"totalPages\":%d,"
+                 "\"totalCount\":%d,\"data\":[{\"id\":42,\"email\":\"a@example.com\","
+                 "\"name\":\"A\",\"admin\":true,\"status\":\"ACTIVE\"}]}",
+                 fake_mode != FAKE_TOTAL_PAGES ? 1 : later ? 999999 : 2,
+                 fake_mode != FAKE_TOTAL_PAGES ? 1 : 150);
+    } else if (!strcmp(req->path, "/2.0/events") && fake_mode == FAKE_STALLED) {
+        events_requests++;
+        snprintf(body, sizeof body, "{\"data\":[],\"nextStreamPosition\":\"p1\","
+                 "\"moreAvailable\":true}");
+    } else if (!strcmp(req->path, "/2.0/events") && fake_mode == FAKE_HUGE_PAGE &&
+               ++events_requests && max_count(req->query) >= 1000) {
+        http_resp_static(resp, 200, "application/json", huge_pad, strlen(huge_pad));
+        return;
     } else if (!strcmp(req->path, "/2.0/events")) {
         const char *ev = "\"objectType\":\"SHEET\",\"action\":\"LOAD\",\"objectId\":77,"
                          "\"userId\":42,\"requestUserId\":42,\"source\":\"WEB_APP\","
@@ -74,9 +102,10 @@ static void write_file(const char *path, const char *text)
     chmod(path, 0600);
 }
 
-static void test_unmappable_first_event_is_skipped_not_fatal(void **state)
+/* Runs "connector sync" against the fake Smartsheet and a fresh mock-cas;
+ * returns the exit code and what mock-cas stored. */
+static int run_sync(double *stored, double *rejected)
 {
-    (void)state;
     format_iso8601(dclock_wall_ms() - 3600000, event_time);
     struct http_config hc = {.listen = "127.0.0.1:0", .threads = 1, .handler = fake_ss};
     char err[512];
@@ -122,21 +151,79 @@ static void test_unmappable_first_event_is_skipped_not_fatal(void **state)
         fprintf(stderr, "%s", r.err.ptr ? r.err.ptr : "");
     run_result_release(&r);
     cJSON *stats = call(cas.url, "GET", "/_mock/stats", NULL);
-    double stored = num(stats, "activitiesStored"), rejected = num(stats, "rejected");
+    double st = num(stats, "activitiesStored"), rj = num(stats, "rejected");
     cJSON_Delete(stats);
     spawn_stop(&cas, 5000);
     http_stop(ss);
-    snprintf(text, sizeof text, "rm -rf '%s'", dir);
-    assert_int_equal(system(text), 0);
-    assert_int_equal(code, 0);
+    spawn_remove_tree(dir);
+    *stored = st;
+    *rejected = rj;
+    return code;
+}
+
+static void test_unmappable_first_event_is_skipped_not_fatal(void **state)
+{
+    (void)state;
+    fake_mode = FAKE_PLAIN;
+    double stored, rejected;
+    assert_int_equal(run_sync(&stored, &rejected), 0);
     assert_true(stored == 1);
     assert_true(rejected == 0);
+}
+
+/* A stream that answers "more available" at the same position is not
+ * paged forever: the pass ends as transient (exit 5) after a few requests. */
+static void test_stalled_stream_ends_the_pass(void **state)
+{
+    (void)state;
+    fake_mode = FAKE_STALLED;
+    events_requests = 0;
+    double stored, rejected;
+    assert_int_equal(run_sync(&stored, &rejected), 5);
+    assert_true(events_requests <= 3);
+}
+
+/* Users pages are bounded by the first answer's totalPages. */
+static void test_users_pages_bounded_by_first_answer(void **state)
+{
+    (void)state;
+    fake_mode = FAKE_TOTAL_PAGES;
+    users_requests = 0;
+    double stored, rejected;
+    assert_int_equal(run_sync(&stored, &rejected), 0);
+    assert_int_equal(users_requests, 2);
+}
+
+/* A page over the 64 MiB cap: the connector asks for fewer events rather
+ * than fail on every rerun. */
+static void test_huge_page_asks_for_fewer(void **state)
+{
+    (void)state;
+    fake_mode = FAKE_HUGE_PAGE;
+    events_requests = 0;
+    size_t n = 65u << 20;
+    huge_pad = malloc(n + 64);
+    assert_non_null(huge_pad);
+    static const char head[] = "{\"data\":[],\"pad\":\"", tail[] = "\",\"moreAvailable\":false}";
+    memcpy(huge_pad, head, sizeof head - 1);
+    memset(huge_pad + sizeof head - 1, 'x', n);
+    memcpy(huge_pad + sizeof head - 1 + n, tail, sizeof tail);
+    double stored, rejected;
+    int code = run_sync(&stored, &rejected);
+    free(huge_pad);
+    huge_pad = NULL;
+    assert_int_equal(code, 0);
+    assert_true(stored == 1);
+    assert_true(events_requests >= 2);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unmappable_first_event_is_skipped_not_fatal),
+        cmocka_unit_test(test_stalled_stream_ends_the_pass),
+        cmocka_unit_test(test_users_pages_bounded_by_first_answer),
+        cmocka_unit_test(test_huge_page_asks_for_fewer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -685,6 +685,9 @@ static void test_own_fields_replaced(void **state)
     cJSON *act = support_simple(&map, "2.1.f", T0, "ann@example.com");
     cJSON_AddStringToObject(act, "_id", "forged");
     cJSON_AddNumberToObject(act, "tenantId", 1);
+    /* 16-digit ids come back exactly, though the record is rewritten
+     * (issue #13, item 8): 9000000000000001 printed as a double is 9e+15 */
+    cJSON_AddItemToObject(act, "objectRef", cJSON_CreateRaw("9000000000000001"));
     cJSON *acts[2] = {act, support_simple(&map, "2.1.g", T0 + 1000, "bob@example.com")};
     char *body = batch(acts, 2);
     snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
@@ -698,6 +701,12 @@ static void test_own_fields_replaced(void **state)
     assert_int_equal(num(j, "tenantId"), 97134000);
     assert_string_equal(str(cJSON_GetObjectItem(j, "user"), "userName"), "ann@example.com");
     cJSON_Delete(j);
+    struct buf raw;
+    assert_int_equal(call(&dbl, "GET", "/api/v1/activities/97134000_11934_2.1.f/", tok, NULL, NULL,
+                          &raw), 200);
+    assert_non_null(strstr(raw.ptr, "\"objectRef\":9000000000000001"));
+    assert_null(strstr(raw.ptr, "forged"));
+    buf_release(&raw);
     assert_int_equal(call(&dbl, "GET", "/api/v1/activities/forged/", tok, NULL, NULL, NULL), 404);
 }
 

@@ -11,6 +11,8 @@
 
 #include "../filter.h"
 #include "../store.h"
+#include "../store_int.h"
+#include "spawn.h"
 #include "cas_support.h"
 
 #define T0 1764374400000LL
@@ -196,6 +198,89 @@ static void test_rejected_not_stored_and_recorded(void **state)
     assert_int_equal(total("{\"filters\":{\"activity.id\":{\"eq\":[\"97134000_1060510_2.1.bad\"]}}}"), 0);
 }
 
+/* A commit that fails (a full disk) stores nothing and marks nothing as
+ * seen: the retry of the same batch is stored, not answered "duplicate"
+ * (issue #13, item 1). */
+static int fail_commits;
+static int commit_hook(void *cls)
+{
+    (void)cls;
+    return fail_commits > 0 ? fail_commits-- : 0;
+}
+
+static cJSON **retry_batch(size_t n)
+{
+    cJSON **acts = calloc(n, sizeof *acts);
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "2.1.full%03zu", i);
+        acts[i] = support_simple(&map, id, T0 + (int64_t)i, "ann@example.com");
+    }
+    return acts;
+}
+
+static int stored_in(struct store *fs, int64_t instance)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(fs->db, "SELECT count(*) FROM activities WHERE instance=?",
+                                        -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, instance);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* One batch into the store fs; returns store_ingest's result and the
+ * parsed answer in *answer. */
+static int ingest_into(struct store *fs, int64_t instance, size_t n, cJSON **answer)
+{
+    cJSON **acts = retry_batch(n);
+    struct verdict *v = calloc(n, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        validate_activity(&map, acts[i], i, &v[i]);
+    struct buf out;
+    buf_init(&out, 64u << 20);
+    int rc = store_ingest(fs, instance, acts, v, NULL, n, &out);
+    *answer = cJSON_Parse(out.ptr);
+    assert_non_null(*answer);
+    buf_release(&out);
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(acts[i]);
+    free(acts);
+    free(v);
+    return rc;
+}
+
+static void test_failed_commit_marks_nothing_seen(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    char dir[] = "/tmp/cas-store-XXXXXX", path[64], err[300], tok[65];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    struct store *fs = store_open(path, 97134000, lazy_indexes, err, sizeof err);
+    assert_non_null(fs);
+    int64_t inst;
+    assert_int_equal(store_instance_create(fs, "C", &inst, tok), 0);
+    sqlite3_commit_hook(fs->db, commit_hook, NULL);
+    fail_commits = 1;
+    cJSON *r = NULL;
+    assert_int_not_equal(ingest_into(fs, inst, N, &r), 0);
+    assert_int_equal(count_of(r, "duplicates"), 0);
+    assert_int_equal(count_of(r, "accepted"), 0);
+    cJSON_Delete(r);
+    assert_int_equal(stored_in(fs, inst), 0);
+
+    assert_int_equal(ingest_into(fs, inst, N, &r), 0);
+    assert_int_equal(count_of(r, "accepted"), N);
+    assert_int_equal(count_of(r, "duplicates"), 0);
+    cJSON_Delete(r);
+    assert_int_equal(stored_in(fs, inst), N);
+    store_close(fs);
+    spawn_remove_tree(dir);
+}
+
 static void test_eq_neq(void **state)
 {
     (void)state;
@@ -285,7 +370,7 @@ static void test_too_many_values(void **state)
         buf_puts(&b, "}");
     }
     buf_puts(&b, "}}");
-    expect_bad(b.ptr, "filters", "too many filter values");
+    expect_bad(b.ptr, "filters", "too many filter values in all (at most 512 bound values)");
     buf_release(&b);
 }
 
@@ -369,6 +454,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicates_stored_once),
         cmocka_unit_test(test_rejected_not_stored_and_recorded),
+        cmocka_unit_test(test_failed_commit_marks_nothing_seen),
         cmocka_unit_test(test_eq_neq),
         cmocka_unit_test(test_comparisons_and_range),
         cmocka_unit_test(test_text_operators),

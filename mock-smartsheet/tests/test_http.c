@@ -373,6 +373,26 @@ static void errors_have_smartsheet_shape(void **state)
     assert_int_equal(st, 403);
     cJSON_Delete(call(e, "GET", "/_mock/stats", NULL, NULL, &st));
     assert_int_equal(st, 200);
+    /* a loopback-looking name is not a loopback name: only the exact names
+     * the double answers to (issue #13, item 2) */
+    char host[160], origin[160];
+    const char *port = strrchr(e->ss.url, ':') + 1;
+    snprintf(host, sizeof host, "Host: 127.evil.example:%s", port);
+    snprintf(origin, sizeof origin, "Origin: http://127.evil.example:%s", port);
+    const char *rebound127[] = {host, origin, NULL};
+    cJSON_Delete(call(e, "GET", "/_mock/oauth", rebound127, NULL, &st));
+    assert_int_equal(st, 403);
+    cJSON_Delete(call(e, "POST", "/_mock/tokens/revoke", rebound127, NULL, &st));
+    assert_int_equal(st, 403);
+    cJSON_Delete(call(e, "GET", "/developer", rebound127, NULL, &st));
+    assert_int_equal(st, 421);
+    cJSON_Delete(call(e, "GET", "/b/authorize?client_id=x&response_type=code", rebound127, NULL,
+                      &st));
+    assert_int_equal(st, 421);
+    snprintf(host, sizeof host, "Host: localhost:%s", port);
+    const char *byname[] = {host, NULL};
+    cJSON_Delete(call(e, "GET", "/_mock/stats", byname, NULL, &st));
+    assert_int_equal(st, 200);
 
     j = call(e, "PUT", "/2.0/events", NULL, NULL, &st);
     assert_int_equal(st, 405);
