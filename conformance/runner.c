@@ -167,8 +167,14 @@ static void merge_results(const char *report_dir, const struct slot *s, struct c
         seen |= o[i].passes.ptr && strstr(o[i].passes.ptr, s->t->name);
         if (!seen) {
             o[i].result = o[i].result == CT_FAIL ? CT_FAIL : CT_ERROR;
-            buf_printf(&o[i].evidence, "%s: %s before judging this (see logs/%s.log)\n",
-                       s->t->name, s->timed_out ? "timed out" : "stopped", s->t->name);
+            if (s->timed_out)
+                buf_printf(&o[i].evidence, "%s: not judged, because the test was still running "
+                           "after %.0f s of real time, the suite's limit for one test at this "
+                           "time scale (a busy machine or a slow connector; see logs/%s.log)\n",
+                           s->t->name, s->seconds, s->t->name);
+            else
+                buf_printf(&o[i].evidence, "%s: not judged, because the test stopped before "
+                           "judging this (see logs/%s.log)\n", s->t->name, s->t->name);
         }
     }
 }

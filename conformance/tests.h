@@ -22,6 +22,10 @@ int ct_list_has(const char *list, const char *id);
 /* Judges MAP-001..005 on what e's doubles hold after a full sync. */
 struct ct_env;
 void ct_map_judge(struct ct_env *e);
+/* Appends a live event for every row of the mapping table and for pairs
+ * it does not know, so that the judgement covers the whole table.
+ * Returns 0, or -1 with e->err. */
+int ct_map_cover_table(struct ct_env *e);
 /* Judges RL-005 on the journal of a first sync. */
 void ct_rl_judge_frugal(struct ct_env *e, int users, int events_in_window);
 

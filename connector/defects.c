@@ -38,6 +38,7 @@
  * cas-refusal-fatal         RES-006 CAS answering 429 or 5xx ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped
+ * position-at-end           RES-008 only a page's end is saved, never a batch inside it
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
  * timestamp-in-seconds      MAP-001 the activity's timestamp is in seconds, not ms
