@@ -150,7 +150,7 @@ out:
 static void test_backfill(void **st)
 {
     (void)st;
-    const char *reqs = "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005";
+    const char *reqs = "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006";
     struct ct_env e;
     if (setup(&e, "default", reqs))
         goto out;
@@ -293,7 +293,8 @@ static void test_empty_org(void **st)
 }
 
 const struct ct_test ct_sync_tests[] = {
-    {"backfill_and_mapping", "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005",
+    {"backfill_and_mapping",
+     "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006",
      test_backfill},
     {"backfill_many_pages", "BF-002", test_backfill_pages},
     {"incremental", "INC-001,INC-002,INC-003", test_incremental},

@@ -80,6 +80,7 @@ static const struct scase cases[] = {
     {DEFECT, "template-unfilled", "MAP", "MAP-003"},
     {DEFECT, "ip-in-activity", "MAP", "MAP-004"},
     {DEFECT, "wrong-system-user", "MAP", "MAP-005"},
+    {DEFECT, "email-less-by-id", "MAP", "MAP-006"},
     {DEFECT, "secret-in-log", "SEC", "SEC-001"},
     {DEFECT, "state-world-readable", "SEC", "SEC-002"},
     {DEFECT, "no-tls-verify", "SEC", "SEC-003,SEC-006"},
