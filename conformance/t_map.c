@@ -282,9 +282,7 @@ int ct_map_cover_table(struct ct_env *e)
         }
         if (!ot || !ac)
             continue;
-        cJSON *ev = cJSON_Duplicate(last, 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventId");
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventTimestamp");
+        cJSON *ev = ct_event_copy(last);
         cJSON_ReplaceItemInObjectCaseSensitive(ev, "objectType", cJSON_CreateString(ot));
         cJSON_ReplaceItemInObjectCaseSensitive(ev, "action", cJSON_CreateString(ac));
         cJSON_AddItemToArray(arr, ev);
@@ -300,9 +298,7 @@ int ct_map_cover_table(struct ct_env *e)
             who = u;
     }
     for (int k = 0; who && k < 2; k++) {
-        cJSON *ev = cJSON_Duplicate(last, 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventId");
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventTimestamp");
+        cJSON *ev = ct_event_copy(last);
         double id = cJSON_GetObjectItemCaseSensitive(who, "id")->valuedouble;
         cJSON_ReplaceItemInObjectCaseSensitive(ev, "userId", cJSON_CreateNumber(id));
         cJSON *details = cJSON_GetObjectItemCaseSensitive(ev, "additionalDetails");
@@ -314,10 +310,7 @@ int ct_map_cover_table(struct ct_env *e)
         cJSON_AddStringToObject(details, "emailAddress", "");
         cJSON_AddItemToArray(arr, ev);
     }
-    char *body = cJSON_PrintUnformatted(arr);
-    int rc = ct_ss_do(e, "POST", "/_mock/events", body);
-    free(body);
-    cJSON_Delete(arr);
+    int rc = ct_post_events(e, arr);
     cJSON_Delete(events);
     cJSON_Delete(users);
     cJSON_Delete(table);
