@@ -53,9 +53,8 @@ kill_session() {
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# Requirement ids the report names: failed MUSTs, warnings, and unjudged
-# ones other than those --fail-fast left (not run, or stopped once a MUST
-# had failed).
+# Requirement ids the report names: the failed MUSTs (when none failed, the
+# unjudged ones other than those --fail-fast left), and the warnings.
 reported() {
     [ -f "$1" ] || return 0
     sed -n 's/^ *{"id": "\([^"]*\)".*"result": "\([a-z]*\)", .*"evidence": \[\(.\{0,100\}\).*/\1 \2 \3/p' "$1" |
@@ -65,7 +64,7 @@ reported() {
                  if ($0 ~ /stopped before judging/) s = s (s ? "," : "") $1
                  else e = e (e ? "," : "") $1 }
              END { if (!f) e = e (e && s ? "," : "") s
-                   r = f; if (w) r = r (r ? " " : "") "warn:" w; if (e) r = r (r ? " " : "") "error:" e
+                   r = f; if (!f && e) r = "error:" e; if (w) r = r (r ? " " : "") "warn:" w
                    print (r ? r : "-") }'
 }
 
