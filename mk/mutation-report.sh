@@ -61,7 +61,8 @@ END {
     printf "Each: id, where, and the requirement ids the run reported anyway (warnings).\n\n" > out
     for (i = 1; i <= n; i++) if (cat[i] == "survived") {
         printf "- %s (%s:%s, %s) reported: %s\n  - original: %s\n  - mutated:  %s\n",
-            code(id[i]), path[i], line[i], op[i], rq[id[i]], code(orig[i]), code(mut[i]) > out
+            code(id[i]), path[i], line[i], op[i], rq[id[i]] == "-" ? "nothing" : rq[id[i]],
+            code(orig[i]), code(mut[i]) > out
     }
     printf "\n## Killed by timeout (%d)\n\n", timeout > out
     for (i = 1; i <= n; i++) if (cat[i] == "timeout")
