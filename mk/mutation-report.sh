@@ -24,6 +24,7 @@ $1 == "E" { eq[key($2)] = $3; eqn++; eqid[eqn] = $2; next }
 $1 == "R" { st[$2] = $3; bs[$2] = $4; rs[$2] = $5; rq[$2] = $6; next }
 $1 == "M" {
     n++; id[n] = $2; path[n] = $3; line[n] = $4; op[n] = $5; orig[n] = $6; mut[n] = $7
+    fn[n] = NF >= 8 && $8 != "" ? $8 : "(file scope)"
     next
 }
 END {
@@ -58,8 +59,13 @@ END {
     if (wrong) printf "**%d mutant(s) listed as equivalent were killed**: see below; the entry is wrong or the suite is flaky.\n\n", wrong > out
 
     printf "## Survivors (%d)\n\n", c["survived"] > out
-    printf "Each: id, where, and the requirement ids the run reported anyway (warnings).\n\n" > out
+    printf "By file and function; each: id, where, and the requirement ids the run reported anyway (warnings).\n" > out
+    group = ""
     for (i = 1; i <= n; i++) if (cat[i] == "survived") {
+        if (path[i] ": " fn[i] != group) {
+            group = path[i] ": " fn[i]
+            printf "\n### %s\n\n", group > out
+        }
         printf "- %s (%s:%s, %s) reported: %s\n  - original: %s\n  - mutated:  %s\n",
             code(id[i]), path[i], line[i], op[i], rq[id[i]] == "-" ? "nothing" : rq[id[i]],
             code(orig[i]), code(mut[i]) > out

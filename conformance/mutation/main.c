@@ -2,8 +2,8 @@
  * (docs/mutation.md).
  *
  *   mutagen list [--ops LIST] [--skip-func NAME]... [--sample N --seed S] FILE...
- *       one line per mutant: id, path, line, op, original text, mutated text
- *       (tab-separated), in file order then source order
+ *       one line per mutant: id, path, line, op, original text, mutated text,
+ *       function (tab-separated), in file order then source order
  *   mutagen apply --id ID [-o OUT] FILE
  *       writes FILE with mutant ID applied (to OUT, else standard output)
  *   mutagen ops
@@ -135,8 +135,8 @@ static int cmd_list(int argc, char **argv)
             const struct mg_site *s = &all.v[keep[j]];
             const struct buf *b = &src[file_of[keep[j]]];
             mg_show(b->ptr ? b->ptr : "", b->len, s, orig, mut);
-            printf("%s\t%s\t%u\t%s\t%s\t%s\n", s->id, files[file_of[keep[j]]], s->line,
-                   mg_op_name(s->op), orig, mut);
+            printf("%s\t%s\t%u\t%s\t%s\t%s\t%s\n", s->id, files[file_of[keep[j]]], s->line,
+                   mg_op_name(s->op), orig, mut, s->func);
         }
         free(keep);
         if (fflush(stdout) || ferror(stdout))

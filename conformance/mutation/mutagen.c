@@ -873,8 +873,12 @@ static void add_site(struct scan *sc, enum mg_op op, long tok, size_t off, size_
     /* hash: the function (or macro) and the text of the lines touched */
     uint32_t h = 2166136261u;
     long f = sc->t[tok].func;
-    if (f >= 0)
+    if (f >= 0) {
         h = fnv1a(h, sc->s + sc->f[f].name_off, sc->f[f].name_len);
+        int n = sc->f[f].name_len > 60 ? 60 : (int)sc->f[f].name_len;
+        snprintf(s->func, sizeof s->func, "%s%.*s", sc->f[f].open < 0 ? "#define " : "", n,
+                 sc->s + sc->f[f].name_off);
+    }
     h = fnv1a(h, "\n", 1);
     size_t a, b;
     line_bounds(sc->s, sc->len, off, len, &a, &b);

@@ -50,6 +50,7 @@ struct mg_site {
     size_t off, len;               /* the replaced span of the source */
     char *repl;                    /* its replacement (owned) */
     char id[MG_ID_MAX];
+    char func[64];                 /* enclosing function, "#define NAME", or "" */
 };
 
 struct mg_sites {

@@ -141,6 +141,10 @@ static void test_apply_and_show(void **st)
     assert_non_null(strstr(m, "        return 0;\n    if (ready(b))"));
     free(m);
 
+    assert_string_equal(sw->func, "check");
+    assert_string_equal(find(&s, MG_RET, 35, 12)->func, "go");
+    assert_string_equal(find(&s, MG_INC, 3, 17)->func, "#define WAIT_MS");
+
     const struct mg_site *nt = find(&s, MG_NOT, 13, 18);
     char orig[MG_SHOW_MAX + 4], mut[MG_SHOW_MAX + 4];
     mg_show(fixture, strlen(fixture), nt, orig, mut);
