@@ -88,6 +88,10 @@ static const struct ct_req reqs[] = {
     {"INC-003", "INC", CT_SHOULD,
      "A sync with nothing new costs a single events request",
      "Smartsheet API docs, rate limiting"},
+    {"INC-004", "INC", CT_MUST,
+     "When the last page carries no nextStreamPosition, the connector keeps the position it "
+     "had: the sync succeeds and the next one delivers new events once and nothing again",
+     "Smartsheet API docs, List events (nextStreamPosition optional); " CONTRACT " 3 (since 1.3)"},
     {"USR-001", "USR", CT_MUST,
      "Every user of the organisation is delivered to CAS as an entity with its email address and "
      "System Admin flag",

@@ -271,6 +271,60 @@ out:
     ct_verdict_end();
 }
 
+/* Smartsheet's own "no more available" answer has no nextStreamPosition:
+ * the last page of every pass comes without one (pages of 1000, so the
+ * pass ends on a page that started at a position). */
+static void test_incremental_no_last_position(void **st)
+{
+    (void)st;
+    const char *id = "INC-004";
+    struct ct_env e;
+    if (setup(&e, "default", id))
+        goto out;
+    if (ct_ss_do(&e, "POST", "/_mock/last-page", "{\"nextStreamPosition\":\"omit\"}") ||
+        ct_ss_do(&e, "POST", "/_mock/page-limit", "{\"events\":1000}")) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    int64_t t0 = dclock_wall_ms();
+    if (ct_sync_ok(&e, RUN_MS)) {
+        ct_judge(&e, id, 0, "the first sync, whose last page had no nextStreamPosition: %s",
+                 e.err);
+        goto out;
+    }
+    long long dup0 = cas_duplicates(&e);
+    if (ct_append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    if (ct_sync_ok(&e, RUN_MS)) {
+        ct_judge(&e, id, 0, "after a first sync whose last page had no nextStreamPosition, "
+                 "the second sync: %s", e.err);
+        goto out;
+    }
+    cJSON *j = ct_ss_journal(&e, "/2.0/events");
+    long long seq = 0;
+    int has_pos = 0;
+    int64_t since = j ? first_since(j, &seq, &has_pos) : -1;
+    cJSON_Delete(j);
+    struct ct_delivery d;
+    char text[600];
+    long long dup1 = cas_duplicates(&e);
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d) || dup0 < 0 || dup1 < 0) {
+        ct_blocked(id, "%s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    ct_judge(&e, id, ct_delivery_ok(&d) && dup1 == dup0,
+             "last pages without nextStreamPosition; the second sync began with %s "
+             "(request #%lld): %s; CAS counted %lld duplicate%s in the second sync",
+             has_pos ? "a streamPosition" : since >= 0 ? "a since" : "neither position nor since",
+             seq, text, dup1 - dup0, dup1 - dup0 == 1 ? "" : "s");
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 static void users_case(const char *id, const char *scenario)
 {
     struct ct_env e;
@@ -303,6 +357,7 @@ const struct ct_test ct_sync_tests[] = {
      test_backfill},
     {"backfill_many_pages", "BF-002", test_backfill_pages},
     {"incremental", "INC-001,INC-002,INC-003", test_incremental},
+    {"incremental_no_last_position", "INC-004", test_incremental_no_last_position},
     {"users_exact_pages", "USR-002", test_users_200},
     {"users_empty_org", "USR-003", test_empty_org},
 };

@@ -21,6 +21,7 @@
  * local-time                BF-001/002 the backfill start is local time written as UTC
  * first-page-only           BF-002 moreAvailable is ignored
  * since-every-time          INC-001/002 every sync starts from the backfill window
+ * trusts-next-position      INC-004 a last page without nextStreamPosition clears the position
  * users-first-page-only     USR-001/002 only the first users page is read
  * lone-user-dropped         USR-003 an organisation of one user delivers no entity
  * no-rate-limit             RL-001 the client-side budget is off

@@ -91,9 +91,9 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct conn_sender *snd, st
         int last = i + 1 == pg->n;
         if (!(count == LIM_BATCH_ITEMS || (count && b->len > BATCH_SOFT_BYTES) || last))
             continue;
-        if (last && next) {
+        if (last && (next || conn_defect("trusts-next-position"))) {
             free(pos->stream);
-            pos->stream = xstrdup(next);
+            pos->stream = next ? xstrdup(next) : NULL;
             pos->since[0] = '\0';
             pos->skip = 0;
             pos->last_id[0] = '\0';

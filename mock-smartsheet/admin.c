@@ -432,6 +432,19 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
             reply_ok(resp);
         }
         cJSON_Delete(j);
+    } else if (!strcmp(route, "last-page") && post) {
+        cJSON *j = body_object(req, resp);
+        if (!j)
+            return;
+        const cJSON *np = cJSON_GetObjectItemCaseSensitive(j, "nextStreamPosition");
+        const char *v = cJSON_IsString(np) ? np->valuestring : "";
+        if (strcmp(v, "omit") && strcmp(v, "send")) {
+            reply_error(resp, 400, "field 'nextStreamPosition' must be \"omit\" or \"send\"");
+        } else {
+            atomic_store(&s->events_omit_last_position, !strcmp(v, "omit"));
+            reply_ok(resp);
+        }
+        cJSON_Delete(j);
     } else if (!strcmp(route, "ratelimit") && post) {
         admin_ratelimit(s, req, resp);
     } else if (!strcmp(route, "stats") && get) {

@@ -262,7 +262,8 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     switch (m->route) {
     case R_EVENTS:
         api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL,
-                   atomic_load(&s->events_page_limit), resp);
+                   atomic_load(&s->events_page_limit), atomic_load(&s->events_omit_last_position),
+                   resp);
         break;
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
@@ -420,6 +421,7 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     atomic_store(&s->served_429, 0);
     atomic_store(&s->requests, 0);
     atomic_store(&s->events_page_limit, 0);
+    atomic_store(&s->events_omit_last_position, 0);
     pthread_rwlock_unlock(&s->lock);
     if (old)
         sref_release(old);

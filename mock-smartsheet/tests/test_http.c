@@ -294,6 +294,19 @@ static void every_event_exactly_once(void **state)
     cJSON *live = call(e, "GET", path, h, NULL, &st);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(live, "data")), 1);
     cJSON_Delete(live);
+    /* Smartsheet's own "no more available" answer: no nextStreamPosition */
+    cJSON_Delete(call(e, "POST", "/_mock/last-page", NULL, "{\"nextStreamPosition\":\"maybe\"}",
+                      &st));
+    assert_int_equal(st, 400);
+    cJSON_Delete(call(e, "POST", "/_mock/last-page", NULL, "{\"nextStreamPosition\":\"omit\"}",
+                      &st));
+    assert_int_equal(st, 200);
+    live = call(e, "GET", path, h, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(live, "data")), 1);
+    assert_null(cJSON_GetObjectItem(live, "nextStreamPosition"));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(live, "moreAvailable")));
+    cJSON_Delete(live);
     cJSON_Delete(ids);
     cJSON_Delete(all);
 }
