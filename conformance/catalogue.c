@@ -146,6 +146,10 @@ static const struct ct_req reqs[] = {
      "A delivery CAS refuses outright (400) is never dropped: the sync fails (exit 1) without "
      "moving past it, and a rerun delivers every user and event once",
      CONTRACT " 3, 4"},
+    {"RES-010", "RES", CT_MUST,
+     "Answers from a load balancer in front of Smartsheet (HTML 502, 503 and 504 pages, a 429 "
+     "without a JSON body) are retried, the 429 after a wait, and every event arrives once",
+     "Smartsheet API docs, error codes; HTTP 429 (RFC 6585)"},
     {"MAP-001", "MAP", CT_MUST,
      "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
      "event's time as timestamp (no structural violation at CAS)",

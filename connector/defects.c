@@ -31,11 +31,12 @@
  * no-backoff                RL-002/003 429 answers are retried at once
  * 429-gives-up              RL-004 four 429s in a row end the sync (exit 5)
  * no-retry                  RES-001..006 the first failure ends the sync
- * server-error-fatal        RES-001 a 5xx other than 4004 ends the sync
+ * server-error-fatal        RES-001/010 a 5xx other than 4004 ends the sync
  * 4004-fatal                RES-002 errorCode 4004 ends the sync
  * closed-fatal              RES-003 a connection closed without an answer ends the sync
  * stall-fatal               RES-004 a stalled answer ends the sync (abandoned, not retried)
  * bad-page-fatal            RES-005 a truncated or malformed page ends the sync
+ * html-error-fatal          RES-001/010 an error answer whose body is not JSON ends the sync
  * cas-refusal-fatal         RES-006 CAS answering 429 or 5xx ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped
