@@ -13,6 +13,7 @@
  * no-refresh                OAUTH-007/008 tokens are never refreshed
  * refresh-not-rotated       OAUTH-009 the old refresh token is kept
  * calls-after-refusal       OAUTH-010 a refused refresh is ignored
+ * needs-error-field         OAUTH-010 a refusal without OAuth's "error" field is retried
  * token-in-url              OAUTH-011 access_token also sent as a query parameter
  * admin-not-checked         PRE-001 Test now ignores admin:false
  * events-not-checked        PRE-002 Test now skips the events probe

@@ -133,9 +133,11 @@ enum conn_rc conn_ss_token(struct conn_ctx *x, const char *form, int refresh)
             cJSON_Delete(j);
             break;
         }
+        int has_oauth_error = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "error"));
         cJSON_Delete(j);
         int retryable = t || status >= 500 || status == 429 || status == 200 ||
-                        (code >= 4001 && code <= 4004);
+                        (code >= 4001 && code <= 4004) ||
+                        (conn_defect("needs-error-field") && !has_oauth_error);
         if (!refresh && retryable) {
             /* Never twice: the code may have been spent by an answer we did
              * not get or could not read. */

@@ -432,6 +432,19 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
             reply_ok(resp);
         }
         cJSON_Delete(j);
+    } else if (!strcmp(route, "token-errors") && post) {
+        cJSON *j = body_object(req, resp);
+        if (!j)
+            return;
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(j, "shape");
+        const char *v = cJSON_IsString(sh) ? sh->valuestring : "";
+        if (strcmp(v, "generic") && strcmp(v, "detailed")) {
+            reply_error(resp, 400, "field 'shape' must be \"generic\" or \"detailed\"");
+        } else {
+            oauth_set_generic_token_errors(s->oauth, !strcmp(v, "generic"));
+            reply_ok(resp);
+        }
+        cJSON_Delete(j);
     } else if (!strcmp(route, "last-page") && post) {
         cJSON *j = body_object(req, resp);
         if (!j)

@@ -94,6 +94,7 @@ int main(int argc, char **argv)
     pthread_rwlock_init(&s.lock, NULL);
     s.oauth = oauth_new();
     oauth_set_code_lifetime(s.oauth, code_life);
+    oauth_set_generic_token_errors(s.oauth, 1);
     s.rl = rl_new(algo, limit, window);
     s.rate_default_n = limit;
     s.rate_default_window_ms = window;

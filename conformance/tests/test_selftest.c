@@ -47,6 +47,7 @@ static const struct scase cases[] = {
     {DEFECT, "no-refresh", "OAUTH", "OAUTH-007,OAUTH-008"},
     {DEFECT, "refresh-not-rotated", "OAUTH", "OAUTH-009"},
     {DEFECT, "calls-after-refusal", "OAUTH", "OAUTH-010"},
+    {DEFECT, "needs-error-field", "OAUTH", "OAUTH-010"},
     {DEFECT, "token-in-url", "OAUTH", "OAUTH-011"},
     {DEFECT, "admin-not-checked", "PRE", "PRE-001"},
     {DEFECT, "events-not-checked", "PRE", "PRE-002"},

@@ -173,10 +173,25 @@ static void connect_flow(struct env *e)
     snprintf(body, sizeof body, "/2.0/token?grant_type=authorization_code&client_id=%s&code=%s&hash=%s",
              e->client_id, code, hash);
     long st;
+    /* by default as the one public capture of a failed exchange: 403, 1004, no "error" */
     cJSON *j = call(e, "POST", body, NULL, NULL, &st);
+    assert_int_equal(st, 403);
+    assert_int_equal(cJSON_GetObjectItem(j, "errorCode")->valueint, 1004);
+    assert_non_null(str(j, "refId"));
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+    /* the detailed shape names the cause */
+    cJSON_Delete(call(e, "POST", "/_mock/token-errors", NULL, "{\"shape\":\"detailed\"}", &st));
+    assert_int_equal(st, 200);
+    j = call(e, "POST", body, NULL, NULL, &st);
     assert_int_equal(st, 400);
+    assert_int_equal(cJSON_GetObjectItem(j, "errorCode")->valueint, 1071);
     assert_string_equal(str(j, "error"), "invalid_grant");
     cJSON_Delete(j);
+    cJSON_Delete(call(e, "POST", "/_mock/token-errors", NULL, "{\"shape\":\"terse\"}", &st));
+    assert_int_equal(st, 400);
+    cJSON_Delete(call(e, "POST", "/_mock/token-errors", NULL, "{\"shape\":\"generic\"}", &st));
+    assert_int_equal(st, 200);
 }
 
 static void auth_header(const struct env *e, char *out, size_t cap)
