@@ -90,6 +90,8 @@ static void user_item(struct buf *b, const struct ss_user *u, int admin_view, in
     json_str_field(b, "lastName", u->last_name);
     if (admin_view) {
         admin_fields(b, u, 1);
+        buf_printf(b, ",\"isInternal\":%s", u->is_internal ? "true" : "false");
+        json_str_field(b, "seatType", u->seat_type);
         if (with_login)
             last_login(b, u, numeric);
     }
@@ -226,9 +228,10 @@ void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller
 }
 
 /* A UserProfile.  self: the caller's own profile (its flags are shown);
- * admin_view: the caller is a System Admin (status, sheetCount, lastLogin). */
+ * me: asked as /users/me (no status there); admin_view: the caller is a System
+ * Admin (status, sheetCount, lastLogin). */
 static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
-                         const struct ss_user *u, int self, int admin_view,
+                         const struct ss_user *u, int self, int me, int admin_view,
                          const struct http_req *req)
 {
     int numeric;
@@ -247,9 +250,12 @@ static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
     json_str_field(&b, "name", acct->name);
     buf_puts(&b, "}");
     if (admin_view || self) {
-        admin_fields(&b, u, admin_view);
+        /* /users/me carries no status (seen live); /users/{id} does for admins */
+        admin_fields(&b, u, admin_view && !me);
         last_login(&b, u, numeric);
     }
+    for (int k = 0; k < SS_PROFILE_FIELDS; k++)
+        json_str_field(&b, ss_profile_fields[k], u->profile[k]);
     buf_puts(&b, ",\"alternateEmails\":[]");
     if (buf_puts(&b, "}") != BUF_OK) {
         buf_release(&b);
@@ -267,7 +273,7 @@ void api_users_me(const struct ss_scenario *sc, const struct ss_caller *caller,
         ss_error(resp, 1020, NULL, NULL);
         return;
     }
-    user_profile(resp, sc, u, 1, caller->is_admin, req);
+    user_profile(resp, sc, u, 1, 1, caller->is_admin, req);
 }
 
 void api_users_get(const struct ss_scenario *sc, const struct ss_caller *caller,
@@ -283,5 +289,5 @@ void api_users_get(const struct ss_scenario *sc, const struct ss_caller *caller,
         ss_error(resp, 1020, NULL, NULL);
         return;
     }
-    user_profile(resp, sc, u, u->id == caller->user_id, caller->is_admin, req);
+    user_profile(resp, sc, u, u->id == caller->user_id, 0, caller->is_admin, req);
 }

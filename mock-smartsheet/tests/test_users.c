@@ -74,6 +74,8 @@ static void paging_default(void **state)
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(u, "status")->valuestring, "ACTIVE");
     assert_int_equal(num(u, "sheetCount"), -1);
     assert_false(has(u, "lastLogin"));                  /* only with include=lastLogin */
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(u, "seatType")->valuestring, "MEMBER");
+    assert_true(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(u, "isInternal")));
     cJSON_Delete(j);
 
     j = list(sc, &admin, "page=2", 200);
@@ -228,6 +230,9 @@ static void me_and_get(void **state)
     assert_int_equal(num(j, "id"), a->id);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "email")->valuestring, a->email);
     assert_false(has(j, "name"));
+    assert_false(has(j, "status"));                     /* /users/me has none (seen live) */
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "title")));
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "mobilePhone")));
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "admin")));
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "locale")->valuestring, "en_US");
     const cJSON *acct = cJSON_GetObjectItemCaseSensitive(j, "account");
