@@ -5,7 +5,8 @@
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
-#   make install            PREFIX=/usr/local DESTDIR=
+#   make install            PREFIX=/usr/local DESTDIR=  (docs/install.md)
+#   make deb                a Debian package; make deb-test judges it extracted
 #   make SANITIZE=address,undefined check
 #   make V=1                show full commands
 #
@@ -220,6 +221,16 @@ install: all man
 	install -m 0644 conformance/CONTRACT.md conformance/requirements.md $(INST_DOC)/conformance/
 	install -m 0644 $(DOC_FILES) $(INST_DOC)/docs/
 	install -m 0644 $(MANPAGES) $(INST_MAN1)/
+
+# A Debian package of the kit (docs/install.md): $(BUILD)/sscas-kit_<version>_<arch>.deb,
+# checked by lintian.  deb-test extracts it into a temporary root and runs
+# the packaged suite on the packaged connector.
+.PHONY: deb deb-test
+deb: all man
+	@KIT_EXTRA_PACKAGES="lintian" sh mk/ensure-deps.sh
+	@sh mk/deb.sh $(CURDIR) $(BUILD)
+deb-test: deb
+	@sh mk/install-test.sh $(CURDIR) --deb $(BUILD)/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
 
 # Installs into a temporary DESTDIR, copies the installed tree to another
 # folder and runs the suite from there (mk/install-test.sh).

@@ -1,15 +1,20 @@
 #!/bin/sh
-# The installed kit works anywhere (issue #12): `make install` into a
-# temporary DESTDIR, the installed tree copied to another folder (nothing may
-# point back at DESTDIR or at the source tree), the source tree's fixtures
-# hidden in a private mount namespace where the system allows one, and the
-# installed conformance suite run from yet another working folder, with no
-# KIT_* variable set, against the installed reference connector: every MUST
-# must pass.  Then `--fixtures DIR` must reach everything: with the installed
-# fixtures moved away, a copy given by --fixtures serves the doubles, the
-# suite and (through KIT_FIXTURES) the connector's mapping table.
+# The installed kit works anywhere (issue #12).
 #
-# usage: sh mk/install-test.sh SOURCE_TREE      (make install-test)
+#   sh mk/install-test.sh SOURCE_TREE              (make install-test)
+#     `make install` into a temporary DESTDIR, the installed tree copied to
+#     another folder and the first deleted (nothing may point back at DESTDIR);
+#   sh mk/install-test.sh SOURCE_TREE --deb FILE   (make deb-test)
+#     the .deb extracted with `dpkg-deb -x` into a temporary root (no system
+#     install).
+#
+# Then, with the source tree's fixtures hidden in a private mount namespace
+# where the system allows one, the installed conformance suite runs from yet
+# another working folder, with no KIT_* variable set, against the installed
+# reference connector: every MUST must pass.  And `--fixtures DIR` must reach
+# everything: with the installed fixtures moved away, a copy given by
+# --fixtures serves the doubles, the suite and (through KIT_FIXTURES) the
+# connector's mapping table.
 set -eu
 src=$(cd "$1" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sscas-install-test.XXXXXX")
@@ -17,12 +22,22 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 fail() { echo "install-test: $*" >&2; exit 1; }
 
-${MAKE:-make} -s --no-print-directory -C "$src" install DESTDIR="$tmp/dest" PREFIX=/usr \
-    >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log" >&2; fail "make install failed"; }
 mkdir -p "$tmp/elsewhere" "$tmp/cwd"
-cp -a "$tmp/dest/usr" "$tmp/elsewhere/kit"
-rm -rf "$tmp/dest"
-kit=$tmp/elsewhere/kit
+if [ "${2:-}" = --deb ]; then
+    deb=$3
+    [ -f "$deb" ] || fail "no package $deb"
+    dpkg-deb -x "$deb" "$tmp/root" || fail "dpkg-deb -x $deb failed"
+    kit=$tmp/root/usr
+    what="extracted from the .deb"
+    dpkg-deb -f "$deb" Depends | grep -q 'libmicrohttpd' || fail "the .deb declares no run-time libraries"
+else
+    ${MAKE:-make} -s --no-print-directory -C "$src" install DESTDIR="$tmp/dest" PREFIX=/usr \
+        >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log" >&2; fail "make install failed"; }
+    cp -a "$tmp/dest/usr" "$tmp/elsewhere/kit"
+    rm -rf "$tmp/dest"
+    kit=$tmp/elsewhere/kit
+    what="installed and relocated"
+fi
 
 # Layout, names, --version, --help, man pages.
 for f in share/sscas-kit/fixtures/mapping/smartsheet-cas.json \
@@ -35,7 +50,8 @@ n=0
 for p in mock-smartsheet mock-cas connector conformance fixture-gen; do
     exe=$kit/bin/sscas-$p
     [ -x "$exe" ] || fail "not installed: bin/sscas-$p"
-    [ -s "$kit/share/man/man1/sscas-$p.1" ] || fail "no man page sscas-$p.1"
+    [ -s "$kit/share/man/man1/sscas-$p.1" ] || [ -s "$kit/share/man/man1/sscas-$p.1.gz" ] ||
+        fail "no man page sscas-$p.1"
     v=$("$exe" --version) || fail "sscas-$p --version exited $?"
     case $v in "sscas-$p (sscas-kit) "[0-9]*) ;; *) fail "sscas-$p --version said: $v" ;; esac
     "$exe" --help >/dev/null || fail "sscas-$p --help exited $?"
@@ -85,5 +101,5 @@ if [ -n "$hide" ] && suite "$tmp/nofx.out" --report-dir "$tmp/report-nofx" --onl
     cat "$tmp/nofx.out" >&2; fail "with no fixtures anywhere the suite did not fail"
 fi
 
-echo "install-test: $n programs installed and relocated; installed suite: $summary;" \
+echo "install-test: $n programs $what; installed suite: $summary;" \
      "--fixtures reaches the connector${hide:+ (source fixtures hidden)}"
