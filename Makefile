@@ -162,7 +162,8 @@ check: deps
 	@$(MAKE) --no-print-directory all $(ALL_TESTS) $(DEFECTIVE)
 	@$(MAKE) --no-print-directory unit-tests
 	@$(MAKE) --no-print-directory browser-test
-	@$(MAKE) --no-print-directory install-test
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory install-test)
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory ci-test)
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
@@ -231,6 +232,13 @@ deb: all man
 	@sh mk/deb.sh $(CURDIR) $(BUILD)
 deb-test: deb
 	@sh mk/install-test.sh $(CURDIR) --deb $(BUILD)/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
+
+# The shell steps of the CI templates in ci/, run here on a package of the
+# kit (not linted: deb-test does that) against the packaged connector.
+.PHONY: ci-test
+ci-test: all man
+	@DEB_LINTIAN=0 sh mk/deb.sh $(CURDIR) $(BUILD)/ci-test >/dev/null
+	@sh mk/ci-test.sh $(CURDIR) $(BUILD)/ci-test/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
 
 # Installs into a temporary DESTDIR, copies the installed tree to another
 # folder and runs the suite from there (mk/install-test.sh).

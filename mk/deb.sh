@@ -5,7 +5,8 @@
 # pages, a Debian changelog and copyright file; then lintian (no errors
 # allowed).  Prints the path of the .deb on its last line.
 #
-# usage: sh mk/deb.sh SOURCE_TREE BUILD_DIR        (make deb)
+# usage: sh mk/deb.sh SOURCE_TREE OUT_DIR        (make deb: OUT_DIR = the build folder)
+# DEB_LINTIAN=0 skips lintian (make ci-test, whose package make deb-test checks).
 set -eu
 src=$(cd "$1" && pwd)
 mkdir -p "$2"
@@ -54,7 +55,9 @@ rm -f "$out"
 SOURCE_DATE_EPOCH=$when dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null
 
 # lintian: errors fail the build; warnings are shown.
-if command -v lintian >/dev/null; then
+if [ "${DEB_LINTIAN:-1}" = 0 ]; then
+    :
+elif command -v lintian >/dev/null; then
     lintian --fail-on error --suppress-tags-from-file /dev/null "$out" >&2 ||
         { echo "deb: lintian reported errors" >&2; exit 1; }
 else
