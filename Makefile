@@ -209,18 +209,20 @@ $(BUILD)/man/$(KIT_PFX)%.1: $(BIN)/% man/%.h2m VERSION conformance/CONTRACT.md
 	@mkdir -p $(BUILD)/man/bin
 	@command -v help2man >/dev/null || { echo "help2man is missing: apt-get install help2man" >&2; exit 1; }
 	$(call say,MAN,$@)ln -sf $(CURDIR)/$(BIN)/$* $(BUILD)/man/bin/$(KIT_PFX)$* && \
-	    help2man --no-info --no-discard-stderr --include=man/$*.h2m \
+	    SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) help2man --no-info --no-discard-stderr --include=man/$*.h2m \
 	        --output=$@.tmp $(BUILD)/man/bin/$(KIT_PFX)$* && \
 	    sed -i 's/^\.B $*$$/.B $(KIT_PFX)$*/' $@.tmp && mv $@.tmp $@
 
 install: all man
-	install -d $(INST_BIN) $(INST_DATA) $(INST_DOC)/conformance $(INST_DOC)/docs $(INST_MAN1)
+	install -d $(INST_BIN) $(INST_DATA) $(INST_DOC)/conformance $(INST_DOC)/docs $(INST_DOC)/ci \
+	    $(INST_MAN1)
 	for p in $(INSTALLED); do install -m 0755 $(BIN)/$$p $(INST_BIN)/$(KIT_PFX)$$p || exit 1; done
 	cp -R fixtures $(INST_DATA)/
 	chmod -R u+rwX,go+rX,go-w $(INST_DATA)/fixtures
 	install -m 0644 README.md $(INST_DOC)/
 	install -m 0644 conformance/CONTRACT.md conformance/requirements.md $(INST_DOC)/conformance/
 	install -m 0644 $(DOC_FILES) $(INST_DOC)/docs/
+	install -m 0644 ci/github-actions.yml ci/gitlab-ci.yml $(INST_DOC)/ci/
 	install -m 0644 $(MANPAGES) $(INST_MAN1)/
 
 # A Debian package of the kit (docs/install.md): $(BUILD)/sscas-kit_<version>_<arch>.deb,
@@ -229,21 +231,21 @@ install: all man
 .PHONY: deb deb-test
 deb: all man
 	@KIT_EXTRA_PACKAGES="lintian" sh mk/ensure-deps.sh
-	@sh mk/deb.sh $(CURDIR) $(BUILD)
+	+@MAKE='$(MAKE)' sh mk/deb.sh $(CURDIR) $(BUILD)
 deb-test: deb
-	@sh mk/install-test.sh $(CURDIR) --deb $(BUILD)/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
+	+@MAKE='$(MAKE)' sh mk/install-test.sh $(CURDIR) --deb $(BUILD)/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
 
 # The shell steps of the CI templates in ci/, run here on a package of the
 # kit (not linted: deb-test does that) against the packaged connector.
 .PHONY: ci-test
 ci-test: all man
-	@DEB_LINTIAN=0 sh mk/deb.sh $(CURDIR) $(BUILD)/ci-test >/dev/null
+	+@DEB_LINTIAN=0 MAKE='$(MAKE)' sh mk/deb.sh $(CURDIR) $(BUILD)/ci-test >/dev/null
 	@sh mk/ci-test.sh $(CURDIR) $(BUILD)/ci-test/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
 
 # Installs into a temporary DESTDIR, copies the installed tree to another
 # folder and runs the suite from there (mk/install-test.sh).
 install-test: all man
-	@sh mk/install-test.sh $(CURDIR)
+	+@MAKE='$(MAKE)' sh mk/install-test.sh $(CURDIR)
 
 clean:
 	rm -rf build

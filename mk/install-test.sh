@@ -43,7 +43,8 @@ fi
 for f in share/sscas-kit/fixtures/mapping/smartsheet-cas.json \
          share/sscas-kit/fixtures/scenarios/default/scenario.json \
          share/doc/sscas-kit/README.md share/doc/sscas-kit/conformance/CONTRACT.md \
-         share/doc/sscas-kit/conformance/requirements.md share/doc/sscas-kit/docs/conformance.md; do
+         share/doc/sscas-kit/conformance/requirements.md share/doc/sscas-kit/docs/conformance.md \
+         share/doc/sscas-kit/ci/github-actions.yml share/doc/sscas-kit/ci/gitlab-ci.yml; do
     [ -f "$kit/$f" ] || fail "not installed: $f"
 done
 n=0
@@ -66,11 +67,12 @@ done
 # Runs the installed suite from $tmp/cwd with no KIT_* variable, the source
 # tree's fixtures hidden when a mount namespace is available.
 hide=""
-if unshare -m --propagation private true 2>/dev/null; then
-    hide="unshare -m --propagation private"
-elif unshare -rm --propagation private true 2>/dev/null; then
-    hide="unshare -rm --propagation private"
-fi
+for u in "unshare -m --propagation private" "unshare -rm --propagation private"; do
+    if $u sh -c 'mount -t tmpfs none "$1"' sh "$src/fixtures" 2>/dev/null; then
+        hide=$u
+        break
+    fi
+done
 suite() {
     out=$1; shift
     if [ -n "$hide" ]; then
