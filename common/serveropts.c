@@ -27,9 +27,9 @@ const char serveropts_help[] =
     "  --conn-timeout S         real seconds a connection has to send a whole request\n"
     "                           after it opened or got its previous answer (default 30)\n"
     "  --max-conns-per-client N connections one client address may hold (default 64)\n"
-    "  --help, --version\n"
+    "  --help, --version\n\n"
     "fixtures: --fixtures DIR, else $KIT_FIXTURES, else ../share/" KIT_PACKAGE "/fixtures\n"
-    "beside this program (installed), else the source tree's\n"
+    "beside this program (installed), else the source tree's\n\n"
     "exit: 0 stopped by SIGTERM or SIGINT (or after --help/--version), 1 could not\n"
     "start serving (address in use, TLS files), 2 usage or unreadable fixtures\n";
 
