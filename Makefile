@@ -5,7 +5,7 @@
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
-#   make install            PREFIX=/usr/local DESTDIR=  (docs/install.md)
+#   make install            PREFIX=/usr/local DESTDIR=  (docs/install.md); make uninstall
 #   make deb                a Debian package; make deb-test judges it extracted
 #   make SANITIZE=address,undefined check
 #   make V=1                show full commands
@@ -224,6 +224,12 @@ install: all man
 	install -m 0644 $(DOC_FILES) $(INST_DOC)/docs/
 	install -m 0644 ci/github-actions.yml ci/gitlab-ci.yml $(INST_DOC)/ci/
 	install -m 0644 $(MANPAGES) $(INST_MAN1)/
+
+# Removes what install put there (same PREFIX and DESTDIR).
+.PHONY: uninstall
+uninstall:
+	rm -f $(INSTALLED:%=$(INST_BIN)/$(KIT_PFX)%) $(INSTALLED:%=$(INST_MAN1)/$(KIT_PFX)%.1)
+	rm -rf $(INST_DATA) $(INST_DOC)
 
 # A Debian package of the kit (docs/install.md): $(BUILD)/sscas-kit_<version>_<arch>.deb,
 # checked by lintian.  deb-test extracts it into a temporary root and runs

@@ -34,6 +34,10 @@ else
     ${MAKE:-make} -s --no-print-directory -C "$src" install DESTDIR="$tmp/dest" PREFIX=/usr \
         >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log" >&2; fail "make install failed"; }
     cp -a "$tmp/dest/usr" "$tmp/elsewhere/kit"
+    ${MAKE:-make} -s --no-print-directory -C "$src" uninstall DESTDIR="$tmp/dest" PREFIX=/usr \
+        >"$tmp/uninstall.log" 2>&1 || { cat "$tmp/uninstall.log" >&2; fail "make uninstall failed"; }
+    left=$(find "$tmp/dest" ! -type d)
+    [ -z "$left" ] || fail "make uninstall left: $left"
     rm -rf "$tmp/dest"
     kit=$tmp/elsewhere/kit
     what="installed and relocated"
