@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "dclock.h"
 #include "httpc.h"
+#include "kitpaths.h"
 #include "judge.h"
 #include "secrets.h"
 #include "verdict.h"
@@ -88,7 +89,7 @@ static int start_double(struct ct_env *e, const char *name, const struct ct_env_
                         const char *cert, const char *key, struct child *out)
 {
     char exe[PATH_MAX + 32], scale[32], logp[PATH_MAX + 32], code_life[32];
-    snprintf(exe, sizeof exe, "%s/%s", ct_opts.bin_dir, name);
+    kit_program_path(ct_opts.bin_dir, name, exe, sizeof exe);
     snprintf(scale, sizeof scale, "%g", e->scale);
     /* A code lives ten minutes of duration time at Smartsheet: ten real
      * seconds at scale 60, too short for a connector that takes seconds to

@@ -13,9 +13,9 @@
 #include "strutil.h"
 
 static const char usage[] =
-    "usage: mock-smartsheet [options]\n"
+    "Usage: mock-smartsheet [options]\n\n"
     "A test double of the Smartsheet API (OAuth, Users, Event Reporting).\n"
-    "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
+    "  --fixtures DIR           fixtures folder (default: see below)\n"
     "  --scenario NAME          scenario to serve (default: default)\n"
     "  --rate-limit N/SECONDS   requests per access token per window (default 300/60)\n"
     "  --rate-limit-algorithm A sliding (default), fixed or gcra\n"
