@@ -228,6 +228,14 @@ int serveropts_host_allowed(const struct server_opts *o, const struct http_req *
     return 0;
 }
 
+int serveropts_host_named(const struct server_opts *o, const struct http_req *req,
+                          const char *name)
+{
+    const char *host = http_header(req, "Host");
+    return host && host_is(host, strlen(host), name, strlen(name), o->port,
+                           o->tls_cert ? 443 : 80);
+}
+
 int serveropts_listens_on_loopback(const struct server_opts *o)
 {
     return listen_is_loopback(o->listen);

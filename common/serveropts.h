@@ -58,6 +58,10 @@ int serveropts_setup(const struct server_opts *o);
  * machine (127.evil.example) is not one of them.  Before serveropts_serve
  * has bound a port (unit tests), any port is accepted. */
 int serveropts_host_allowed(const struct server_opts *o, const struct http_req *req);
+/* Whether the request's Host is name (with this server's port, or none
+ * when that is the scheme's default); case-insensitive. */
+int serveropts_host_named(const struct server_opts *o, const struct http_req *req,
+                          const char *name);
 
 /* Whether this request may use /_mock/.  A double listening on loopback
  * lets loopback peers in that name an allowed Host (serveropts_host_allowed)

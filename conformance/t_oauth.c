@@ -166,7 +166,7 @@ static void test_consent_url(void **st)
     qget(u1, "scope", scope, sizeof scope);
     qget(u1, "redirect_uri", redir, sizeof redir);
     char want_base[700], want_redir[700];
-    snprintf(want_base, sizeof want_base, "%s/b/authorize?", e.ss_url);
+    snprintf(want_base, sizeof want_base, "%s/b/authorize?", e.ss_app_url);
     snprintf(want_redir, sizeof want_redir, "%s/api/oauth/saga", e.cas_url);
     const char *bad = NULL;
     if (strncmp(u1, want_base, strlen(want_base)))

@@ -1,6 +1,7 @@
 /* defects.c - the switch behind conn_defect() (test build only).
  *
  * name                      breaks
+ * authorize-url-derived     OAUTH-001 the consent URL is built from smartsheet_api_url
  * state-predictable         OAUTH-002 every consent URL carries the same state
  * state-timestamp           OAUTH-002 the state is the clock, in 32 hex digits
  * state-prefix-match        OAUTH-003 states are compared loosely (a prefix, any case)

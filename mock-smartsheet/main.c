@@ -22,7 +22,12 @@ static const char usage[] =
     "  --retry-after            send Retry-After on 429 (the real API documents none)\n"
     "  --code-lifetime MS       authorization codes live MS of duration time (default\n"
     "                           600000, ten minutes; the conformance suite lengthens it so\n"
-    "                           that slow-starting connectors are judged fairly)\n";
+    "                           that slow-starting connectors are judged fairly)\n"
+    "  --app-host NAME          serve the consent page only to requests for Host NAME\n"
+    "                           and the API only to other names, as Smartsheet's\n"
+    "                           app.smartsheet.com and api.smartsheet.com (e.g.\n"
+    "                           localhost: consent at http://localhost:PORT/b/authorize,\n"
+    "                           API at http://127.0.0.1:PORT/2.0)\n";
 
 int main(int argc, char **argv)
 {
@@ -74,6 +79,15 @@ int main(int argc, char **argv)
                 fprintf(stderr, "--code-lifetime wants milliseconds from 1000 to one year\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--app-host")) {
+            const char *h = argv[++i];
+            size_t n = strlen(h);
+            if (!n || n >= sizeof s.app_host || strspn(h, "abcdefghijklmnopqrstuvwxyz"
+                                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") != n) {
+                fprintf(stderr, "--app-host wants a host name (letters, digits, '.', '-')\n");
+                return 2;
+            }
+            memcpy(s.app_host, h, n + 1);
         } else if (!strcmp(a, "--rate-limit-algorithm")) {
             if (rl_parse_algo(argv[++i], &algo)) {
                 fprintf(stderr, "--rate-limit-algorithm wants sliding, fixed or gcra\n");

@@ -309,6 +309,13 @@ void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
         not_found(req, resp);
         return;
     }
+    /* Two hosts, as in production: a client that derives one URL from the
+     * other gets what Smartsheet would give it, a page not found. */
+    if (s->app_host[0] &&
+        serveropts_host_named(&s->opts, req, s->app_host) != (m.route == R_AUTHORIZE)) {
+        not_found(req, resp);
+        return;
+    }
     if (apply_fault(s, req, token, resp))
         return;
 

@@ -35,6 +35,7 @@ struct scase {
 static const struct scase cases[] = {
     {REFERENCE, "reference", "", ""},
     {WRAPPER, "consent-without-redirect", "OAUTH", "OAUTH-001"},
+    {DEFECT, "authorize-url-derived", "OAUTH", "OAUTH-001"},
     {DEFECT, "state-predictable", "OAUTH", "OAUTH-002"},
     {DEFECT, "state-timestamp", "OAUTH", "OAUTH-002"},
     {DEFECT, "state-prefix-match", "OAUTH", "OAUTH-003"},
