@@ -365,6 +365,41 @@ static void the_301st_request_of_a_minute_is_refused(void **state)
     assert_int_equal(st, 200);
 }
 
+static int setup_app_host(void **state)
+{
+    return start(state, "--app-host", "localhost");
+}
+
+/* GET url; returns the status. */
+static long status_of(const char *url)
+{
+    struct httpc_resp r;
+    httpc_request("GET", url, NULL, NULL, 0, NULL, &r);
+    long st = r.status;
+    httpc_resp_release(&r);
+    return st;
+}
+
+/* --app-host: the consent page under its own host name only, the API
+ * under any other, as app.smartsheet.com and api.smartsheet.com. */
+static void consent_and_api_on_two_hosts(void **state)
+{
+    struct env *e = *state;
+    register_app(e);
+    const char *ip = strstr(e->ss.url, "127.0.0.1");
+    assert_non_null(ip);
+    char app[512], url[1024];
+    snprintf(app, sizeof app, "%.*slocalhost%s", (int)(ip - e->ss.url), e->ss.url, ip + 9);
+    snprintf(url, sizeof url, "%s/b/authorize?response_type=code", app);
+    assert_int_not_equal(status_of(url), 404);             /* the consent page (an error page) */
+    snprintf(url, sizeof url, "%s/b/authorize?response_type=code", e->ss.url);
+    assert_int_equal(status_of(url), 404);                 /* not on the API host */
+    snprintf(url, sizeof url, "%s/2.0/users/me", app);
+    assert_int_equal(status_of(url), 404);                 /* the API not on the app host */
+    snprintf(url, sizeof url, "%s/2.0/users/me", e->ss.url);
+    assert_int_equal(status_of(url), 401);                 /* here: no token */
+}
+
 static void errors_have_smartsheet_shape(void **state)
 {
     struct env *e = *state;
@@ -499,6 +534,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_301st_request_of_a_minute_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_have_smartsheet_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_and_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(consent_and_api_on_two_hosts, setup_app_host, teardown),
     };
     return cmocka_run_group_tests_name("mock_smartsheet_http", tests, NULL, NULL);
 }
