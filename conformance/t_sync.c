@@ -217,6 +217,34 @@ static long long cas_duplicates(struct ct_env *e)
     return n;
 }
 
+/* A first sync, five live events, the journal cleared, a second sync.  A
+ * failed sync is a failure of reqs when judged (the condition under test
+ * made it fail; `what` names it), else it blocks them.  0 when both
+ * succeeded: *t0 is the time before the first, *dup0 CAS's duplicate count
+ * after it. */
+static int sync_append_sync(struct ct_env *e, const char *reqs, const char *what, int judged,
+                            int64_t *t0, long long *dup0)
+{
+    *t0 = dclock_wall_ms();
+    for (int i = 0; i < 2; i++) {
+        if (i && (ct_append_events(e, 5) || ct_ss_do(e, "DELETE", "/_mock/journal", NULL))) {
+            ct_blocked(reqs, "setup: %s", e->err);
+            return -1;
+        }
+        if (ct_sync_ok(e, RUN_MS)) {
+            if (judged)
+                ct_judge(e, reqs, 0, "%s: the %s sync: %s", what, i ? "second" : "first",
+                         e->err);
+            else
+                ct_blocked(reqs, "the %s sync failed: %s", i ? "second" : "first", e->err);
+            return -1;
+        }
+        if (!i)
+            *dup0 = cas_duplicates(e);
+    }
+    return 0;
+}
+
 static void test_incremental(void **st)
 {
     (void)st;
@@ -224,20 +252,10 @@ static void test_incremental(void **st)
     struct ct_env e;
     if (setup(&e, "default", reqs))
         goto out;
-    int64_t t0 = dclock_wall_ms();
-    if (ct_sync_ok(&e, RUN_MS)) {
-        ct_blocked(reqs, "the first sync failed: %s", e.err);
+    int64_t t0;
+    long long dup0;
+    if (sync_append_sync(&e, reqs, NULL, 0, &t0, &dup0))
         goto out;
-    }
-    long long dup0 = cas_duplicates(&e);
-    if (ct_append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
-        ct_blocked(reqs, "setup: %s", e.err);
-        goto out;
-    }
-    if (ct_sync_ok(&e, RUN_MS)) {
-        ct_blocked(reqs, "the second sync failed: %s", e.err);
-        goto out;
-    }
     cJSON *j = ct_ss_journal(&e, "/2.0/events");
     long long seq = 0;
     int has_pos = 0;
@@ -286,22 +304,10 @@ static void test_incremental_no_last_position(void **st)
         ct_blocked(id, "setup: %s", e.err);
         goto out;
     }
-    int64_t t0 = dclock_wall_ms();
-    if (ct_sync_ok(&e, RUN_MS)) {
-        ct_judge(&e, id, 0, "the first sync, whose last page had no nextStreamPosition: %s",
-                 e.err);
+    int64_t t0;
+    long long dup0;
+    if (sync_append_sync(&e, id, "last pages without nextStreamPosition", 1, &t0, &dup0))
         goto out;
-    }
-    long long dup0 = cas_duplicates(&e);
-    if (ct_append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
-        ct_blocked(id, "setup: %s", e.err);
-        goto out;
-    }
-    if (ct_sync_ok(&e, RUN_MS)) {
-        ct_judge(&e, id, 0, "after a first sync whose last page had no nextStreamPosition, "
-                 "the second sync: %s", e.err);
-        goto out;
-    }
     cJSON *j = ct_ss_journal(&e, "/2.0/events");
     long long seq = 0;
     int has_pos = 0;
