@@ -22,7 +22,7 @@
  * backfill-30-days          BF-001/003 the first sync starts 30 days back
  * local-time                BF-001/002 the backfill start is local time written as UTC
  * first-page-only           BF-002 moreAvailable is ignored
- * since-every-time          INC-001/002 every sync starts from the backfill window
+ * since-every-time          INC-001/002/004 every sync starts from the backfill window
  * trusts-next-position      INC-004 a last page without nextStreamPosition clears the position
  * users-first-page-only     USR-001/002 only the first users page is read
  * lone-user-dropped         USR-003 an organisation of one user delivers no entity
@@ -32,7 +32,7 @@
  * short-wait-after-429      RL-002/003 waits after a 429 are a 25th of the normal ones
  * no-backoff                RL-002/003 429 answers are retried at once
  * 429-gives-up              RL-004 four 429s in a row end the sync (exit 5)
- * no-retry                  RES-001..006 the first failure ends the sync
+ * no-retry                  RES-001..006/010 the first failure ends the sync
  * server-error-fatal        RES-001/010 a 5xx other than 4004 ends the sync
  * 4004-fatal                RES-002 errorCode 4004 ends the sync
  * closed-fatal              RES-003 a connection closed without an answer ends the sync
