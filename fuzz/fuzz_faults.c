@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const int codes[] = {429, 500, 503, 1002, 4001, 0};
     struct fault_set *fs = fault_set_new();
     char err[512];
-    fault_add_json(fs, j, codes, err, sizeof err);
+    fault_add_json(fs, j, codes, 0, err, sizeof err);
     struct buf out;
     buf_init(&out, 1 << 20);
     fault_list_json(fs, &out);
