@@ -2,6 +2,7 @@
 #
 #   make                    build every program into $(BUILD)/bin
 #   make check              install missing packages, build, run every test
+#   make doc-test           run the examples of README.md and docs/ (docs/doctest.md)
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
@@ -164,6 +165,7 @@ check: deps
 	@$(MAKE) --no-print-directory browser-test
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory install-test)
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory ci-test)
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory doc-test)
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
@@ -173,6 +175,12 @@ CONNECTOR ?= $(CURDIR)/$(BIN)/connector
 conformance: deps
 	@$(MAKE) --no-print-directory all
 	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
+
+# Every example of README.md and docs/*.md marked to run (docs/doctest.md),
+# against freshly started doubles.
+.PHONY: doc-test
+doc-test: all
+	@sh mk/doctest.sh $(CURDIR) $(BIN)
 
 # The documented set-up clicked through in Chromium (docs/portal.md);
 # screenshots in $(BUILD)/reports/screenshots.
