@@ -123,7 +123,7 @@ matches() {
 # Shown on failure: at most 30 lines, with anything shaped like a code, token
 # or secret (16 or more lower-case letters and digits) masked.
 show() {
-    head -n 30 "$1" | sed 's/[a-z0-9]\{16,\}/<masked>/g; s/^/      | /'
+    head -n 30 "$1" | sed 's/[a-z0-9]\{16,\}/<masked>/g; s/^/      | /' | awk 1
 }
 
 run_file() {
