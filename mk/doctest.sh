@@ -58,25 +58,39 @@ extract() {
         printf "{\n%s\n} >\"%s/out.%d\" 2>&1\necho $? >\"%s/rc.%d\"\n", cmd, W, k, W, k > (W "/script.sh")
         cmd = ""
     }
-    BEGIN { inb = 0; k = 0; nb = 0; cont = 0 }
+    BEGIN { inb = 0; k = 0; nb = 0; cont = 0; hd = "" }
     /^```/ {
         if (!inb && $0 ~ /^```[ \t]*sh[ \t]+doctest[ \t]*$/) { inb = 1; nb++; bline = NR; cur = 0; next }
-        if (inb) { flush_cmd(); inb = 0; cont = 0; next }
+        if (inb) { flush_cmd(); inb = 0; cont = 0; hd = ""; next }
     }
     !inb { next }
+    # heredoc(LINE): the word of a here-document LINE opens, else "".
+    function heredoc(l,    w) {
+        if (!match(l, /<<-?[ \t]*[\047"]?[A-Za-z_][A-Za-z0-9_]*/)) return ""
+        w = substr(l, RSTART, RLENGTH)
+        sub(/^<<-?[ \t]*[\047"]?/, "", w)
+        return w
+    }
     {
         line = $0
+        if (hd != "") {
+            cmd = cmd "\n" line
+            if (line == hd) hd = ""
+            next
+        }
         if (cont || (cmd != "" && substr(line, 1, 2) == "> ")) {
             if (!cont) line = substr(line, 3)
             cmd = cmd "\n" line
-            cont = (line ~ /\\$/)
+            cont = (line ~ /(\\|[|]|&&)$/)
+            hd = heredoc(line)
             next
         }
         if (substr(line, 1, 2) == "$ ") {
             flush_cmd()
             k++
             cmd = substr(line, 3)
-            cont = (cmd ~ /\\$/)
+            cont = (cmd ~ /(\\|[|]|&&)$/)
+            hd = heredoc(cmd)
             printf "%d\t%d\t%d\t%s\n", nb, bline, NR, cmd > (W "/cmds")
             if (cur) close(W "/expect." cur)
             cur = k
