@@ -11,6 +11,7 @@ ROOT=${1:?usage: doctest.sh ROOT BIN_DIR [FILE.md ...]}
 BIN=${2:?usage: doctest.sh ROOT BIN_DIR [FILE.md ...]}
 shift 2
 cd "$ROOT" || exit 2
+ROOT=$(pwd)
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 [ $# -gt 0 ] || set -- README.md docs/*.md
 TIMEOUT=${DOCTEST_TIMEOUT:-60}
@@ -178,7 +179,7 @@ run_file() {
         fi
         [ -z "$why" ] && continue
         bad=1
-        echo "  FAIL $f:$cline (example at line $bline): \$ $first"
+        printf '  FAIL %s:%s (example at line %s): $ %s\n' "$f" "$cline" "$bline" "$first"
         echo "    $why"
         if [ -s "$W/expect.$k" ]; then echo "    shown:"; show "$W/expect.$k"; fi
         if [ -f "$W/out.$k" ]; then echo "    printed:"; show "$W/out.$k"
