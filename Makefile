@@ -180,6 +180,9 @@ conformance: deps
 # against freshly started doubles.
 .PHONY: doc-test
 doc-test: all
+	@out=$$(sh mk/doctest.sh $(CURDIR) $(BIN) mk/doctest/selftest.md 2>&1); \
+	    case $$out in *"FAIL mk/doctest/selftest.md:31"*"FAIL mk/doctest/selftest.md:36"*"doc examples: 4 run, 2 passed") ;; \
+	    *) printf '%s\n' "$$out"; echo "doc-test: the runner's self-test (mk/doctest/selftest.md) failed" >&2; exit 1 ;; esac
 	@sh mk/doctest.sh $(CURDIR) $(BIN)
 
 # The documented set-up clicked through in Chromium (docs/portal.md);
