@@ -159,8 +159,14 @@ ifneq ($(SANITIZE),)
 TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 endif
 
+# The inner builds of check and conformance run in parallel: with the
+# caller's jobserver when make was given -j, else with one job per core
+# (a plain `make conformance` on a fresh clone would otherwise build serially).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+JOBS   = $(if $(findstring jobserver,$(MAKEFLAGS)),,$(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC)))
+
 check: deps
-	@$(MAKE) --no-print-directory all $(ALL_TESTS) $(DEFECTIVE)
+	+@$(MAKE) --no-print-directory $(JOBS) all $(ALL_TESTS) $(DEFECTIVE)
 	@$(MAKE) --no-print-directory unit-tests
 	@$(MAKE) --no-print-directory browser-test
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory install-test)
@@ -173,7 +179,7 @@ unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 
 CONNECTOR ?= $(CURDIR)/$(BIN)/connector
 conformance: deps
-	@$(MAKE) --no-print-directory all
+	+@$(MAKE) --no-print-directory $(JOBS) all
 	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
 
 # Every example of README.md and docs/*.md marked to run (docs/doctest.md),
