@@ -2,6 +2,7 @@
 #
 #   make                    build every program into $(BUILD)/bin
 #   make check              install missing packages, build, run every test
+#   make doc-test           run the examples of README.md and docs/ (docs/doctest.md)
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
@@ -158,12 +159,19 @@ ifneq ($(SANITIZE),)
 TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 endif
 
+# The inner builds of check and conformance run in parallel: with the
+# caller's jobserver when make was given -j, else with one job per core
+# (a plain `make conformance` on a fresh clone would otherwise build serially).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+JOBS   = $(if $(findstring jobserver,$(MAKEFLAGS)),,$(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC)))
+
 check: deps
-	@$(MAKE) --no-print-directory all $(ALL_TESTS) $(DEFECTIVE)
+	+@$(MAKE) --no-print-directory $(JOBS) all $(ALL_TESTS) $(DEFECTIVE)
 	@$(MAKE) --no-print-directory unit-tests
 	@$(MAKE) --no-print-directory browser-test
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory install-test)
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory ci-test)
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory doc-test)
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
@@ -171,8 +179,17 @@ unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 
 CONNECTOR ?= $(CURDIR)/$(BIN)/connector
 conformance: deps
-	@$(MAKE) --no-print-directory all
+	+@$(MAKE) --no-print-directory $(JOBS) all
 	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
+
+# Every example of README.md and docs/*.md marked to run (docs/doctest.md),
+# against freshly started doubles.
+.PHONY: doc-test
+doc-test: all
+	@out=$$(sh mk/doctest.sh $(CURDIR) $(BIN) mk/doctest/selftest.md 2>&1); \
+	    case $$out in *"FAIL mk/doctest/selftest.md:31"*"FAIL mk/doctest/selftest.md:36"*"doc examples: 4 run, 2 passed") ;; \
+	    *) printf '%s\n' "$$out"; echo "doc-test: the runner's self-test (mk/doctest/selftest.md) failed" >&2; exit 1 ;; esac
+	@sh mk/doctest.sh $(CURDIR) $(BIN)
 
 # The documented set-up clicked through in Chromium (docs/portal.md);
 # screenshots in $(BUILD)/reports/screenshots.

@@ -333,9 +333,11 @@ static void admin_consent(struct ss_server *s, const struct http_req *req,
     else
         bad = "field 'mode' must be approve, deny or page";
     if (!bad && uid) {
-        if (!cJSON_IsNumber(uid) || uid->valuedouble < 1 || uid->valuedouble > 9007199254740991.0) {
-            bad = "field 'userId' must be a user id";
-        } else {
+        /* 0 stands for the scenario's first ACTIVE System Admin (docs/oauth.md). */
+        if (!cJSON_IsNumber(uid) || uid->valuedouble < 0 || uid->valuedouble > 9007199254740991.0 ||
+            uid->valuedouble != (double)(int64_t)uid->valuedouble) {
+            bad = "field 'userId' must be a user id, or 0 for the first ACTIVE System Admin";
+        } else if (uid->valuedouble != 0) {
             c.user_id = (int64_t)uid->valuedouble;
             pthread_rwlock_rdlock(&s->lock);
             if (!scenario_user_by_id(s->sc, c.user_id))
