@@ -397,10 +397,13 @@ int act_query_parse(struct act_query *q, const cJSON *params, int64_t now_ms,
     if (!cJSON_IsObject(params))
         return fail(err, "filters", params, "the request must be a JSON object%s%s, not %s", "", "");
     const cJSON *v;
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "isScan")))
-        return fail(err, "isScan", cJSON_GetObjectItemCaseSensitive(params, "isScan"),
-                    "scan mode (isScan) is not modelled by mock-cas%s%s; page with skip and limit (%s)",
-                    "", "");
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "isScan")) && !cJSON_IsNull(v)) {
+        if (!cJSON_IsBool(v))
+            return fail(err, "isScan", v, "isScan wants true or false%s%s, not %s", "", "");
+        q->scan = cJSON_IsTrue(v);
+        if (q->scan)
+            q->limit = SCAN_MIN_LIMIT;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "skip")) && !cJSON_IsNull(v)) {
         if (to_int(v, &q->skip) || q->skip < 0 || q->skip > QUERY_MAX_SKIP)
             return fail(err, "skip", v, "skip wants a number from 0 to 10000000%s%s, not %s", "", "");
@@ -408,7 +411,11 @@ int act_query_parse(struct act_query *q, const cJSON *params, int64_t now_ms,
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "limit")) && !cJSON_IsNull(v)) {
         if (to_int(v, &q->limit) || q->limit < 1)
             return fail(err, "limit", v, "limit wants a positive number%s%s, not %s", "", "");
-        if (q->limit > QUERY_MAX_LIMIT)
+        if (q->scan)
+            q->limit = q->limit < SCAN_MIN_LIMIT   ? SCAN_MIN_LIMIT
+                       : q->limit > SCAN_MAX_LIMIT ? SCAN_MAX_LIMIT
+                                                   : q->limit;
+        else if (q->limit > QUERY_MAX_LIMIT)
             q->limit = QUERY_MAX_LIMIT;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "sortField")) && !cJSON_IsNull(v)) {
@@ -423,6 +430,10 @@ int act_query_parse(struct act_query *q, const cJSON *params, int64_t now_ms,
                         "", "");
         q->desc = !strcmp(v->valuestring, "desc");
     }
+    if (q->scan && (q->sort_created || !q->desc || q->skip))
+        return fail(err, "isScan", cJSON_GetObjectItemCaseSensitive(params, "isScan"),
+                    "scan mode pages newest first by date with nextQueryFilters%s%s: leave out "
+                    "skip, sortField created and sortDirection asc (%s)", "", "");
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "filters")) && !cJSON_IsNull(v))
         return parse_filters(q, v, now_ms, err);
     return 0;

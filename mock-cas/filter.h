@@ -18,6 +18,9 @@ struct cJSON;
 #define FILTER_MAX_VALUES 100     /* values in one eq/neq/contains/range list */
 #define QUERY_DEFAULT_LIMIT 100
 #define QUERY_MAX_LIMIT 100
+/* Scan mode (isScan): limit 500 to 5000, default 500 (CAS's docs). */
+#define SCAN_MIN_LIMIT 500
+#define SCAN_MAX_LIMIT 5000
 #define QUERY_MAX_SKIP 10000000
 
 /* Maps an activity _id to its storage seq (0 = none), for activity.id. */
@@ -36,6 +39,7 @@ struct act_query {
     int64_t skip, limit;
     int sort_created;         /* sortField "created" (else "date") */
     int desc;                 /* sortDirection "desc" (the default) */
+    int scan;                 /* isScan: newest first by date, cut at a timestamp */
     int overflow;             /* more values than FILTER_MAX_BINDS */
     act_id_resolver resolve;  /* set by act_query_parse */
     void *resolve_ctx;

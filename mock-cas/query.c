@@ -64,6 +64,34 @@ static int read_params(const struct http_req *req, struct http_resp *resp, cJSON
     return 0;
 }
 
+/* Scan mode: appends "nextQueryFilters" (the request's filters with
+ * date.lte moved to next_lte) to the envelope in out, whose last byte is
+ * its closing brace.  0, or -1. */
+static int add_next_filters(struct buf *out, const cJSON *params, int64_t next_lte)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(params, "filters");
+    cJSON *next = cJSON_IsObject(f) ? cJSON_Duplicate(f, 1) : cJSON_CreateObject();
+    cJSON *date = cJSON_GetObjectItemCaseSensitive(next, "date");
+    if (!cJSON_IsObject(date)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(next, "date");
+        date = cJSON_AddObjectToObject(next, "date");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(date, "lte");
+    cJSON_AddNumberToObject(date, "lte", (double)next_lte);
+    char *text = cJSON_PrintUnformatted(next);
+    cJSON_Delete(next);
+    if (!text || !out->len || out->ptr[out->len - 1] != '}') {
+        free(text);
+        return -1;
+    }
+    out->len--;
+    buf_puts(out, ",\"nextQueryFilters\":");
+    buf_puts(out, text);
+    buf_puts(out, "}");
+    free(text);
+    return out->err ? -1 : 0;
+}
+
 static void list_activities(struct cas_app *app, const struct http_req *req,
                             struct http_resp *resp)
 {
@@ -74,8 +102,17 @@ static void list_activities(struct cas_app *app, const struct http_req *req,
     act_query_init(&q);
     struct buf out;
     buf_init(&out, CAS_REPLY_MAX);
+    int64_t next_lte = -1;
     if (act_query_parse(&q, params, dclock_wall_ms(), store_resolve_activity_id, app->store, &out)) {
         cas_reply_buf(resp, 400, &out);
+    } else if (q.scan) {
+        if (store_scan_activities(app->store, &q, &out, &next_lte) ||
+            (next_lte >= 0 && add_next_filters(&out, params, next_lte))) {
+            buf_release(&out);
+            cas_reply_error(resp, 500, "the query failed");
+        } else {
+            cas_reply_buf(resp, 200, &out);
+        }
     } else if (store_query_activities(app->store, &q, &out)) {
         buf_release(&out);
         cas_reply_error(resp, 500, "the query failed");

@@ -93,6 +93,15 @@ int store_violations_json(struct store *s, const char *rule, int64_t instance, i
 
 /* The CAS list envelope for a parsed query. */
 int store_query_activities(struct store *s, const struct act_query *q, struct buf *out);
+/* Scan mode (q->scan): the newest q->limit activities matching q as the
+ * list envelope.  When more remain, the activities of the oldest timestamp
+ * on the page are left for the next page (nothing is returned twice) and
+ * *next_lte is the date the next call's filters take as date.lte; -1 when
+ * nothing remains.  If every activity of a full page shares one timestamp,
+ * the page keeps them and *next_lte is that timestamp minus one: more than
+ * q->limit activities in one millisecond are not all returned. */
+int store_scan_activities(struct store *s, const struct act_query *q, struct buf *out,
+                          int64_t *next_lte);
 /* The storage seq of the activity with this _id, or 0 (an act_query
  * id resolver; ctx is the store). */
 int64_t store_resolve_activity_id(void *ctx, const char *id);

@@ -202,6 +202,87 @@ int store_query_activities(struct store *s, const struct act_query *q, struct bu
     return rc;
 }
 
+int store_scan_activities(struct store *s, const struct act_query *q, struct buf *out,
+                          int64_t *next_lte)
+{
+    *next_lte = -1;
+    if (q->where.err || q->limit < 1 || q->limit > SCAN_MAX_LIMIT)
+        return -1;
+    struct buf sql;
+    buf_init(&sql, 128 * 1024);
+    buf_printf(&sql, "SELECT json, ts FROM activities WHERE %s ORDER BY ts DESC, seq DESC LIMIT ?",
+               q->where.ptr);
+    struct buf cnt;
+    buf_init(&cnt, 128 * 1024);
+    buf_printf(&cnt, "SELECT count(*) FROM (SELECT 1 FROM activities WHERE %s LIMIT %d)",
+               q->where.ptr, STORE_TOTAL_CAP + 1);
+    size_t cap = (size_t)q->limit + 1;
+    char **rows = calloc(cap, sizeof *rows);
+    int64_t *ts = calloc(cap, sizeof *ts);
+    int rc = -1;
+    if (sql.err || cnt.err || !rows || !ts)
+        goto done;
+    pthread_mutex_lock(&s->lock);
+    store_ensure_indexes(s);
+    sqlite3_stmt *st = store_prep(s, sql.ptr);
+    sqlite3_stmt *ct = store_prep(s, cnt.ptr);
+    size_t n = 0;
+    int64_t total = 0;
+    int step = SQLITE_ERROR;
+    if (st && ct) {
+        bind_query(st, q);
+        sqlite3_bind_int64(st, (int)q->nb + 1, (sqlite3_int64)cap);
+        bind_query(ct, q);
+        if (sqlite3_step(ct) == SQLITE_ROW)
+            total = sqlite3_column_int64(ct, 0);
+        while (n < cap && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            rows[n] = xstrdup((const char *)sqlite3_column_text(st, 0));
+            ts[n++] = sqlite3_column_int64(st, 1);
+        }
+        if (step == SQLITE_ROW || step == SQLITE_DONE || n == cap)
+            rc = 0;
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(ct);
+    pthread_mutex_unlock(&s->lock);
+    if (rc)
+        goto done;
+    size_t keep = n;
+    int has_next = n == cap;
+    if (has_next) {
+        keep = (size_t)q->limit;
+        int64_t edge = ts[keep - 1];
+        size_t cut = keep;
+        while (cut > 0 && ts[cut - 1] == edge)
+            cut--;
+        if (cut > 0) {
+            keep = cut;               /* the edge's activities come next time */
+            *next_lte = edge;
+        } else {
+            *next_lte = edge - 1;     /* a whole page in one millisecond */
+        }
+    }
+    buf_puts(out, "{\"data\":[");
+    for (size_t i = 0; i < keep; i++) {
+        if (i)
+            buf_puts(out, ",");
+        buf_puts(out, rows[i]);
+    }
+    int more = total > STORE_TOTAL_CAP;
+    buf_printf(out, "],\"hasNext\":%s,\"total\":%lld,\"max\":%lld,\"moreThanTotal\":%s}",
+               has_next ? "true" : "false", (long long)(more ? STORE_TOTAL_CAP : total),
+               (long long)q->limit, more ? "true" : "false");
+    rc = out->err ? -1 : 0;
+done:
+    for (size_t i = 0; rows && i < cap; i++)
+        free(rows[i]);
+    free(rows);
+    free(ts);
+    buf_release(&sql);
+    buf_release(&cnt);
+    return rc;
+}
+
 /* Our ids are "<tenant>_<instance>_<eventId>"; the seq, or 0.  Caller locks. */
 static int64_t resolve_locked(struct store *s, const char *id)
 {

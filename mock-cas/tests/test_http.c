@@ -273,6 +273,75 @@ static void test_bearer(void **state)
     assert_int_equal(call(&dbl, "GET", "/api/v1/activities/", minted, NULL, NULL, NULL), 401);
 }
 
+/* Scan mode: newest first, pages of limit 500 to 5000 cut at a timestamp
+ * (the oldest timestamp of a full page comes with the next page), and
+ * nextQueryFilters carrying date.lte until hasNext is false: every
+ * activity exactly once. */
+static void test_scan(void **state)
+{
+    (void)state;
+    reset();
+    char tok[65];
+    int64_t id = new_instance(&dbl, tok);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/app_connectors/%lld/activities/", (long long)id);
+    enum { N = 1203 };
+    for (int k = 0; k < N; k += 401) {     /* pairs of activities share a millisecond */
+        cJSON *acts[401];
+        int n = 0;
+        for (int i = k; i < N && n < 401; i++, n++) {
+            char ev[32];
+            snprintf(ev, sizeof ev, "2.1.scan%d", i);
+            acts[n] = support_simple(&map, ev, T0 + (i / 2) * 1000, "ann@example.com");
+        }
+        char *body = batch(acts, (size_t)n);
+        assert_int_equal(call(&dbl, "POST", path, tok, body, NULL, NULL), 200);
+        free(body);
+    }
+    char req[512];
+    snprintf(req, sizeof req, "{\"isScan\":true,\"limit\":7,\"filters\":{\"instance\":{\"eq\":%lld}}}",
+             (long long)id);
+    static char seen[N];
+    int pages = 0, total = 0, more = 1;
+    while (more && pages < 20) {
+        cJSON *j;
+        assert_int_equal(call(&dbl, "POST", "/api/v1/activities/", tok, req, &j, NULL), 200);
+        assert_int_equal(num(j, "max"), 500);                 /* limit 7: raised to 500 */
+        const cJSON *a;
+        int64_t last = INT64_MAX;
+        cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "data")) {
+            const char *sid = strstr(str(a, "_id"), "_2.1.scan");  /* <tenant>_<inst>_<eventId> */
+            assert_non_null(sid);
+            int i = atoi(sid + 9);
+            assert_true(i >= 0 && i < N);
+            assert_int_equal(seen[i], 0);
+            seen[i] = 1;
+            total++;
+            assert_true(num(a, "timestamp") <= last);       /* newest first */
+            last = num(a, "timestamp");
+        }
+        more = cJSON_IsTrue(cJSON_GetObjectItem(j, "hasNext"));
+        const cJSON *nf = cJSON_GetObjectItem(j, "nextQueryFilters");
+        assert_int_equal(nf != NULL, more);
+        if (more) {
+            assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")) < 500);
+            assert_int_equal(num(cJSON_GetObjectItem(nf, "date"), "lte"), last - 1000);
+            char *f = cJSON_PrintUnformatted(nf);
+            snprintf(req, sizeof req, "{\"isScan\":true,\"filters\":%s}", f);
+            free(f);
+        }
+        cJSON_Delete(j);
+        pages++;
+    }
+    assert_int_equal(total, N);
+    assert_int_equal(pages, 3);
+    /* scan pages by date, newest first, without skip */
+    assert_int_equal(call(&dbl, "POST", "/api/v1/activities/", tok,
+                          "{\"isScan\":true,\"sortDirection\":\"asc\"}", NULL, NULL), 400);
+    assert_int_equal(call(&dbl, "POST", "/api/v1/activities/", tok, "{\"isScan\":\"yes\"}", NULL,
+                          NULL), 400);
+}
+
 static void test_batch_limits(void **state)
 {
     (void)state;
@@ -762,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_own_fields_replaced),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_bearer),
+        cmocka_unit_test(test_scan),
         cmocka_unit_test(test_batch_limits),
         cmocka_unit_test(test_entities_and_status),
         cmocka_unit_test(test_oauth_redirect),
