@@ -43,6 +43,9 @@ static const struct fspec {
      OP_EQ | OP_NEQ | OP_ISSET | OP_ISNOTSET | OP_STARTSWITH | OP_CONTAINS},
     {"ip.address", "ip", F_STR,
      OP_EQ | OP_NEQ | OP_ISSET | OP_ISNOTSET | OP_STARTSWITH | OP_CONTAINS},
+    /* the country CAS derives from an IP address; a connector's record may carry one */
+    {"location.country", "json_extract(json,'$.location.countryCode')", F_STR,
+     OP_EQ | OP_NEQ | OP_ISSET | OP_ISNOTSET},
     {"activity.eventType", NULL, F_ETYPE, OP_EQ | OP_NEQ},
     {"activity.id", NULL, F_ID, OP_EQ | OP_NEQ},
     {"text", NULL, F_TEXT, OP_TEXT | OP_EQ | OP_CONTAINS | OP_STARTSWITH},

@@ -72,6 +72,9 @@ static int setup(void **state)
         } else {
             acts[i] = support_simple(&map, id, T0 + i * 1000LL, email);
         }
+        if (i == 7)
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(acts[i], "location"), "countryCode",
+                                    "NP");
     }
     cJSON *r = ingest(inst_a, acts, N_ACTS);
     assert_int_equal(count_of(r, "accepted"), N_ACTS);
@@ -284,6 +287,14 @@ static void test_failed_commit_marks_nothing_seen(void **state)
 static void test_eq_neq(void **state)
 {
     (void)state;
+    /* location.country reads the record's location.countryCode */
+    assert_int_equal(total("{\"filters\":{\"location.country\":{\"eq\":\"NP\"},"
+                           "\"instance\":{\"eq\":11934}}}"), 1);
+    assert_int_equal(total("{\"filters\":{\"location.country\":{\"isset\":true},"
+                           "\"instance\":{\"eq\":11934}}}"), 1);
+    assert_int_equal(total("{\"filters\":{\"location.country\":{\"neq\":[\"NP\"]},"
+                           "\"instance\":{\"eq\":11934}}}"),
+                     total("{\"filters\":{\"instance\":{\"eq\":11934}}}") - 1);
     assert_int_equal(total("{\"filters\":{\"user.username\":{\"eq\":\"ann@example.com\"},"
                            "\"instance\":{\"eq\":11934}}}"), N_ACTS / 5 + 1);
     assert_int_equal(total("{\"filters\":{\"user.username\":{\"neq\":[\"ann@example.com\"]},"
@@ -348,7 +359,7 @@ static void test_bad_filters(void **state)
     expect_bad("{\"skip\":-1}", "skip", "skip");
     expect_bad("{\"sortField\":\"severity\"}", "sortField", "date");
     expect_bad("{\"sortDirection\":\"up\"}", "sortDirection", "asc");
-    expect_bad("{\"isScan\":true,\"limit\":500}", "isScan", "skip and limit");
+    expect_bad("{\"isScan\":true,\"skip\":500}", "isScan", "leave out skip");
 }
 
 static void test_too_many_values(void **state)
