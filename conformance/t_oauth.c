@@ -29,7 +29,7 @@ static int connect_or_block(struct ct_env *e, const char *reqs)
 {
     if (ct_env_connect(e) == 0)
         return 0;
-    ct_blocked(reqs, "could not connect: %s", e->err);
+    ct_blocked(reqs, "not judged, because %s", e->err);
     return -1;
 }
 

@@ -25,7 +25,7 @@ static int setup(struct ct_env *e, const struct ct_env_cfg *cfg, const char *req
         return -1;
     }
     if (ct_env_connect(e)) {
-        ct_blocked(reqs, "could not connect: %s", e->err);
+        ct_blocked(reqs, "not judged, because %s", e->err);
         return -1;
     }
     return 0;
