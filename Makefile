@@ -4,6 +4,7 @@
 #   make check              install missing packages, build, run every test
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
+#   make mutation           mutation score of the suite (docs/mutation.md)
 #   make install            PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined check
 #   make V=1                show full commands
@@ -112,6 +113,28 @@ $(OBJ)/defects/%.o: %.c
 $(TESTBIN)/connector-defective: $(DEFECT_OBJ) $(LIBKIT)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Mutation testing of the suite (docs/mutation.md): mutagen is built only by
+# `make mutation`, its self-test runs with the other tests.
+MUTAGEN      := $(BUILD)/mutation/mutagen
+MUTAGEN_MODS := $(OBJ)/conformance/mutation/mutagen.o
+$(MUTAGEN): $(OBJ)/conformance/mutation/main.o $(MUTAGEN_MODS) $(LIBKIT)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(TESTBIN)/conformance/mutation/%: $(OBJ)/conformance/mutation/tests/%.o $(MUTAGEN_MODS) $(LIBKIT)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+ALL_TESTS += $(patsubst conformance/mutation/tests/%.c,$(TESTBIN)/conformance/mutation/%,\
+               $(wildcard conformance/mutation/tests/test_*.c))
+.PHONY: mutation
+mutation: deps
+	@$(MAKE) --no-print-directory all $(MUTAGEN)
+	@$(TEST_ENV) MUTATION_BUILD='$(BUILD)' MUTATION_CC='$(CC)' MUTATION_CFLAGS='$(CFLAGS)' \
+	    MUTATION_LDFLAGS='$(LDFLAGS)' MUTATION_LDLIBS='$(LDLIBS)' \
+	    MUTATION_FILES='$(MUTATION_FILES)' MUTATION_OPS='$(MUTATION_OPS)' \
+	    MUTATION_SAMPLE='$(MUTATION_SAMPLE)' MUTATION_SEED='$(MUTATION_SEED)' \
+	    MUTATION_JOBS='$(MUTATION_JOBS)' MUTATION_TIMEOUT='$(MUTATION_TIMEOUT)' \
+	    sh mk/mutation.sh
 
 deps:
 	@sh mk/ensure-deps.sh

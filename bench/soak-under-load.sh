@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 RUNS=${SOAK_RUNS:-20}
 SELF=${SOAK_SELFTEST:-3}
 OUT=build/soak
+# Its own build, so that rebuilding the work tree meanwhile changes nothing.
+B=${SOAK_BUILD:-build/soak/bin-normal}
+BS=${SOAK_BUILD_SANITIZE:-build/soak/bin-sanitize}
 mkdir -p "$OUT"
 if ! command -v stress-ng >/dev/null; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -23,9 +26,9 @@ if ! command -v stress-ng >/dev/null; then
         exit 1
     fi
 fi
-make -j"$(nproc)" all build/tests/conformance/test_selftest build/tests/connector-defective \
-    >/dev/null || exit 1
-make -j"$(nproc)" SANITIZE=address,undefined all >/dev/null || exit 1
+make -j"$(nproc)" BUILD="$B" all "$B/tests/conformance/test_selftest" \
+    "$B/tests/connector-defective" >/dev/null || exit 1
+make -j"$(nproc)" SANITIZE=address,undefined BUILD="$BS" all >/dev/null || exit 1
 
 HOG=""
 stop_hog() { [ -n "$HOG" ] && kill "$HOG" 2>/dev/null; wait "$HOG" 2>/dev/null; HOG=""; }
@@ -64,14 +67,14 @@ suite() {
     rows+=("| $name | $runs | $pass | $bad | ${ids:-none} | $(printf '%.1f' "$med") s | $(printf '%.1f' "$max") s |")
 }
 
-suite normal build "$RUNS"
-suite sanitizer build/sanitize "$RUNS"
-SLOW_START_CONNECTOR=$PWD/build/bin/connector suite slow-start build 1 "$PWD/bench/slow-start-connector"
+suite normal "$B" "$RUNS"
+suite sanitizer "$BS" "$RUNS"
+SLOW_START_CONNECTOR=$PWD/$B/bin/connector suite slow-start "$B" 1 "$PWD/bench/slow-start-connector"
 
 self_pass=0 self_bad=0
 for i in $(seq 1 "$SELF"); do
-    if env KIT_BIN_DIR="$PWD/build/bin" KIT_FIXTURES="$PWD/fixtures" \
-        KIT_TEST_BIN_DIR="$PWD/build/tests" build/tests/conformance/test_selftest \
+    if env KIT_BIN_DIR="$PWD/$B/bin" KIT_FIXTURES="$PWD/fixtures" \
+        KIT_TEST_BIN_DIR="$PWD/$B/tests" "$B/tests/conformance/test_selftest" \
         >"$OUT/selftest-$i.log" 2>&1; then
         self_pass=$((self_pass + 1))
     else

@@ -158,6 +158,10 @@ static const struct ct_req reqs[] = {
      "Each activity's user is the event's email address, or the account name Smartsheet for "
      "system users",
      CAS_DOC " (limitations); " CONTRACT " 6"},
+    {"MAP-006", "MAP", CT_MUST,
+     "An event without an email address is attributed to its user's email address from the "
+     "user list",
+     CONTRACT " 6 (since 1.2)"},
     {"SEC-001", "SEC", CT_MUST,
      "No secret (client secret, code, access or refresh token, CAS token) appears in the "
      "connector's output or logs",

@@ -269,16 +269,25 @@ int ct_append_events(struct ct_env *e, int n)
         return -1;
     }
     cJSON *arr = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
-        cJSON *ev = cJSON_Duplicate(cJSON_GetArrayItem(events, count - 1), 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventId");
-        cJSON_DeleteItemFromObjectCaseSensitive(ev, "eventTimestamp");
-        cJSON_AddItemToArray(arr, ev);
-    }
-    char *body = cJSON_PrintUnformatted(arr);
-    int rc = ct_ss_do(e, "POST", "/_mock/events", body);
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, ct_event_copy(cJSON_GetArrayItem(events, count - 1)));
+    cJSON_Delete(events);
+    return ct_post_events(e, arr);
+}
+
+cJSON *ct_event_copy(const cJSON *ev)
+{
+    cJSON *c = cJSON_Duplicate(ev, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(c, "eventId");
+    cJSON_DeleteItemFromObjectCaseSensitive(c, "eventTimestamp");
+    return c;
+}
+
+int ct_post_events(struct ct_env *e, cJSON *events)
+{
+    char *body = cJSON_PrintUnformatted(events);
+    int rc = body ? ct_ss_do(e, "POST", "/_mock/events", body) : -1;
     free(body);
-    cJSON_Delete(arr);
     cJSON_Delete(events);
     return rc;
 }

@@ -73,6 +73,12 @@ void ct_ambient_judge(struct ct_env *e);
 /* Appends n live events to mock-smartsheet's stream, shaped like its last
  * one (new ids, timestamps now).  Returns 0, or -1 with e->err. */
 int ct_append_events(struct ct_env *e, int n);
+/* A copy of a stream event without its eventId and eventTimestamp (the
+ * double gives an appended event new ones).  Caller frees. */
+cJSON *ct_event_copy(const cJSON *ev);
+/* Appends the events of an array (consumed) to mock-smartsheet's stream.
+ * Returns 0, or -1 with e->err. */
+int ct_post_events(struct ct_env *e, cJSON *events);
 
 /* The latest CAS status entry (caller frees), or NULL. */
 cJSON *ct_cas_last_status(struct ct_env *e);

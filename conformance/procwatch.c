@@ -74,23 +74,27 @@ static int parent_and_group(pid_t pid, int *ppid, int *pgrp)
     return 0;
 }
 
-/* Whether pid is this test's: in its process group, or a descendant of
- * this process (a helper that called setsid stays one: the test is a
- * child subreaper, so orphans are re-parented to it). */
-static int ours(pid_t pid, pid_t self, int group)
+/* Whether pid is this test's: in its process group, a child of this
+ * process, or a child of a process already found to be ours.  A helper
+ * that called setsid stays one: it was a child of the connector, and the
+ * test is a child subreaper, so orphans are re-parented to it.  One read
+ * of /proc/<pid>/stat per process and sample. */
+static int ours(struct ct_procwatch *w, pid_t pid, pid_t self, int group)
 {
     int ppid, pgrp;
     if (parent_and_group(pid, &ppid, &pgrp))
         return 0;
-    if (pgrp == group)
-        return 1;
-    for (int depth = 0; depth < 64 && ppid > 1; depth++) {
-        if (ppid == self)
-            return 1;
-        if (parent_and_group(ppid, &ppid, &pgrp))
-            return 0;
+    int mine = pgrp == group || ppid == self;
+    for (int i = 0; i < w->nknown && !mine; i++)
+        mine = w->known[i] == ppid;
+    if (mine) {
+        int seen = 0;
+        for (int i = 0; i < w->nknown && !seen; i++)
+            seen = w->known[i] == pid;
+        if (!seen && w->nknown < CT_WATCH_SEEN)
+            w->known[w->nknown++] = pid;
     }
-    return 0;
+    return mine;
 }
 
 /* Reads a /proc file until two reads agree: a command line read while the
@@ -126,7 +130,7 @@ void ct_procwatch_sample(struct ct_procwatch *w, const pid_t *skip, int nskip)
         int skipped = 0;
         for (int i = 0; i < nskip; i++)
             skipped |= skip[i] == (pid_t)pid;
-        if (skipped || !ours((pid_t)pid, self, group))
+        if (skipped || !ours(w, (pid_t)pid, self, group))
             continue;
         char path[64];
         snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);

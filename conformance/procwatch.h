@@ -24,6 +24,8 @@ struct ct_procwatch {
     int processes;                      /* distinct process images recorded */
     uint64_t seen[CT_WATCH_SEEN];       /* hashes of what is already recorded; private */
     int nseen;
+    pid_t known[CT_WATCH_SEEN];         /* processes found to be ours; private */
+    int nknown;
 };
 
 void ct_procwatch_init(struct ct_procwatch *w);

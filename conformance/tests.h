@@ -21,7 +21,7 @@ int ct_list_has(const char *list, const char *id);
 /* Per-group tables (t_*.c). */
 /* Judges MAP-001..005 on what e's doubles hold after a full sync. */
 struct ct_env;
-void ct_map_judge(struct ct_env *e);
+void ct_map_judge(struct ct_env *e, const char *failed);
 /* Appends a live event for every row of the mapping table and for pairs
  * it does not know, so that the judgement covers the whole table.
  * Returns 0, or -1 with e->err. */

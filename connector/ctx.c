@@ -207,4 +207,5 @@ void conn_ctx_release(struct conn_ctx *x)
     curl_slist_free_all(x->cas_headers);
     x->cas_headers = NULL;
     conn_tokens_release(&x->tokens);
+    conn_user_index_clear(&x->users);
 }

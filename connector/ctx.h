@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http_client.h"
 #include "limiter.h"
+#include "mapping.h"
 #include "result.h"
 
 struct conn_tokens {
@@ -27,6 +28,7 @@ struct conn_ctx {
     struct conn_limiter limiter;
     int limiter_log;               /* ratelimit.log, appended per request; -1 none */
     struct conn_tokens tokens;
+    struct conn_user_index users;  /* from the last users read (mapping.h) */
     int have_tokens;
     int tokens_corrupt;            /* tokens.json unreadable (authorize replaces it) */
     int tokens_unsaved;            /* self-test defect tokens-saved-late only */

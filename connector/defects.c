@@ -44,6 +44,7 @@
  * timestamp-in-seconds      MAP-001 the activity's timestamp is in seconds, not ms
  * template-unfilled         MAP-003 descriptions keep their {placeholders}
  * wrong-system-user         MAP-005 system events keep the email address
+ * email-less-by-id          MAP-006 an event without an address is named by its user id
  * secret-in-log             SEC-001 the client secret is logged
  * state-world-readable      SEC-002 state files are written 0644
  * no-tls-verify             SEC-003 certificates are not verified

@@ -421,8 +421,50 @@ static int is_system_user(const struct conn_mapping *m, const cJSON *uid)
     return 0;
 }
 
+void conn_user_index_clear(struct conn_user_index *u)
+{
+    for (size_t i = 0; i < u->n; i++)
+        free(u->users[i].email);
+    free(u->users);
+    memset(u, 0, sizeof *u);
+}
+
+void conn_user_index_add(struct conn_user_index *u, int64_t id, const char *email)
+{
+    if (!email || !email[0] || u->n >= 10000000)
+        return;
+    if (u->n == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 256;
+        u->users = xrealloc(u->users, u->cap * sizeof *u->users);
+    }
+    u->users[u->n].id = id;
+    u->users[u->n++].email = xstrdup(email);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct conn_user_email *)a)->id, y = ((const struct conn_user_email *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+void conn_user_index_sort(struct conn_user_index *u)
+{
+    if (u->n)
+        qsort(u->users, u->n, sizeof *u->users, by_id);
+}
+
+const char *conn_user_index_email(const struct conn_user_index *u, int64_t id)
+{
+    if (!u || !u->n)
+        return NULL;
+    struct conn_user_email key = {id, NULL};
+    const struct conn_user_email *f = bsearch(&key, u->users, u->n, sizeof *u->users, by_id);
+    return f ? f->email : NULL;
+}
+
 enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const cJSON *event,
-                                           const char *raw, size_t raw_len, struct buf *out,
+                                           const char *raw, size_t raw_len,
+                                           const struct conn_user_index *users, struct buf *out,
                                            char *err, size_t errlen)
 {
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(event, "eventTimestamp");
@@ -472,7 +514,11 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
     } else if (cJSON_IsString(email) && email->valuestring && email->valuestring[0]) {
         actor = email->valuestring;
     } else if (!conn_json_int_text(uid, uid_buf, sizeof uid_buf)) {
-        actor = uid_buf;           /* no address: name the user by id */
+        /* no address: the user's own, from the user list; else the id */
+        const char *known = conn_defect("email-less-by-id")
+                                ? NULL
+                                : conn_user_index_email(users, (int64_t)uid->valuedouble);
+        actor = known ? known : uid_buf;
     } else {
         actor = "unknown";
     }

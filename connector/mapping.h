@@ -46,11 +46,26 @@ enum conn_map_result {
     MAP_BUF = 2,       /* the output buffer refused the bytes */
 };
 
+/* The organisation's users by id, for events without an email address
+ * (contract 6: such an event belongs to its userId's address).  Owned by
+ * its holder; filled by conn_user_index_add, then conn_user_index_sort. */
+struct conn_user_index {
+    size_t n, cap;
+    struct conn_user_email { int64_t id; char *email; } *users;
+};
+void conn_user_index_clear(struct conn_user_index *u);
+void conn_user_index_add(struct conn_user_index *u, int64_t id, const char *email);
+void conn_user_index_sort(struct conn_user_index *u);
+/* The address of user id, or NULL. */
+const char *conn_user_index_email(const struct conn_user_index *u, int64_t id);
+
 /* Appends the activity for event (parsed) whose original text is
- * raw[0..raw_len) to out, as one JSON object.  On MAP_SKIP and MAP_BUF
+ * raw[0..raw_len) to out, as one JSON object; users (may be NULL) names
+ * the user of an event without an email address.  On MAP_SKIP and MAP_BUF
  * out may hold a partial object: callers roll back to their mark. */
 enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const cJSON *event,
-                                           const char *raw, size_t raw_len, struct buf *out,
+                                           const char *raw, size_t raw_len,
+                                           const struct conn_user_index *users, struct buf *out,
                                            char *err, size_t errlen);
 
 /* Writes the decimal text of an integral JSON number (|v| < 2^53) into

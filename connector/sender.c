@@ -78,9 +78,13 @@ static enum conn_rc post_batch(struct lane *l, struct slot *sl)
         const cJSON *acc = cJSON_GetObjectItemCaseSensitive(ans, "accepted");
         const cJSON *dup = cJSON_GetObjectItemCaseSensitive(ans, "duplicates");
         const cJSON *rej = cJSON_GetObjectItemCaseSensitive(ans, "rejected");
-        if (cJSON_IsNumber(rej) && rej->valuedouble > 0)
-            log_warn("CAS rejected %.0f of %zu activities (see its violations)",
-                     rej->valuedouble, sl->count);
+        /* A rejected activity is never dropped silently: the batch counts
+         * as refused, its position is not saved, the sync exits 1. */
+        if (cJSON_IsNumber(rej) && rej->valuedouble > 0) {
+            log_error("CAS rejected %.0f of %zu activities (see its violations); stopping "
+                      "before this batch", rej->valuedouble, sl->count);
+            rc = CONN_ERR_OTHER;
+        }
         log_debug("batch of %zu: %.0f accepted, %.0f duplicates", sl->count,
                   cJSON_IsNumber(acc) ? acc->valuedouble : -1,
                   cJSON_IsNumber(dup) ? dup->valuedouble : -1);

@@ -75,7 +75,7 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct conn_sender *snd, st
         char err[200];
         enum conn_map_result mr =
             conn_mapping_activity(sync_mapping, pg->items[i], pg->base + pg->raw[i].off,
-                                  pg->raw[i].len, b, err, sizeof err);
+                                  pg->raw[i].len, &x->users, b, err, sizeof err);
         if (mr == MAP_BUF) {
             log_error("activity batch buffer overflow");
             return CONN_ERR_OTHER;

@@ -76,6 +76,7 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
     size_t n = 0, total = 0;
     enum conn_rc rc = CONN_OK;
     long pages = 1;
+    conn_user_index_clear(&x->users);
     for (long page = 1; page <= pages && page <= USERS_MAX_PAGES; page++) {
         char path[96];
         snprintf(path, sizeof path, "users?page=%ld&pageSize=%d", page, USERS_PAGE_SIZE);
@@ -117,8 +118,13 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
         for (const cJSON *u = data->child; u; u = u->next) {
             if (!b.len)
                 buf_puts(&b, "{\"entities\":[");
-            if (append_entity(&b, u, n == 0))
+            if (append_entity(&b, u, n == 0)) {
                 n++, total++;
+                const cJSON *id = cJSON_GetObjectItemCaseSensitive(u, "id");
+                const cJSON *mail = cJSON_GetObjectItemCaseSensitive(u, "email");
+                if (cJSON_IsString(mail))
+                    conn_user_index_add(&x->users, (int64_t)id->valuedouble, mail->valuestring);
+            }
             else
                 log_warn("a user without an integer id was skipped");
             if (n == LIM_BATCH_ITEMS && (rc = flush_entities(x, &b, &n)))
@@ -131,6 +137,7 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
     }
     if (!rc)
         rc = flush_entities(x, &b, &n);
+    conn_user_index_sort(&x->users);
     buf_release(&b);
     if (!rc)
         log_info("users: %zu delivered", total);

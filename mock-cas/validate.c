@@ -258,7 +258,7 @@ static void check_user(const struct mapping *m, const cJSON *act, const cJSON *r
         if (strcmp(name, m->system_user_name))
             add(out, "USR-001", "activity %zu: user.userName is '%.80s', a system user's event "
                 "belongs to '%s'", index, name, m->system_user_name);
-    } else if (email) {
+    } else if (email && email[0]) {
         if (strcmp(name, email))
             add(out, "USR-001", "activity %zu: user.userName is '%.80s', not the event's "
                 "additionalDetails.emailAddress '%.80s'", index, name, email);

@@ -65,7 +65,7 @@ static cJSON *map_one(const char *raw, struct buf *out)
     assert_non_null(ev);
     buf_init(out, 1u << 20);
     char err[200];
-    assert_int_equal(conn_mapping_activity(map, ev, raw, strlen(raw), out, err, sizeof err),
+    assert_int_equal(conn_mapping_activity(map, ev, raw, strlen(raw), NULL, out, err, sizeof err),
                      MAP_OK);
     cJSON_Delete(ev);
     cJSON *act = cJSON_Parse(out->ptr);
@@ -218,7 +218,7 @@ static void test_unusable_event_is_skipped_with_reason(void **s)
     struct buf out;
     buf_init(&out, 1u << 20);
     char err[200] = "";
-    assert_int_equal(conn_mapping_activity(map, ev, raw, strlen(raw), &out, err, sizeof err),
+    assert_int_equal(conn_mapping_activity(map, ev, raw, strlen(raw), NULL, &out, err, sizeof err),
                      MAP_SKIP);
     assert_non_null(strstr(err, "eventTimestamp"));
     cJSON_Delete(ev);
