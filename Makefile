@@ -2,6 +2,7 @@
 #
 #   make                    build every program into $(BUILD)/bin
 #   make check              install missing packages, build, run every test
+#                           (JUnit XML per test program in $(BUILD)/reports/unit/)
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
@@ -155,12 +156,17 @@ check: deps
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
-	@$(TEST_ENV) sh mk/run-tests.sh $(ALL_TESTS)
+	@$(TEST_ENV) UNIT_REPORT_DIR=$(BUILD)/reports/unit sh mk/run-tests.sh $(ALL_TESTS)
 
+# The runner exits 0 (pass), 1 (a MUST failed or was not judged) or 2
+# (usage); make turns any failure into its own exit 2: CI jobs that need the
+# difference run $(BIN)/conformance directly (docs/conformance.md).
 CONNECTOR ?= $(CURDIR)/$(BIN)/connector
 conformance: deps
 	@$(MAKE) --no-print-directory all
-	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
+	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports; \
+	rc=$$?; [ $$rc -eq 0 ] || echo "make conformance: the runner exited $$rc (1: a MUST failed" \
+	    "or was not judged, 2: usage or report folder); make reports it as 2"; exit $$rc
 
 # The documented set-up clicked through in Chromium (docs/portal.md);
 # screenshots in $(BUILD)/reports/screenshots.

@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -u
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev \
-libcjson-dev libssl-dev libsqlite3-dev zlib1g-dev sqlite3 curl"
+libcjson-dev libssl-dev libsqlite3-dev zlib1g-dev sqlite3 curl libxml2-utils"
 [ -n "${KIT_EXTRA_PACKAGES:-}" ] && PKGS="$PKGS $KIT_EXTRA_PACKAGES"
 missing=""
 for p in $PKGS; do
