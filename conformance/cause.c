@@ -52,11 +52,13 @@ void ct_cause_of_step(struct ct_cause *c, const char *who, const char *what)
 void ct_cause_text(const struct ct_cause *c, double lo, double hi, char *out, size_t cap)
 {
     char when[64] = "";
+    /* milliseconds where a run was that short: "after 0.004 s", not 0.00 */
+    int prec = hi < 0.1 ? 3 : 2;
     if (c->seconds >= 0) {
         if (hi - lo >= 0.005)
-            snprintf(when, sizeof when, " after %.2f-%.2f s", lo, hi);
+            snprintf(when, sizeof when, " after %.*f-%.*f s", prec, lo, prec, hi);
         else
-            snprintf(when, sizeof when, " after %.2f s", lo);
+            snprintf(when, sizeof when, " after %.*f s", prec, lo);
     }
     snprintf(out, cap, "%s%s%s", c->head, when, c->tail);
 }

@@ -183,6 +183,16 @@ static void progress_line(const struct ct_test_rec *t, const struct ct_report *r
     printf("\n");
 }
 
+/* With KIT_CONFORMANCE_KEEP set: where the test's folders are (also with
+ * --quiet: the user asked for them). */
+static void kept_lines(const struct ct_test_rec *t)
+{
+    const cJSON *dir;
+    cJSON_ArrayForEach(dir, t->kept)
+        if (cJSON_IsString(dir))
+            printf("        %s: kept %s\n", t->name, dir->valuestring);
+}
+
 /* During a silence: the tests still running, and for how long. */
 static void heartbeat(const struct slot *todo, size_t next, long long now)
 {
@@ -299,6 +309,7 @@ int ct_run(const struct ct_run_cfg *cfg)
                     progress_line(rec, &rep);
                     last_said = now;
                 }
+                kept_lines(rec);
                 fflush(stdout);
             } else if (!s->timed_out && now - s->start_ms > ct_budget_ms(cfg->test_timeout_ms)) {
                 s->timed_out = 1;
