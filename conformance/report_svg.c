@@ -14,7 +14,7 @@
 #define LEFT 56          /* room for the y labels */
 #define RIGHT 12
 #define PLOT_W (W - LEFT - RIGHT)
-#define TOP 22           /* room for run labels */
+#define TOP 40           /* room for the title, then the run labels */
 #define RATE_H 170       /* the requests panel */
 #define GAP 34
 #define CAS_H 70         /* the deliveries panel */
@@ -22,6 +22,18 @@
 #define MAX_MARKS 400    /* 429s, errors and token requests drawn one by one */
 #define MAX_TOKENS 6     /* tokens drawn in their own colour; more share grey */
 #define WINDOW_MS 60000
+
+/* The picture's own style: it reads the same copied out of the page. */
+static const char svg_style[] =
+    "svg.tl .ax{stroke:#888;stroke-width:1}svg.tl .tick{font:10px sans-serif;fill:#555}"
+    "svg.tl .lbl{font:11px sans-serif;fill:#333}"
+    "svg.tl .limit{stroke:#c62828;stroke-dasharray:5 3}svg.tl .limit-l{fill:#c62828}"
+    "svg.tl .m429 path{stroke:#c62828;stroke-width:2}"
+    "svg.tl .merr path{stroke:#6a1b9a;stroke-width:2}"
+    "svg.tl .retry path{stroke:#c62828;stroke-dasharray:2 2}svg.tl .retry circle{fill:#c62828}"
+    "svg.tl .mtok path{fill:#333}"
+    "svg.tl .batch.ok,svg.tl .ents.ok,svg.tl .stat.ok{fill:#2e7d32}"
+    "svg.tl .refused{fill:#ef6c00}svg.tl .failed{fill:#c62828}";
 
 static const char *const colours[MAX_TOKENS] = {"#0b6bcb", "#2e7d32", "#8e24aa", "#ef6c00",
                                                  "#00838f", "#6d4c41"};
@@ -422,12 +434,12 @@ int ct_svg_timeline(struct buf *b, const cJSON *tl, const cJSON *runs)
     int limit = cJSON_IsNumber(lim) ? (int)lim->valuedouble : 300;
     buf_printf(b, "<svg class=\"tl\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
                   "role=\"img\" aria-label=\"Smartsheet requests and CAS deliveries over "
-                  "duration time\">\n", W, H, W, H);
+                  "duration time\">\n<style>%s</style>\n", W, H, W, H, svg_style);
     run_bands(b, &a, runs, envn);
     rate_panel(b, &a, r, n, limit);
     buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"lbl\">Smartsheet API requests of each token in "
                   "the 60 s of duration time ending at each request (x: 429, dot: retry, "
-                  "diamond: token endpoint)</text>\n", LEFT + 4, TOP + 10);
+                  "diamond: token endpoint)</text>\n", LEFT + 4, 13);
     x_axis(b, &a, TOP + RATE_H);
     cas_panel(b, &a, c, ncas);
     buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"lbl\">Deliveries to mock-cas: activities "
