@@ -53,7 +53,7 @@ void ct_cause_text(const struct ct_cause *c, double lo, double hi, char *out, si
 {
     char when[64] = "";
     /* milliseconds where a run was that short: "after 0.004 s", not 0.00 */
-    int prec = hi < 0.1 ? 3 : 2;
+    int prec = lo < 0.1 ? 3 : 2;
     if (c->seconds >= 0) {
         if (hi - lo >= 0.005)
             snprintf(when, sizeof when, " after %.*f-%.*f s", prec, lo, prec, hi);
