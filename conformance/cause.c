@@ -8,11 +8,14 @@
 
 #define SHOWN_LINE 200     /* bytes of the printed line a cause quotes */
 
-static void make_key(struct ct_cause *c)
+void ct_cause_make_key(struct ct_cause *c)
 {
-    char joined[sizeof c->head + sizeof c->tail];
-    snprintf(joined, sizeof joined, "%s|%s", c->head, c->tail);
-    ct_text_key(joined, c->key, sizeof c->key);
+    /* The head as it is (the command and its exit code tell causes apart),
+     * the tail without its numbers (ports, times, counts). */
+    size_t n = strnlen(c->head, sizeof c->head - 1);
+    memcpy(c->key, c->head, n);
+    c->key[n++] = '|';
+    ct_text_key(c->tail, c->key + n, sizeof c->key - n);
 }
 
 void ct_cause_of_run(struct ct_cause *c, const struct ct_stage_run *r)
@@ -37,7 +40,7 @@ void ct_cause_of_run(struct ct_cause *c, const struct ct_stage_run *r)
         snprintf(printed, sizeof printed, "; it printed nothing");
     snprintf(c->tail, sizeof c->tail, "%s%s%s%s%s", r->missing ? " " : "",
              r->missing ? r->missing : "", r->saw ? "; " : "", r->saw ? r->saw : "", printed);
-    make_key(c);
+    ct_cause_make_key(c);
 }
 
 void ct_cause_of_step(struct ct_cause *c, const char *who, const char *what)
@@ -46,7 +49,7 @@ void ct_cause_of_step(struct ct_cause *c, const char *who, const char *what)
     c->seconds = -1;
     snprintf(c->head, sizeof c->head, "%s", who);
     snprintf(c->tail, sizeof c->tail, " %s", what);
-    make_key(c);
+    ct_cause_make_key(c);
 }
 
 void ct_cause_text(const struct ct_cause *c, double lo, double hi, char *out, size_t cap)

@@ -39,6 +39,9 @@ void ct_cause_of_run(struct ct_cause *c, const struct ct_stage_run *r);
  * who, then what happened. */
 void ct_cause_of_step(struct ct_cause *c, const char *who, const char *what);
 
+/* Sets c->key from its head and tail (after either changed). */
+void ct_cause_make_key(struct ct_cause *c);
+
 /* The sentence: head, " after 0.02 s" (or "after 0.02-0.05 s" when lo and
  * hi differ; nothing when no run failed), tail. */
 void ct_cause_text(const struct ct_cause *c, double lo, double hi, char *out, size_t cap);

@@ -85,9 +85,7 @@ static int set_cause(struct ct_env *e, struct ct_cause *c)
     ct_cause_text(c, c->seconds, c->seconds, e->err, sizeof e->err);
     /* The key again, from the redacted text: the same leak in two tests is
      * two different secrets, but one label. */
-    char joined[sizeof c->head + sizeof c->tail + 2];
-    snprintf(joined, sizeof joined, "%s|%s", c->head, c->tail);
-    ct_text_key(joined, c->key, sizeof c->key);
+    ct_cause_make_key(c);
     ct_verdict_set_cause(c);
     return -1;
 }
