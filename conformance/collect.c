@@ -231,10 +231,8 @@ const struct ct_test_rec *ct_collect_test(struct ct_report *r, const char *repor
                        "time scale (a busy machine or a slow connector; see logs/%s.log)\n",
                        test->name, seconds, test->name);
         else
-            buf_printf(&o->evidence, "%s: not judged, because the test %s before judging "
-                       "this (see logs/%s.log)\n", test->name,
-                       strcmp(status, "stopped by --fail-fast") ? "stopped"
-                                                                : "was stopped by --fail-fast",
+            buf_printf(&o->evidence, "%s: not judged, because the test stopped before judging "
+                       "this (test status: %s; see logs/%s.log)\n", test->name, status,
                        test->name);
     }
     return t;
