@@ -6,7 +6,8 @@
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
-#   make install            PREFIX=/usr/local DESTDIR=
+#   make install            PREFIX=/usr/local DESTDIR=  (docs/install.md); make uninstall
+#   make deb                a Debian package; make deb-test judges it extracted
 #   make SANITIZE=address,undefined check
 #   make V=1                show full commands
 #
@@ -16,6 +17,11 @@
 # folder's modules (all but main.c) and the common library.
 
 PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen
+
+# The kit's version (VERSION) and the contract's (the first line of
+# conformance/CONTRACT.md: "# The connector contract, version X.Y").
+KIT_VERSION      := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CONTRACT_VERSION := $(shell sed -n '1s/.*version \([0-9][0-9.]*\).*/\1/p' conformance/CONTRACT.md)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -38,7 +44,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wno-missing-field-initializers -fno-strict-aliasing \
            -Icommon $(PKG_CFLAGS) -MMD -MP
 CFLAGS  += -DKIT_SOURCE_FIXTURES=\"$(CURDIR)/fixtures\" \
-           -DKIT_VERSION=\"$(shell cat VERSION 2>/dev/null || echo 0.0.0)\"
+           -DKIT_VERSION=\"$(KIT_VERSION)\" -DKIT_CONTRACT_VERSION=\"$(CONTRACT_VERSION)\"
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -71,6 +77,10 @@ srcdir_of = $(patsubst %/tests,%,$(patsubst %/,%,$(dir $(1))))
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS) -I$(call srcdir_of,$<) -c -o $@ $<
+
+# The version strings are compiled in: a new VERSION or contract version rebuilds them.
+$(OBJ)/common/kitpaths.o: VERSION conformance/CONTRACT.md
+$(OBJ)/connector/http_client.o $(OBJ)/defects/connector/http_client.o: VERSION
 
 $(LIBKIT): $(COMMON_OBJ)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
@@ -153,6 +163,8 @@ check: deps
 	@$(MAKE) --no-print-directory all $(ALL_TESTS) $(DEFECTIVE)
 	@$(MAKE) --no-print-directory unit-tests
 	@$(MAKE) --no-print-directory browser-test
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory install-test)
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory ci-test)
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
@@ -181,12 +193,74 @@ serve: deps all
 bench: deps all
 	@$(TEST_ENV) bash bench/run.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sscas-kit
-	install -m 0755 $(wildcard $(foreach p,$(PROGRAMS),$(BIN)/$(p))) $(DESTDIR)$(PREFIX)/bin/
-	cp -R fixtures $(DESTDIR)$(PREFIX)/share/sscas-kit/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/sscas-kit
-	cp -R docs/. README.md $(DESTDIR)$(PREFIX)/share/doc/sscas-kit/
+# ---- installation (docs/install.md) ----------------------------------------
+# FHS layout under PREFIX; installed programs are named sscas-<program> so
+# they cannot collide in /usr/bin.  Each finds its data relative to its own
+# executable (../share/sscas-kit/fixtures), so the tree can be moved.
+KIT_PKG    := sscas-kit
+KIT_PFX    := sscas-
+INSTALLED  := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/main.c),$(p)))
+MANPAGES   := $(INSTALLED:%=$(BUILD)/man/$(KIT_PFX)%.1)
+INST_BIN   := $(DESTDIR)$(PREFIX)/bin
+INST_DATA  := $(DESTDIR)$(PREFIX)/share/$(KIT_PKG)
+INST_DOC   := $(DESTDIR)$(PREFIX)/share/doc/$(KIT_PKG)
+INST_MAN1  := $(DESTDIR)$(PREFIX)/share/man/man1
+DOC_FILES  := $(wildcard docs/*.md)
+
+.PHONY: man install-test
+man: $(MANPAGES)
+# help2man runs the program by its installed name (a symbolic link), so the
+# page and its --version line say sscas-<program>.
+$(BUILD)/man/$(KIT_PFX)%.1: $(BIN)/% man/%.h2m VERSION conformance/CONTRACT.md
+	@mkdir -p $(BUILD)/man/bin
+	@command -v help2man >/dev/null || { echo "help2man is missing: apt-get install help2man" >&2; exit 1; }
+	$(call say,MAN,$@)ln -sf $(CURDIR)/$(BIN)/$* $(BUILD)/man/bin/$(KIT_PFX)$* && \
+	    SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) help2man --no-info --no-discard-stderr --include=man/$*.h2m \
+	        --output=$@.tmp $(BUILD)/man/bin/$(KIT_PFX)$* && \
+	    sed -i 's/^\.B $*$$/.B $(KIT_PFX)$*/' $@.tmp && mv $@.tmp $@
+
+install: all man
+	install -d $(INST_BIN) $(INST_DATA) $(INST_DOC)/conformance $(INST_DOC)/docs $(INST_DOC)/ci \
+	    $(INST_MAN1)
+	for p in $(INSTALLED); do install -m 0755 $(BIN)/$$p $(INST_BIN)/$(KIT_PFX)$$p || exit 1; done
+	cp -R fixtures $(INST_DATA)/
+	chmod -R u+rwX,go+rX,go-w $(INST_DATA)/fixtures
+	install -m 0644 README.md $(INST_DOC)/
+	install -m 0644 conformance/CONTRACT.md conformance/requirements.md conformance/junit.xsd \
+	    $(INST_DOC)/conformance/
+	install -m 0644 $(DOC_FILES) $(INST_DOC)/docs/
+	install -d $(INST_DOC)/docs/images
+	install -m 0644 $(wildcard docs/images/*.png) $(INST_DOC)/docs/images/
+	install -m 0644 ci/github-actions.yml ci/gitlab-ci.yml $(INST_DOC)/ci/
+	install -m 0644 $(MANPAGES) $(INST_MAN1)/
+
+# Removes what install put there (same PREFIX and DESTDIR).
+.PHONY: uninstall
+uninstall:
+	rm -f $(INSTALLED:%=$(INST_BIN)/$(KIT_PFX)%) $(INSTALLED:%=$(INST_MAN1)/$(KIT_PFX)%.1)
+	rm -rf $(INST_DATA) $(INST_DOC)
+
+# A Debian package of the kit (docs/install.md): $(BUILD)/sscas-kit_<version>_<arch>.deb,
+# checked by lintian.  deb-test extracts it into a temporary root and runs
+# the packaged suite on the packaged connector.
+.PHONY: deb deb-test
+deb: all man
+	@KIT_EXTRA_PACKAGES="lintian" sh mk/ensure-deps.sh
+	+@MAKE='$(MAKE)' sh mk/deb.sh $(CURDIR) $(BUILD)
+deb-test: deb
+	+@MAKE='$(MAKE)' sh mk/install-test.sh $(CURDIR) --deb $(BUILD)/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
+
+# The shell steps of the CI templates in ci/, run here on a package of the
+# kit (not linted: deb-test does that) against the packaged connector.
+.PHONY: ci-test
+ci-test: all man
+	+@DEB_LINTIAN=0 MAKE='$(MAKE)' sh mk/deb.sh $(CURDIR) $(BUILD)/ci-test >/dev/null
+	@sh mk/ci-test.sh $(CURDIR) $(BUILD)/ci-test/sscas-kit_$(KIT_VERSION)_$$(dpkg --print-architecture).deb
+
+# Installs into a temporary DESTDIR, copies the installed tree to another
+# folder and runs the suite from there (mk/install-test.sh).
+install-test: all man
+	+@MAKE='$(MAKE)' sh mk/install-test.sh $(CURDIR)
 
 clean:
 	rm -rf build

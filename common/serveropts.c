@@ -9,6 +9,7 @@
 
 #include "dclock.h"
 #include "kit_limits.h"
+#include "kitpaths.h"
 #include "rng.h"
 #include "strutil.h"
 #include "webpage.h"
@@ -26,7 +27,11 @@ const char serveropts_help[] =
     "  --conn-timeout S         real seconds a connection has to send a whole request\n"
     "                           after it opened or got its previous answer (default 30)\n"
     "  --max-conns-per-client N connections one client address may hold (default 64)\n"
-    "  --help, --version\n";
+    "  --help, --version\n\n"
+    "fixtures: --fixtures DIR, else $KIT_FIXTURES, else ../share/" KIT_PACKAGE "/fixtures\n"
+    "beside this program (installed), else the source tree's\n\n"
+    "exit: 0 stopped by SIGTERM or SIGINT (or after --help/--version), 1 could not\n"
+    "start serving (address in use, TLS files), 2 usage or unreadable fixtures\n";
 
 void serveropts_init(struct server_opts *o)
 {
@@ -76,7 +81,7 @@ int serveropts_parse(struct server_opts *o, int argc, char **argv, int *i)
         fputs(serveropts_help, stdout);
         return 2;
     } else if (!strcmp(a, "--version")) {
-        printf("%s %s\n", o->program ? o->program : "kit", KIT_VERSION);
+        kit_print_version(argv[0], o->program ? o->program : "kit", 0);
         return 2;
     } else if (!strcmp(a, "--listen")) {
         if (!(v = need_value(argc, argv, i)))
@@ -223,6 +228,14 @@ int serveropts_host_allowed(const struct server_opts *o, const struct http_req *
     return 0;
 }
 
+int serveropts_host_named(const struct server_opts *o, const struct http_req *req,
+                          const char *name)
+{
+    const char *host = http_header(req, "Host");
+    return host && host_is(host, strlen(host), name, strlen(name), o->port,
+                           o->tls_cert ? 443 : 80);
+}
+
 int serveropts_listens_on_loopback(const struct server_opts *o)
 {
     return listen_is_loopback(o->listen);
@@ -263,40 +276,9 @@ int serveropts_admin_allowed(const struct server_opts *o, const struct http_req 
     return t && rng_equal(t, strlen(t), o->admin_token, strlen(o->admin_token));
 }
 
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 int serveropts_fixtures_dir(const char *given, char *out, size_t cap)
 {
-    if (given) {
-        if (!is_dir(given))
-            return -1;
-        snprintf(out, cap, "%s", given);
-        return 0;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char cand[PATH_MAX + 64];
-            snprintf(cand, sizeof cand, "%s/../share/sscas-kit/fixtures", exe);
-            if (is_dir(cand)) {
-                snprintf(out, cap, "%s", cand);
-                return 0;
-            }
-        }
-    }
-    if (is_dir(KIT_SOURCE_FIXTURES)) {
-        snprintf(out, cap, "%s", KIT_SOURCE_FIXTURES);
-        return 0;
-    }
-    return -1;
+    return kit_fixtures_dir(given, out, cap);
 }
 
 void serveropts_announce(const struct http_server *srv)

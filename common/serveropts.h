@@ -58,6 +58,10 @@ int serveropts_setup(const struct server_opts *o);
  * machine (127.evil.example) is not one of them.  Before serveropts_serve
  * has bound a port (unit tests), any port is accepted. */
 int serveropts_host_allowed(const struct server_opts *o, const struct http_req *req);
+/* Whether the request's Host is name (with this server's port, or none
+ * when that is the scheme's default); case-insensitive. */
+int serveropts_host_named(const struct server_opts *o, const struct http_req *req,
+                          const char *name);
 
 /* Whether this request may use /_mock/.  A double listening on loopback
  * lets loopback peers in that name an allowed Host (serveropts_host_allowed)
@@ -65,9 +69,10 @@ int serveropts_host_allowed(const struct server_opts *o, const struct http_req *
  * request needs "X-Admin-Token: <token>". */
 int serveropts_admin_allowed(const struct server_opts *o, const struct http_req *req);
 
-/* Resolves the fixtures folder: the given one, else the one installed next
- * to the executable (../share/sscas-kit/fixtures), else the source tree's.
- * Writes the path to out; returns 0, or -1 if none exists. */
+/* Resolves the fixtures folder: kit_fixtures_dir (kitpaths.h) - the given
+ * one, else $KIT_FIXTURES, else the one installed next to the executable
+ * (../share/sscas-kit/fixtures), else the source tree's.  Writes the path
+ * to out; returns 0, or -1 if none exists. */
 int serveropts_fixtures_dir(const char *given, char *out, size_t cap);
 
 /* Prints "listening on <url>" on stdout and flushes. */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -37,9 +38,9 @@ int parse_bool(const char *s, int *out)
 {
     if (!s)
         return -1;
-    if (!strcmp(s, "true"))
+    if (!strcasecmp(s, "true"))
         *out = 1;
-    else if (!strcmp(s, "false"))
+    else if (!strcasecmp(s, "false"))
         *out = 0;
     else
         return -1;

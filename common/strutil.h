@@ -16,7 +16,7 @@ int parse_double(const char *s, double min, double max, double *out);
  * within +-2^53 (exact in a double), else -1 and *out untouched.  Never
  * casts an out-of-range double (undefined behaviour: 1e400 is inf). */
 int double_to_i64(double d, int64_t *out);
-/* "true"/"false" (exactly). */
+/* "true"/"false" in any letter case (Python's requests sends "True"). */
 int parse_bool(const char *s, int *out);
 
 /* ISO-8601 UTC with second resolution: "YYYY-MM-DDTHH:MM:SSZ".  Also

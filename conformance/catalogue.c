@@ -88,6 +88,10 @@ static const struct ct_req reqs[] = {
     {"INC-003", "INC", CT_SHOULD,
      "A sync with nothing new costs a single events request",
      "Smartsheet API docs, rate limiting"},
+    {"INC-004", "INC", CT_MUST,
+     "When the last page carries no nextStreamPosition, the connector keeps the position it "
+     "had: the sync succeeds and the next one delivers new events once and nothing again",
+     "Smartsheet API docs, List events (nextStreamPosition optional); " CONTRACT " 3 (since 1.3)"},
     {"USR-001", "USR", CT_MUST,
      "Every user of the organisation is delivered to CAS as an entity with its email address and "
      "System Admin flag",
@@ -142,6 +146,10 @@ static const struct ct_req reqs[] = {
      "A delivery CAS refuses outright (400) is never dropped: the sync fails (exit 1) without "
      "moving past it, and a rerun delivers every user and event once",
      CONTRACT " 3, 4"},
+    {"RES-010", "RES", CT_MUST,
+     "Answers from a load balancer in front of Smartsheet (HTML 502, 503 and 504 pages, a 429 "
+     "without a JSON body) are retried, the 429 after a wait, and every event arrives once",
+     "Smartsheet API docs, error codes; HTTP 429 (RFC 6585)"},
     {"MAP-001", "MAP", CT_MUST,
      "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
      "event's time as timestamp (no structural violation at CAS)",

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "dclock.h"
 #include "httpc.h"
+#include "kitpaths.h"
 #include "judge.h"
 #include "runlog.h"
 #include "secrets.h"
@@ -89,7 +90,7 @@ static int start_double(struct ct_env *e, const char *name, const struct ct_env_
                         const char *cert, const char *key, struct child *out)
 {
     char exe[PATH_MAX + 32], scale[32], logp[PATH_MAX + 32], code_life[32];
-    snprintf(exe, sizeof exe, "%s/%s", ct_opts.bin_dir, name);
+    kit_program_path(ct_opts.bin_dir, name, exe, sizeof exe);
     snprintf(scale, sizeof scale, "%g", e->scale);
     /* A code lives ten minutes of duration time at Smartsheet: ten real
      * seconds at scale 60, too short for a connector that takes seconds to
@@ -121,6 +122,10 @@ static int start_double(struct ct_env *e, const char *name, const struct ct_env_
         }
         argv[n++] = "--code-lifetime";
         argv[n++] = code_life;
+        /* Consent and API on different host names, as app.smartsheet.com
+         * and api.smartsheet.com: one URL cannot be derived from the other. */
+        argv[n++] = "--app-host";
+        argv[n++] = "localhost";
     }
     if (cert) {
         argv[n++] = "--tls-cert";
@@ -143,7 +148,7 @@ static void config_defaults(struct ct_env *e)
     cJSON *c = cJSON_CreateObject();
     snprintf(buf, sizeof buf, "%s/2.0", e->ss_url);
     cJSON_AddStringToObject(c, "smartsheet_api_url", buf);
-    snprintf(buf, sizeof buf, "%s/b/authorize", e->ss_url);
+    snprintf(buf, sizeof buf, "%s/b/authorize", e->ss_app_url);
     cJSON_AddStringToObject(c, "smartsheet_authorize_url", buf);
     cJSON_AddStringToObject(c, "client_id", e->client_id);
     cJSON_AddStringToObject(c, "client_secret", e->secret);
@@ -220,6 +225,14 @@ int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
         start_double(e, "mock-cas", cfg, tls ? cert : NULL, tls ? key : NULL, &e->cas))
         return -1;
     snprintf(e->ss_url, sizeof e->ss_url, "%s", e->ss.url);
+    /* the same listener under the consent host's name */
+    const char *ip = strstr(e->ss.url, "127.0.0.1");
+    if (!ip) {
+        set_err(e, "mock-smartsheet announced %.200s, not a 127.0.0.1 address", e->ss.url);
+        return -1;
+    }
+    snprintf(e->ss_app_url, sizeof e->ss_app_url, "%.*slocalhost%s", (int)(ip - e->ss.url),
+             e->ss.url, ip + 9);
     snprintf(e->cas_url, sizeof e->cas_url, "%s", e->cas.url);
 
     cJSON *inst = ct_cas(e, "POST", "/_mock/instances", "{\"name\":\"Smartsheet conformance\"}");
@@ -544,7 +557,7 @@ int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap)
 int ct_env_consent(struct ct_env *e, const char *auth_url, char *location, size_t cap)
 {
     char want[600], what[700];
-    snprintf(want, sizeof want, "%s/b/authorize?", e->ss_url);
+    snprintf(want, sizeof want, "%s/b/authorize?", e->ss_app_url);
     if (strncmp(auth_url, want, strlen(want))) {
         const struct ct_run_rec *last = e->nruns ? &e->runs[e->nruns - 1] : NULL;
         /* A test that ran authorize-url itself: tell what that run did. */

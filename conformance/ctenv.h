@@ -56,6 +56,7 @@ struct ct_env {
     char ca_file[PATH_MAX];     /* the test CA (tls only), else "" */
     struct child ss, cas;
     char ss_url[512], cas_url[512];
+    char ss_app_url[512];       /* ss_url under the consent host's name (localhost) */
     char client_id[128], secret[160];
     long long instance_id;
     char cas_token[200];

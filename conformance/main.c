@@ -7,27 +7,39 @@
 
 #include "buf.h"
 #include "catalogue.h"
+#include "kitpaths.h"
 #include "ctenv.h"
 #include "runner.h"
 #include "strutil.h"
 
 static const char usage[] =
-    "usage: conformance [options]\n"
-    "  --connector PATH     the connector executable to judge (default: BIN_DIR/connector)\n"
+    "Usage: conformance [options]\n\n"
+    "Runs a connector against mock-smartsheet and mock-cas and judges it by the\n"
+    "requirements of the connector contract (--list shows them).\n"
+    "  --connector PATH     the connector executable to judge (default: the reference\n"
+    "                       connector in BIN_DIR)\n"
     "  --only LIST          requirement ids and/or groups, comma-separated (RL-001,OAUTH)\n"
     "  --list               print the requirement catalogue and exit\n"
     "  --markdown           with --list: print it as conformance/requirements.md\n"
     "  --time-scale F       duration time runs F times faster (default 60; 1 for\n"
     "                       connectors without the time_scale setting)\n"
-    "  --report-dir DIR     where report.json, junit-<group>.xml and logs/ go\n"
-    "                       (default $KIT_REPORT_DIR, else ./conformance-report)\n"
+    "  --report-dir DIR     where summary.md, report.html, report.json,\n"
+    "                       junit-<group>.xml and logs/ go, created if missing; what an\n"
+    "                       earlier run wrote there is removed first (default\n"
+    "                       $KIT_REPORT_DIR, else ./conformance-report)\n"
     "  --bin-dir DIR        where mock-smartsheet and mock-cas are (default $KIT_BIN_DIR,\n"
-    "                       else the folder of this program)\n"
-    "  --fixtures DIR       fixtures for the doubles (default $KIT_FIXTURES, else theirs)\n"
+    "                       else the folder of this program; installed names\n"
+    "                       " KIT_PROGRAM_PREFIX "mock-smartsheet etc. are tried first)\n"
+    "  --fixtures DIR       fixtures for the suite, the doubles and (as $KIT_FIXTURES in\n"
+    "                       its environment) the connector; default $KIT_FIXTURES, else\n"
+    "                       ../share/" KIT_PACKAGE "/fixtures beside this program, else the\n"
+    "                       source tree's\n"
     "  --jobs N             tests run at once (default 4)\n"
-    "  --quiet              no per-test progress lines\n"
+    "  --quiet              only the end summary (no progress lines, no heartbeat)\n"
     "  --fail-fast          stop at the first failed MUST (the rest: not judged)\n"
-    "exit: 0 every MUST passed, 1 a MUST failed or was not judged, 2 usage\n";
+    "  --help, --version\n"
+    "exit: 0 every MUST passed, 1 a MUST failed or was not judged, 2 usage or an\n"
+    "unwritable report folder\n";
 
 static int list_catalogue(int markdown)
 {
@@ -46,21 +58,6 @@ static int list_catalogue(int markdown)
                r->statement, r->source);
     }
     return 0;
-}
-
-static void self_dir(char *out, size_t cap)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        snprintf(out, cap, ".");
-        return;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(out, cap, "%s", exe);
 }
 
 /* Tests run in their own working folders: every path must be absolute. */
@@ -96,6 +93,9 @@ int main(int argc, char **argv)
             takes = 0;
         } else if (!strcmp(a, "--help")) {
             fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            kit_print_version(argv[0], "conformance", 1);
             return 0;
         } else if (!v) {
             fprintf(stderr, "conformance: unknown option or missing value: %s\n%s", a, usage);
@@ -138,24 +138,27 @@ int main(int argc, char **argv)
     if (bin_dir && *bin_dir)
         snprintf(ct_opts.bin_dir, sizeof ct_opts.bin_dir, "%s", bin_dir);
     else
-        self_dir(ct_opts.bin_dir, sizeof ct_opts.bin_dir);
-    if (!fixtures || !*fixtures)
-        fixtures = getenv("KIT_FIXTURES");
-    if (fixtures && *fixtures)
-        snprintf(ct_opts.fixtures, sizeof ct_opts.fixtures, "%s", fixtures);
+        kit_self_dir(ct_opts.bin_dir, sizeof ct_opts.bin_dir);
+    /* One fixtures folder for all: the suite's checks, the doubles
+     * (--fixtures) and the connector ($KIT_FIXTURES, CONTRACT.md 1). */
+    if (kit_fixtures_dir(fixtures, ct_opts.fixtures, sizeof ct_opts.fixtures)) {
+        fprintf(stderr, "conformance: %s\n",
+                fixtures && *fixtures ? "the --fixtures folder does not exist"
+                                      : "no fixtures folder found (give --fixtures DIR)");
+        return 2;
+    }
     if (connector && *connector)
         snprintf(ct_opts.connector, sizeof ct_opts.connector, "%s", connector);
-    else
-        if (snprintf(ct_opts.connector, sizeof ct_opts.connector, "%s/connector",
-                     ct_opts.bin_dir) >= (int)sizeof ct_opts.connector) {
-            fprintf(stderr, "conformance: --bin-dir is too long\n");
-            return 2;
-        }
+    else if (kit_program_path(ct_opts.bin_dir, "connector", ct_opts.connector,
+                              sizeof ct_opts.connector)) {
+        fprintf(stderr, "conformance: --bin-dir is too long\n");
+        return 2;
+    }
     ct_opts.time_scale = scale;
     absolute(ct_opts.connector, sizeof ct_opts.connector);
     absolute(ct_opts.bin_dir, sizeof ct_opts.bin_dir);
-    if (ct_opts.fixtures[0])
-        absolute(ct_opts.fixtures, sizeof ct_opts.fixtures);
+    absolute(ct_opts.fixtures, sizeof ct_opts.fixtures);
+    setenv("KIT_FIXTURES", ct_opts.fixtures, 1);
     if (access(ct_opts.connector, X_OK)) {
         fprintf(stderr, "conformance: the connector '%s' is not an executable\n",
                 ct_opts.connector);

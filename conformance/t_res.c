@@ -60,6 +60,35 @@ static int stall_unretried(struct ct_env *e, char *ev, size_t cap)
 
 /* Connects, installs the faults, syncs once and judges: the sync must
  * succeed by itself (a retry, not a rerun) and deliver every event once. */
+/* The first rule at a double that never fired (its text in out), or 0
+ * when every rule fired: a fault that did not happen proves nothing. */
+static int unfired_rule(struct ct_env *e, int cas, char *out, size_t cap)
+{
+    cJSON *list = cas ? ct_cas(e, "GET", "/_mock/faults", NULL)
+                      : ct_ss(e, "GET", "/_mock/faults", NULL);
+    /* mock-cas wraps its list in {"faults": [...]} */
+    const cJSON *rules = cJSON_IsObject(list) ? cJSON_GetObjectItemCaseSensitive(list, "faults")
+                                              : list;
+    const cJSON *r;
+    int found = !cJSON_IsArray(rules);
+    if (found)
+        snprintf(out, cap, "the fault rules could not be read: %.200s", e->err);
+    const cJSON *each = found ? NULL : rules;
+    cJSON_ArrayForEach(r, each) {
+        if (!found && ct_jnum(r, "fired") == 0) {
+            found = 1;
+            snprintf(out, cap, "the %s rule on %.80s (%s %lld) never fired: the connector made "
+                     "%lld matching request%s", cas ? "CAS" : "Smartsheet",
+                     ct_jstr(r, "path") ? ct_jstr(r, "path") : "?",
+                     ct_jstr(r, "action") ? ct_jstr(r, "action") : "?",
+                     ct_jnum(r, "status") ? ct_jnum(r, "status") : ct_jnum(r, "errorCode"),
+                     ct_jnum(r, "matched"), ct_jnum(r, "matched") == 1 ? "" : "s");
+        }
+    }
+    cJSON_Delete(list);
+    return found;
+}
+
 static void fault_case(const char *id, const char *what, const struct fault *f, int nf,
                        int run_ms, int stall)
 {
@@ -96,8 +125,16 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
         goto out;
     }
     ct_delivery_text(&d, text, sizeof text);
+    char unfired[300];
+    int any_cas = 0;
+    for (int i = 0; i < nf; i++)
+        any_cas |= f[i].cas;
     if (d.duplicated || d.too_old || d.unknown)
         ct_verdict(id, 0, "%s: sync %s%s; %s", what, s1 ? "failed: " : "succeeded", err1, text);
+    else if (s1 == 0 && ct_delivery_ok(&d) &&
+             (unfired_rule(&e, 0, unfired, sizeof unfired) ||
+              (any_cas && unfired_rule(&e, 1, unfired, sizeof unfired))))
+        ct_blocked(id, "%s: the sync succeeded, but %s", what, unfired);
     else
         ct_judge(&e, id, s1 == 0 && ct_delivery_ok(&d), "%s: sync %s%s; %s", what,
                  s1 ? "failed: " : "succeeded", err1, text);
@@ -115,6 +152,23 @@ static void test_5xx(void **st)
         {0, "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4002,\"count\":1}"},
     };
     fault_case("RES-001", "events answered 4001 then a bare 502, users 4002", f, 3, RUN_MS, 0);
+}
+
+/* What a load balancer answers when the service behind it is away or busy:
+ * HTML pages with the bare status, a 429 with no errorCode.  Rules fire in
+ * order, once each: the first events request gets 503, its retry 429, the
+ * next 504. */
+static void test_load_balancer(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"status\",\"status\":503,\"count\":1}"},
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"status\",\"status\":429,\"count\":1}"},
+        {0, "{\"path\":\"/2.0/events\",\"action\":\"status\",\"status\":504,\"count\":1}"},
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"status\",\"status\":502,\"count\":1}"},
+    };
+    fault_case("RES-010", "HTML pages of a load balancer: users 502; events 503, then a 429 "
+               "without JSON, then 504", f, 4, RUN_MS, 0);
 }
 
 static void test_4004(void **st)
@@ -471,6 +525,7 @@ out:
 const struct ct_test ct_res_tests[] = {
     {"resilience_5xx", "RES-001", test_5xx},
     {"resilience_4004", "RES-002", test_4004},
+    {"resilience_load_balancer", "RES-010", test_load_balancer},
     {"resilience_closed_connection", "RES-003", test_close},
     {"resilience_stall", "RES-004", test_stall, 1},
     {"resilience_bad_pages", "RES-005", test_bad_pages},

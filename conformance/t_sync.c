@@ -217,6 +217,34 @@ static long long cas_duplicates(struct ct_env *e)
     return n;
 }
 
+/* A first sync, five live events, the journal cleared, a second sync.  A
+ * failed sync is a failure of reqs when judged (the condition under test
+ * made it fail; `what` names it), else it blocks them.  0 when both
+ * succeeded: *t0 is the time before the first, *dup0 CAS's duplicate count
+ * after it. */
+static int sync_append_sync(struct ct_env *e, const char *reqs, const char *what, int judged,
+                            int64_t *t0, long long *dup0)
+{
+    *t0 = dclock_wall_ms();
+    for (int i = 0; i < 2; i++) {
+        if (i && (ct_append_events(e, 5) || ct_ss_do(e, "DELETE", "/_mock/journal", NULL))) {
+            ct_blocked(reqs, "setup: %s", e->err);
+            return -1;
+        }
+        if (ct_sync_ok(e, RUN_MS)) {
+            if (judged)
+                ct_judge(e, reqs, 0, "%s: the %s sync: %s", what, i ? "second" : "first",
+                         e->err);
+            else
+                ct_blocked(reqs, "the %s sync failed: %s", i ? "second" : "first", e->err);
+            return -1;
+        }
+        if (!i)
+            *dup0 = cas_duplicates(e);
+    }
+    return 0;
+}
+
 static void test_incremental(void **st)
 {
     (void)st;
@@ -224,20 +252,10 @@ static void test_incremental(void **st)
     struct ct_env e;
     if (setup(&e, "default", reqs))
         goto out;
-    int64_t t0 = dclock_wall_ms();
-    if (ct_sync_ok(&e, RUN_MS)) {
-        ct_blocked(reqs, "the first sync failed: %s", e.err);
+    int64_t t0;
+    long long dup0;
+    if (sync_append_sync(&e, reqs, NULL, 0, &t0, &dup0))
         goto out;
-    }
-    long long dup0 = cas_duplicates(&e);
-    if (ct_append_events(&e, 5) || ct_ss_do(&e, "DELETE", "/_mock/journal", NULL)) {
-        ct_blocked(reqs, "setup: %s", e.err);
-        goto out;
-    }
-    if (ct_sync_ok(&e, RUN_MS)) {
-        ct_blocked(reqs, "the second sync failed: %s", e.err);
-        goto out;
-    }
     cJSON *j = ct_ss_journal(&e, "/2.0/events");
     long long seq = 0;
     int has_pos = 0;
@@ -266,6 +284,48 @@ static void test_incremental(void **st)
     ct_verdict("INC-003", j && n == 1, "a sync with nothing new made %d events request%s", n,
                n == 1 ? "" : "s");
     cJSON_Delete(j);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+/* Smartsheet's own "no more available" answer has no nextStreamPosition:
+ * the last page of every pass comes without one (pages of 1000, so the
+ * pass ends on a page that started at a position). */
+static void test_incremental_no_last_position(void **st)
+{
+    (void)st;
+    const char *id = "INC-004";
+    struct ct_env e;
+    if (setup(&e, "default", id))
+        goto out;
+    if (ct_ss_do(&e, "POST", "/_mock/last-page", "{\"nextStreamPosition\":\"omit\"}") ||
+        ct_ss_do(&e, "POST", "/_mock/page-limit", "{\"events\":1000}")) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    int64_t t0;
+    long long dup0;
+    if (sync_append_sync(&e, id, "last pages without nextStreamPosition", 1, &t0, &dup0))
+        goto out;
+    cJSON *j = ct_ss_journal(&e, "/2.0/events");
+    long long seq = 0;
+    int has_pos = 0;
+    int64_t since = j ? first_since(j, &seq, &has_pos) : -1;
+    cJSON_Delete(j);
+    struct ct_delivery d;
+    char text[600];
+    long long dup1 = cas_duplicates(&e);
+    if (ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d) || dup0 < 0 || dup1 < 0) {
+        ct_blocked(id, "%s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    ct_judge(&e, id, ct_delivery_ok(&d) && dup1 == dup0,
+             "last pages without nextStreamPosition; the second sync began with %s "
+             "(request #%lld): %s; CAS counted %lld duplicate%s in the second sync",
+             has_pos ? "a streamPosition" : since >= 0 ? "a since" : "neither position nor since",
+             seq, text, dup1 - dup0, dup1 - dup0 == 1 ? "" : "s");
 out:
     ct_env_stop(&e);
     ct_verdict_end();
@@ -303,6 +363,7 @@ const struct ct_test ct_sync_tests[] = {
      test_backfill},
     {"backfill_many_pages", "BF-002", test_backfill_pages},
     {"incremental", "INC-001,INC-002,INC-003", test_incremental},
+    {"incremental_no_last_position", "INC-004", test_incremental_no_last_position},
     {"users_exact_pages", "USR-002", test_users_200},
     {"users_empty_org", "USR-003", test_empty_org},
 };

@@ -36,7 +36,14 @@ enum conn_rc conn_cmd_authorize_url(struct conn_ctx *x)
     }
     struct buf u;
     buf_init(&u, 64 * 1024);
-    buf_puts(&u, c->smartsheet_authorize_url);
+    const char *api = c->smartsheet_api_url;
+    size_t al = strlen(api);
+    if (conn_defect("authorize-url-derived") && al >= 4 && !strcmp(api + al - 4, "/2.0")) {
+        buf_append(&u, api, al - 4);       /* one origin assumed for both */
+        buf_puts(&u, "/b/authorize");
+    } else {
+        buf_puts(&u, c->smartsheet_authorize_url);
+    }
     buf_puts(&u, "?response_type=code&client_id=");
     buf_urlenc(&u, c->client_id, strlen(c->client_id));
     buf_puts(&u, "&scope=READ_EVENTS%20READ_USERS&redirect_uri=");

@@ -1,6 +1,7 @@
 /* defects.c - the switch behind conn_defect() (test build only).
  *
  * name                      breaks
+ * authorize-url-derived     OAUTH-001 the consent URL is built from smartsheet_api_url
  * state-predictable         OAUTH-002 every consent URL carries the same state
  * state-timestamp           OAUTH-002 the state is the clock, in 32 hex digits
  * state-prefix-match        OAUTH-003 states are compared loosely (a prefix, any case)
@@ -13,6 +14,7 @@
  * no-refresh                OAUTH-007/008 tokens are never refreshed
  * refresh-not-rotated       OAUTH-009 the old refresh token is kept
  * calls-after-refusal       OAUTH-010 a refused refresh is ignored
+ * needs-error-field         OAUTH-010 a refusal without OAuth's "error" field is retried
  * token-in-url              OAUTH-011 access_token also sent as a query parameter
  * admin-not-checked         PRE-001 Test now ignores admin:false
  * events-not-checked        PRE-002 Test now skips the events probe
@@ -20,7 +22,8 @@
  * backfill-30-days          BF-001/003 the first sync starts 30 days back
  * local-time                BF-001/002 the backfill start is local time written as UTC
  * first-page-only           BF-002 moreAvailable is ignored
- * since-every-time          INC-001/002 every sync starts from the backfill window
+ * since-every-time          INC-001/002/004 every sync starts from the backfill window
+ * trusts-next-position      INC-004 a last page without nextStreamPosition clears the position
  * users-first-page-only     USR-001/002 only the first users page is read
  * lone-user-dropped         USR-003 an organisation of one user delivers no entity
  * no-rate-limit             RL-001 the client-side budget is off
@@ -29,12 +32,13 @@
  * short-wait-after-429      RL-002/003 waits after a 429 are a 25th of the normal ones
  * no-backoff                RL-002/003 429 answers are retried at once
  * 429-gives-up              RL-004 four 429s in a row end the sync (exit 5)
- * no-retry                  RES-001..006 the first failure ends the sync
- * server-error-fatal        RES-001 a 5xx other than 4004 ends the sync
+ * no-retry                  RES-001..006/010 the first failure ends the sync
+ * server-error-fatal        RES-001/010 a 5xx other than 4004 ends the sync
  * 4004-fatal                RES-002 errorCode 4004 ends the sync
  * closed-fatal              RES-003 a connection closed without an answer ends the sync
  * stall-fatal               RES-004 a stalled answer ends the sync (abandoned, not retried)
  * bad-page-fatal            RES-005 a truncated or malformed page ends the sync
+ * html-error-fatal          RES-001/010 an error answer whose body is not JSON ends the sync
  * cas-refusal-fatal         RES-006 CAS answering 429 or 5xx ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped

@@ -14,6 +14,7 @@
 #include "ctx.h"
 #include "dclock.h"
 #include "jarena.h"
+#include "kitpaths.h"
 #include "log.h"
 #include "state.h"
 #include "strutil.h"
@@ -21,15 +22,23 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: connector <command> --config FILE [options]\n"
-            "commands:\n"
+            "Usage: connector <command> --config FILE [options]\n"
+            "  or:  connector --help | --version\n\n"
+            "The reference connector: moves a Smartsheet organisation's users and Event\n"
+            "Reporting events into a Cloud App Security app-connector instance, as the\n"
+            "connector contract (CONTRACT.md) says.  Secrets live only in the config file\n"
+            "and the state folder.\n\n"
+            "Commands:\n"
             "  authorize-url                      print the Smartsheet consent URL\n"
             "  authorize --callback-url URL       finish the consent, keep the tokens\n"
             "  check                              \"Test now\": admin and Event Reporting\n"
             "  sync                               one catch-up pass, then exit\n"
-            "  run                                sync on a schedule until SIGTERM\n"
+            "  run                                sync on a schedule until SIGTERM\n\n"
             "exit codes: 0 ok, 1 failure, 2 usage/config, 3 authorisation needed,\n"
-            "            4 prerequisite missing, 5 transient (rerun resumes)\n");
+            "            4 prerequisite missing, 5 transient (rerun resumes)\n\n"
+            "mapping table: the config's mapping_file, else $KIT_FIXTURES/mapping/\n"
+            "smartsheet-cas.json, else ../share/" KIT_PACKAGE "/fixtures/mapping/ beside\n"
+            "this program, else the source tree's\n");
 }
 
 static void on_signal(int sig)
@@ -44,6 +53,10 @@ int main(int argc, char **argv)
     conn_jarena_install();
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
+        return CONN_OK;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        kit_print_version(argv[0], "connector", 1);
         return CONN_OK;
     }
     for (int i = 1; i < argc; i++) {

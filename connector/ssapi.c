@@ -91,6 +91,8 @@ static int ss_defect_fatal(int t, long status, int code, int json, const char *e
         return 1;
     if (conn_defect("bad-page-fatal") && (partial || (status == 200 && !json)))
         return 1;
+    if (conn_defect("html-error-fatal") && !t && !json && (status >= 500 || status == 429))
+        return 1;
     return 0;
 }
 
@@ -131,9 +133,11 @@ enum conn_rc conn_ss_token(struct conn_ctx *x, const char *form, int refresh)
             cJSON_Delete(j);
             break;
         }
+        int has_oauth_error = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "error"));
         cJSON_Delete(j);
         int retryable = t || status >= 500 || status == 429 || status == 200 ||
-                        (code >= 4001 && code <= 4004);
+                        (code >= 4001 && code <= 4004) ||
+                        (conn_defect("needs-error-field") && !has_oauth_error);
         if (!refresh && retryable) {
             /* Never twice: the code may have been spent by an answer we did
              * not get or could not read. */
@@ -260,6 +264,7 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
             return CONN_OK;
         }
         conn_http_resp_release(&r);
+        int json = j != NULL;
         cJSON_Delete(j);
         if (status == 429 || code == 4003) {
             if (++x->consecutive_429 >= 2) {
@@ -268,7 +273,8 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
                          x->limiter.limit);
             }
             if (conn_defect("no-retry") ||
-                (conn_defect("429-gives-up") && x->consecutive_429 >= 4))
+                (conn_defect("429-gives-up") && x->consecutive_429 >= 4) ||
+                ss_defect_fatal(t, status, code, json, r.error))
                 break;
             if (conn_defect("no-backoff"))
                 continue;
@@ -279,7 +285,7 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
             continue;
         }
         if (t || status >= 500 || status == 200 || (code >= 4001 && code <= 4004)) {
-            if (conn_defect("no-retry") || ss_defect_fatal(t, status, code, j != NULL, r.error))
+            if (conn_defect("no-retry") || ss_defect_fatal(t, status, code, json, r.error))
                 break;
             if (retry_wait(&bo, BACKOFF_BASE_MS, path_query, why))
                 break;

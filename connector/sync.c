@@ -22,6 +22,7 @@
 #include "defects.h"
 #include "jscan.h"
 #include "kit_limits.h"
+#include "kitpaths.h"
 #include "log.h"
 #include "mapping.h"
 #include "position.h"
@@ -91,9 +92,9 @@ static enum conn_rc deliver_page(struct conn_ctx *x, struct conn_sender *snd, st
         int last = i + 1 == pg->n;
         if (!(count == LIM_BATCH_ITEMS || (count && b->len > BATCH_SOFT_BYTES) || last))
             continue;
-        if (last && next) {
+        if (last && (next || conn_defect("trusts-next-position"))) {
             free(pos->stream);
-            pos->stream = xstrdup(next);
+            pos->stream = next ? xstrdup(next) : NULL;
             pos->since[0] = '\0';
             pos->skip = 0;
             pos->last_id[0] = '\0';
@@ -292,13 +293,16 @@ static enum conn_rc ensure_mapping(struct conn_ctx *x)
 {
     if (sync_mapping)
         return CONN_OK;
-    char path[4200];
-    const char *env = getenv("KIT_FIXTURES");
-    if (x->cfg->mapping_file)
+    char path[4200], dir[4096];
+    if (x->cfg->mapping_file) {
         snprintf(path, sizeof path, "%s", x->cfg->mapping_file);
-    else
-        snprintf(path, sizeof path, "%s/mapping/smartsheet-cas.json",
-                 env && env[0] ? env : KIT_SOURCE_FIXTURES);
+    } else if (kit_fixtures_dir(NULL, dir, sizeof dir)) {
+        log_error("no fixtures folder with the mapping table: set mapping_file in the config "
+                  "or KIT_FIXTURES, or install the kit (../share/" KIT_PACKAGE "/fixtures)");
+        return CONN_ERR_OTHER;
+    } else {
+        snprintf(path, sizeof path, "%s/mapping/smartsheet-cas.json", dir);
+    }
     char err[600];
     if (conn_mapping_load(path, &sync_mapping, err, sizeof err)) {
         log_error("%s", err);

@@ -18,6 +18,32 @@ static void str_field(struct buf *b, const char *key, const char *v, const char 
     buf_puts(b, sep);
 }
 
+/* The 2025-26 seat model and profile, derived from the user's id and
+ * flags (no draw from the generator, so the rest of a scenario stays as
+ * it was): licensed users are MEMBERs, one in six of them provisional;
+ * the others mostly VIEWERs, some CONTRIBUTORs and GUESTs (GUESTs are
+ * external). */
+static void write_seat_and_profile(struct buf *b, const struct gen_user *u)
+{
+    static const char *const titles[] = {"Analyst", "Engineer", "Project Manager", "Designer",
+                                         "Director", "Coordinator"};
+    static const char *const departments[] = {"Finance", "Engineering", "Operations",
+                                              "Marketing", "Sales", "People"};
+    uint64_t h = (uint64_t)u->id * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    unsigned r = (unsigned)(h % 12);
+    const char *seat = u->admin || (u->licensed && r != 0) ? "MEMBER"
+                       : u->licensed                      ? "PROVISIONAL_MEMBER"
+                       : r < 7                            ? "VIEWER"
+                       : r < 10                           ? "CONTRIBUTOR"
+                                                          : "GUEST";
+    str_field(b, "seatType", seat, ",");
+    buf_printf(b, "\"isInternal\":%s,", strcmp(seat, "GUEST") ? "true" : "false");
+    str_field(b, "title", titles[(h >> 8) % 6], ",");
+    str_field(b, "department", departments[(h >> 16) % 6], ",");
+    str_field(b, "company", strcmp(seat, "GUEST") ? "Northwind" : "", ",");
+}
+
 static void write_user(struct buf *b, const struct gen_user *u, int last)
 {
     buf_printf(b, "    {\"id\":%lld,", (long long)u->id);
@@ -25,6 +51,7 @@ static void write_user(struct buf *b, const struct gen_user *u, int last)
     str_field(b, "firstName", u->first, ",");
     str_field(b, "lastName", u->last, ",");
     str_field(b, "status", u->status, ",");
+    write_seat_and_profile(b, u);
     buf_printf(b, "\"admin\":%s,\"licensedSheetCreator\":%s,\"groupAdmin\":%s,"
                "\"resourceViewer\":%s,\"lastLogin\":",
                u->admin ? "true" : "false", u->licensed ? "true" : "false",

@@ -8,18 +8,21 @@
 #include <sys/stat.h>
 
 #include "gen.h"
+#include "kitpaths.h"
 #include "strutil.h"
 
 static const char usage[] =
-    "usage: fixture-gen --out DIR --seed N --users N --events N --days D\n"
-    "                   [--name NAME] [--event-reporting on|off]\n"
-    "                   [--consent-admin | --consent-non-admin] [--consent-mode approve|deny|page]\n"
-    "                   [--page-size N] [--recorded-at ISO-8601] [--rate-limit REQ/SEC|none]\n"
-    "                   [--description TEXT] [--app-seed N]\n"
+    "Usage: fixture-gen --out DIR --seed N --users N --events N --days D [options]\n"
+    "  or:  fixture-gen --help | --version\n\n"
+    "Options: [--name NAME] [--event-reporting on|off]\n"
+    "  [--consent-admin | --consent-non-admin] [--consent-mode approve|deny|page]\n"
+    "  [--page-size N] [--recorded-at ISO-8601] [--rate-limit REQ/SEC|none]\n"
+    "  [--description TEXT] [--app-seed N]\n\n"
     "Writes DIR/scenario.json and DIR/events/page-NNNN.json.  Defaults: page size 1000,\n"
     "Event Reporting on, the System Admin consents (approve), recordedAt\n"
     "2026-11-20T12:00:00Z, rate limit 300/60, app seed 1 (every scenario made with the\n"
-    "same app seed registers the same app: client id, secret, redirect URL).\n";
+    "same app seed registers the same app: client id, secret, redirect URL).\n\n"
+    "exit: 0 written, 1 cannot write, 2 usage\n";
 
 static int num_arg(const char *opt, const char *v, int64_t min, int64_t max, int64_t *out)
 {
@@ -116,6 +119,9 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
             takes = 0;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
+            exit(0);
+        } else if (strcmp(a, "--version") == 0) {
+            kit_print_version(argv[0], "fixture-gen", 0);
             exit(0);
         } else {
             fprintf(stderr, "fixture-gen: bad or incomplete option %s\n%s", a, usage);

@@ -1,9 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages the build and tests need, when they are missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
+# help2man makes the man pages; openssl makes the suite's test certificates;
+# ca-certificates is named by the CI templates (make ci-test checks it is here);
+# xmllint (libxml2-utils) validates the JUnit files against conformance/junit.xsd.
 set -u
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev \
-libcjson-dev libssl-dev libsqlite3-dev zlib1g-dev sqlite3 curl libxml2-utils"
+libcjson-dev libssl-dev libsqlite3-dev zlib1g-dev sqlite3 curl help2man \
+openssl ca-certificates libxml2-utils"
 [ -n "${KIT_EXTRA_PACKAGES:-}" ] && PKGS="$PKGS $KIT_EXTRA_PACKAGES"
 missing=""
 for p in $PKGS; do

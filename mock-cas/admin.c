@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bearer.h"
 #include "dclock.h"
 #include "strutil.h"
 
@@ -49,6 +50,35 @@ static void reply_store(struct http_resp *resp, int rc, struct buf *out, int mis
     cas_reply_buf(resp, 200, out);
 }
 
+/* POST /_mock/api-tokens {"name","kind":"bearer","token"?}: a bearer
+ * token for the query API, minted or (token given) bound. */
+static void create_bearer(struct cas_app *app, const cJSON *body, const char *name,
+                          struct http_resp *resp)
+{
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(body, "token");
+    char *tok = xmalloc(BEARER_MAX + 1);
+    if (given && (!cJSON_IsString(given) || !bearer_well_formed(given->valuestring))) {
+        cas_reply_error(resp, 400, "'token' must be a JWT in compact form (three base64url "
+                        "parts, the first two JSON objects), at most 8192 bytes");
+    } else if (!given && bearer_mint(tok, BEARER_MAX + 1, (long long)(dclock_wall_ms() / 1000))) {
+        cas_reply_error(resp, 500, "cannot make a token");
+    } else {
+        if (given)
+            snprintf(tok, BEARER_MAX + 1, "%s", given->valuestring);
+        int rc = store_token_bind(app->store, name, tok, 1);
+        struct buf out;
+        buf_init(&out, 2 * BEARER_MAX);
+        buf_puts(&out, "{\"name\":");
+        buf_json_str(&out, name, strlen(name));
+        buf_puts(&out, ",\"kind\":\"bearer\",\"token\":");
+        buf_json_str(&out, tok, strlen(tok));
+        buf_puts(&out, "}");
+        reply_store(resp, rc, &out, 500);
+    }
+    explicit_bzero(tok, BEARER_MAX + 1);
+    free(tok);
+}
+
 static void create_named(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
                          int api_token)
 {
@@ -59,6 +89,18 @@ static void create_named(struct cas_app *app, const struct http_req *req, struct
     if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) > 200) {
         cJSON_Delete(body);
         cas_reply_error(resp, 400, "'name' must be a string of 1 to 200 bytes");
+        return;
+    }
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(body, "kind");
+    if (api_token && kind && (!cJSON_IsString(kind) || (strcmp(kind->valuestring, "token") &&
+                                                        strcmp(kind->valuestring, "bearer")))) {
+        cJSON_Delete(body);
+        cas_reply_error(resp, 400, "'kind' must be \"token\" (the default) or \"bearer\"");
+        return;
+    }
+    if (api_token && kind && !strcmp(kind->valuestring, "bearer")) {
+        create_bearer(app, body, name->valuestring, resp);
+        cJSON_Delete(body);
         return;
     }
     char token[65];

@@ -39,16 +39,18 @@ void cas_reply_error(struct http_resp *resp, int status, const char *message)
     http_resp_take(resp, status, "application/json", p, len);
 }
 
-int cas_token(const struct http_req *req, char *out, size_t cap)
+/* The value after scheme (case-insensitive) in the Authorization header. */
+static int auth_value(const struct http_req *req, const char *scheme, char *out, size_t cap)
 {
     const char *h = http_header(req, "Authorization");
+    size_t sl = strlen(scheme);
     if (!h)
         return 0;
     while (*h == ' ')
         h++;
-    if (strncasecmp(h, "Token", 5))
+    if (strncasecmp(h, scheme, sl))
         return 0;
-    h += 5;
+    h += sl;
     while (*h == ' ')
         h++;
     size_t n = strlen(h);
@@ -59,6 +61,20 @@ int cas_token(const struct http_req *req, char *out, size_t cap)
     memcpy(out, h, n);
     out[n] = '\0';
     return 1;
+}
+
+int cas_token(const struct http_req *req, char *out, size_t cap)
+{
+    return auth_value(req, "Token", out, cap);
+}
+
+int cas_credentials(const struct http_req *req, char *out, size_t cap, int *bearer)
+{
+    *bearer = 0;
+    if (auth_value(req, "Token", out, cap))
+        return 1;
+    *bearer = 1;
+    return auth_value(req, "Bearer ", out, cap);
 }
 
 cJSON *cas_parse_json(const char *text, size_t len)

@@ -47,6 +47,9 @@ void cas_reply_buf(struct http_resp *resp, int status, struct buf *b);  /* takes
 void cas_reply_error(struct http_resp *resp, int status, const char *message);
 /* The token of "Authorization: Token <t>" into out (cap >= 200); 1 found. */
 int cas_token(const struct http_req *req, char *out, size_t cap);
+/* The query API's credentials: "Token <t>" (*bearer 0) or "Bearer <t>"
+ * (*bearer 1) into out; 1 found. */
+int cas_credentials(const struct http_req *req, char *out, size_t cap, int *bearer);
 /* Parses exactly text[0..len) as JSON (trailing bytes other than white
  * space refused); NULL when it is not. */
 struct cJSON *cas_parse_json(const char *text, size_t len);

@@ -14,11 +14,11 @@
 #include "strutil.h"
 
 static const char usage[] =
-    "usage: mock-cas [options]\n"
+    "Usage: mock-cas [options]\n\n"
     "A test double of Cloud App Security: app-connector ingestion, OAuth redirect,\n"
     "activity store and the CAS query API.\n"
     "  --db FILE                keep the store in this SQLite file (default: in memory)\n"
-    "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
+    "  --fixtures DIR           fixtures folder (default: see below)\n"
     "  --mapping FILE           mapping table (default: <fixtures>/mapping/smartsheet-cas.json)\n"
     "  --query-rate-limit X     on (30/60, the default), off, or N/SECONDS\n"
     "  --activity-indexes M     eager (the default: filtered queries fast at any size) or\n"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bearer.h"
 #include "dclock.h"
 #include "kit_limits.h"
 #include "strutil.h"
@@ -177,8 +178,14 @@ void cas_query(struct cas_app *app, const struct http_req *req, struct http_resp
         cas_reply_error(resp, 405, "method not allowed");
         return;
     }
-    char token[256];
-    if (!cas_token(req, token, sizeof token) || !store_query_token_ok(app->store, token)) {
+    char *token = xmalloc(BEARER_MAX + 1);
+    int bearer = 0;
+    int known = cas_credentials(req, token, BEARER_MAX + 1, &bearer) &&
+                (!bearer || bearer_well_formed(token)) &&
+                store_query_token_ok(app->store, token, bearer);
+    explicit_bzero(token, BEARER_MAX + 1);
+    free(token);
+    if (!known) {
         cas_reply_error(resp, 401, "Invalid token");
         return;
     }

@@ -18,6 +18,8 @@ static const char schema[] =
     " rejected INTEGER NOT NULL DEFAULT 0, batches INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS api_tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
     " token_hash TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS bearer_tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " token_hash TEXT NOT NULL, created INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS activities(seq INTEGER PRIMARY KEY, instance INTEGER NOT NULL,"
     " event_id TEXT NOT NULL, ts INTEGER NOT NULL, created INTEGER NOT NULL, service INTEGER,"
     " source INTEGER, username TEXT, etype_name TEXT, etype_value TEXT, ip TEXT,"
@@ -153,7 +155,8 @@ int store_reset(struct store *s)
 {
     pthread_mutex_lock(&s->lock);
     int rc = sqlite3_exec(s->db,
-                          "DELETE FROM instances; DELETE FROM api_tokens; DELETE FROM activities;"
+                          "DELETE FROM instances; DELETE FROM api_tokens; DELETE FROM bearer_tokens;"
+                          "DELETE FROM activities;"
                           "DELETE FROM entities; DELETE FROM statuses; DELETE FROM callbacks;"
                           "DELETE FROM violations;",
                           NULL, NULL, NULL);
@@ -220,17 +223,18 @@ int store_instance_auth(struct store *s, int64_t id, const char *token)
     return rc;
 }
 
-int store_query_token_ok(struct store *s, const char *token)
+int store_query_token_ok(struct store *s, const char *token, int bearer)
 {
     char hash[65];
     sha256_hex(token, strlen(token), hash);
     pthread_mutex_lock(&s->lock);
     int ok = 0;
-    sqlite3_stmt *st = store_prep(s, "SELECT token_hash FROM instances WHERE token_hash=? UNION ALL "
-                               "SELECT token_hash FROM api_tokens WHERE token_hash=?");
+    sqlite3_stmt *st = store_prep(s, bearer
+                       ? "SELECT token_hash FROM bearer_tokens WHERE token_hash=?1"
+                       : "SELECT token_hash FROM instances WHERE token_hash=?1 UNION ALL "
+                         "SELECT token_hash FROM api_tokens WHERE token_hash=?1");
     if (st) {
         store_bind_str(st, 1, hash);
-        store_bind_str(st, 2, hash);
         if (sqlite3_step(st) == SQLITE_ROW) {
             const char *h = (const char *)sqlite3_column_text(st, 0);
             ok = h && rng_equal(h, strlen(h), hash, 64);
@@ -243,12 +247,19 @@ int store_query_token_ok(struct store *s, const char *token)
 
 int store_api_token_create(struct store *s, const char *name, char token[65])
 {
-    char hash[65];
     rng_hex(token, 32);
+    return store_token_bind(s, name, token, 0);
+}
+
+int store_token_bind(struct store *s, const char *name, const char *token, int bearer)
+{
+    char hash[65];
     sha256_hex(token, strlen(token), hash);
     pthread_mutex_lock(&s->lock);
     int rc = -1;
-    sqlite3_stmt *st = store_prep(s, "INSERT INTO api_tokens(name,token_hash,created) VALUES(?,?,?)");
+    sqlite3_stmt *st = store_prep(s, bearer
+                       ? "INSERT INTO bearer_tokens(name,token_hash,created) VALUES(?,?,?)"
+                       : "INSERT INTO api_tokens(name,token_hash,created) VALUES(?,?,?)");
     if (st) {
         store_bind_str(st, 1, name);
         store_bind_str(st, 2, hash);

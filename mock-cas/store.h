@@ -39,8 +39,11 @@ int store_instance_create(struct store *s, const char *name, int64_t *id, char t
 /* 0 when token belongs to instance id; -1 unknown token or instance (401);
  * -2 the token belongs to another instance (403). */
 int store_instance_auth(struct store *s, int64_t id, const char *token);
-/* Whether token is any instance token or tenant API token. */
-int store_query_token_ok(struct store *s, const char *token);
+/* Whether token may use the query API: an instance or tenant token, or
+ * (bearer) a bearer token bound through the admin API. */
+int store_query_token_ok(struct store *s, const char *token, int bearer);
+/* Binds token (kept as its SHA-256) as a tenant token, or a bearer token. */
+int store_token_bind(struct store *s, const char *name, const char *token, int bearer);
 int store_api_token_create(struct store *s, const char *name, char token[65]);
 /* [{"instanceId",...,"accepted","duplicates","rejected","status"}...] */
 int store_instances_json(struct store *s, struct buf *out);

@@ -74,6 +74,25 @@ static void scenario_name_copy(struct ss_server *s, char out[])
     pthread_rwlock_unlock(&s->lock);
 }
 
+/* A body {"<field>": "<no>"|"<yes>"}: 0 or 1, or -1 when answered 400. */
+static int body_choice(const struct http_req *req, struct http_resp *resp, const char *field,
+                       const char *no, const char *yes)
+{
+    cJSON *j = body_object(req, resp);
+    if (!j)
+        return -1;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, field);
+    const char *v = cJSON_IsString(f) ? f->valuestring : "";
+    int rc = !strcmp(v, yes) ? 1 : !strcmp(v, no) ? 0 : -1;
+    cJSON_Delete(j);
+    if (rc < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "field '%s' must be \"%s\" or \"%s\"", field, yes, no);
+        reply_error(resp, 400, msg);
+    }
+    return rc;
+}
+
 static void admin_reset(struct ss_server *s, const char *name, struct http_resp *resp)
 {
     char err[512];
@@ -432,6 +451,18 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
             reply_ok(resp);
         }
         cJSON_Delete(j);
+    } else if (!strcmp(route, "token-errors") && post) {
+        int generic = body_choice(req, resp, "shape", "detailed", "generic");
+        if (generic >= 0) {
+            oauth_set_generic_token_errors(s->oauth, generic);
+            reply_ok(resp);
+        }
+    } else if (!strcmp(route, "last-page") && post) {
+        int omit = body_choice(req, resp, "nextStreamPosition", "send", "omit");
+        if (omit >= 0) {
+            atomic_store(&s->events_omit_last_position, omit);
+            reply_ok(resp);
+        }
     } else if (!strcmp(route, "ratelimit") && post) {
         admin_ratelimit(s, req, resp);
     } else if (!strcmp(route, "stats") && get) {

@@ -37,10 +37,12 @@ struct events_memo {
 /* GET /2.0/events - requires a System Admin and Event Reporting.  memo
  * (may be NULL) is the connection's.  page_limit > 0 answers at most that
  * many events a page whatever maxCount asks (a stream still generating:
- * shorter pages, moreAvailable true). */
+ * shorter pages, moreAvailable true).  omit_last_position: the last page
+ * (moreAvailable false) carries no nextStreamPosition, as in Smartsheet's
+ * own "no more available" fixture. */
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
                 const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
-                size_t page_limit, struct http_resp *resp);
+                size_t page_limit, int omit_last_position, struct http_resp *resp);
 /* GET /2.0/users */
 void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller,
                     const struct http_req *req, struct http_resp *resp);

@@ -186,7 +186,7 @@ static int resolve(const struct ss_scenario *sc, const struct events_params *p,
 
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
                 const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
-                size_t page_limit, struct http_resp *resp)
+                size_t page_limit, int omit_last_position, struct http_resp *resp)
 {
     if (!caller->is_admin) {
         ss_error(resp, 1004, NULL, NULL);
@@ -206,7 +206,9 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     int more = q.start + n < q.end;
 
     size_t psize = scenario_page_size(sc);
-    if (!q.numeric && !q.has_to && psize > 0 && q.max == psize && q.start % psize == 0) {
+    int omit = omit_last_position && !more;
+    if (!omit && !q.numeric && !q.has_to && psize > 0 && q.max == psize &&
+        q.start % psize == 0) {
         const struct ss_page *pg = scenario_page(sc, q.start / psize);
         if (pg && pg->count == n && pg->more == more) {
             http_resp_static(resp, 200, SS_JSON, pg->body, pg->len);
@@ -220,10 +222,14 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     sspos_encode(q.start + n, next);
     struct buf b;
     http_resp_buf(resp, &b, LIM_FIXTURE_FILE, 128 + n * 512);  /* an event is ~400 bytes */
-    buf_puts(&b, "{\"nextStreamPosition\":\"");
-    buf_append(&b, next, SSPOS_LEN);
-    buf_puts(&b, more ? "\",\"moreAvailable\":true,\"data\":["
-                      : "\",\"moreAvailable\":false,\"data\":[");
+    if (omit) {
+        buf_puts(&b, "{\"moreAvailable\":false,\"data\":[");
+    } else {
+        buf_puts(&b, "{\"nextStreamPosition\":\"");
+        buf_append(&b, next, SSPOS_LEN);
+        buf_puts(&b, more ? "\",\"moreAvailable\":true,\"data\":["
+                          : "\",\"moreAvailable\":false,\"data\":[");
+    }
     for (size_t i = 0; i < n; i++) {
         if (i)
             buf_append(&b, ",", 1);

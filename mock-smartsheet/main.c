@@ -13,16 +13,21 @@
 #include "strutil.h"
 
 static const char usage[] =
-    "usage: mock-smartsheet [options]\n"
+    "Usage: mock-smartsheet [options]\n\n"
     "A test double of the Smartsheet API (OAuth, Users, Event Reporting).\n"
-    "  --fixtures DIR           fixtures folder (default: installed or source fixtures)\n"
+    "  --fixtures DIR           fixtures folder (default: see below)\n"
     "  --scenario NAME          scenario to serve (default: default)\n"
     "  --rate-limit N/SECONDS   requests per access token per window (default 300/60)\n"
     "  --rate-limit-algorithm A sliding (default), fixed or gcra\n"
     "  --retry-after            send Retry-After on 429 (the real API documents none)\n"
     "  --code-lifetime MS       authorization codes live MS of duration time (default\n"
     "                           600000, ten minutes; the conformance suite lengthens it so\n"
-    "                           that slow-starting connectors are judged fairly)\n";
+    "                           that slow-starting connectors are judged fairly)\n"
+    "  --app-host NAME          serve the consent page only to requests for Host NAME\n"
+    "                           and the API only to other names, as Smartsheet's\n"
+    "                           app.smartsheet.com and api.smartsheet.com (e.g.\n"
+    "                           localhost: consent at http://localhost:PORT/b/authorize,\n"
+    "                           API at http://127.0.0.1:PORT/2.0)\n";
 
 int main(int argc, char **argv)
 {
@@ -74,6 +79,15 @@ int main(int argc, char **argv)
                 fprintf(stderr, "--code-lifetime wants milliseconds from 1000 to one year\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--app-host")) {
+            const char *h = argv[++i];
+            size_t n = strlen(h);
+            if (!n || n >= sizeof s.app_host || strspn(h, "abcdefghijklmnopqrstuvwxyz"
+                                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") != n) {
+                fprintf(stderr, "--app-host wants a host name (letters, digits, '.', '-')\n");
+                return 2;
+            }
+            memcpy(s.app_host, h, n + 1);
         } else if (!strcmp(a, "--rate-limit-algorithm")) {
             if (rl_parse_algo(argv[++i], &algo)) {
                 fprintf(stderr, "--rate-limit-algorithm wants sliding, fixed or gcra\n");
@@ -94,6 +108,7 @@ int main(int argc, char **argv)
     pthread_rwlock_init(&s.lock, NULL);
     s.oauth = oauth_new();
     oauth_set_code_lifetime(s.oauth, code_life);
+    oauth_set_generic_token_errors(s.oauth, 1);
     s.rl = rl_new(algo, limit, window);
     s.rate_default_n = limit;
     s.rate_default_window_ms = window;

@@ -97,6 +97,11 @@ void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms)
     o->code_lifetime_ms = ms;
 }
 
+void oauth_set_generic_token_errors(struct ss_oauth *o, int generic)
+{
+    atomic_store(&o->generic_token_errors, generic != 0);
+}
+
 void oauth_free(struct ss_oauth *o)
 {
     if (!o)

@@ -36,6 +36,11 @@ struct ss_oauth *oauth_new(void);
 /* How long a new authorization code lives, in duration time (set before
  * serving; default about ten minutes, as Smartsheet's). */
 void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms);
+/* How the token endpoint refuses.  generic 1: as the one public capture of
+ * a failed exchange, 403 {"errorCode":1004,"message":...,"refId":...}
+ * whatever the cause; 0 (oauth_new's default): a code per cause with
+ * RFC 6749's error and error_description added (docs/oauth.md). */
+void oauth_set_generic_token_errors(struct ss_oauth *o, int generic);
 /* Admin: {"lengths":[code, token],"sha256":[...]}, the SHA-256 hex of every code, access token and
  * refresh token issued (the newest 8,192), so that a test can tell a
  * leaked secret from a random word without the secrets themselves. */

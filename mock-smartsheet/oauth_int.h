@@ -5,6 +5,7 @@
 #define SS_OAUTH_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "http.h"
@@ -36,6 +37,7 @@ struct ss_oauth {
     struct ss_consent consent;
     struct oa_store *store;
     int64_t code_lifetime_ms;      /* duration time; CODE_LIFETIME_MS by default */
+    _Atomic int generic_token_errors; /* token refusals in the one captured shape */
     /* SHA-256 (hex) of every code and token issued, the newest ISSUED_MAX:
      * lets the conformance suite recognise a leaked secret exactly. */
     char (*issued)[65];

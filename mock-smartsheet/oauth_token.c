@@ -182,4 +182,8 @@ unlock:
 out:
     explicit_bzero(p, sizeof *p);
     free(p);
+    /* The cause stays in the journal's errorCode only in detailed mode:
+     * the generic answer replaces the whole body. */
+    if (resp->status >= 400 && atomic_load(&o->generic_token_errors))
+        ss_error(resp, 1004, NULL, NULL);
 }

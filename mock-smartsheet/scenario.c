@@ -105,6 +105,31 @@ static int get_time(const cJSON *obj, const char *key, int64_t *out, const char 
 }
 
 static const char *const user_statuses[] = {"ACTIVE", "PENDING", "DECLINED", "DEACTIVATED"};
+static const char *const seat_types[] = {"MEMBER", "PROVISIONAL_MEMBER", "GUEST", "VIEWER",
+                                         "CONTRIBUTOR"};
+const char *const ss_profile_fields[SS_PROFILE_FIELDS] = {"title", "department", "company",
+                                                          "workPhone", "mobilePhone", "role"};
+
+/* seatType, isInternal and the profile fields, all optional. */
+static int load_user_profile(const cJSON *u, struct ss_user *out, const char *file,
+                             const char *where, char *err, size_t errlen)
+{
+    for (int k = 0; k < SS_PROFILE_FIELDS; k++)
+        if (get_str(u, ss_profile_fields[k], "", (char **)&out->profile[k], file, where, err,
+                    errlen))
+            return -1;
+    if (get_bool(u, "isInternal", 1, &out->is_internal, file, where, err, errlen))
+        return -1;
+    const char *def = out->licensed_sheet_creator || out->admin ? "MEMBER" : "VIEWER";
+    if (get_str(u, "seatType", def, (char **)&out->seat_type, file, where, err, errlen))
+        return -1;
+    for (size_t k = 0; k < sizeof seat_types / sizeof seat_types[0]; k++)
+        if (!strcmp(out->seat_type, seat_types[k]))
+            return 0;
+    snprintf(err, errlen, "%s: %sseatType: not MEMBER, PROVISIONAL_MEMBER, GUEST, VIEWER or "
+             "CONTRIBUTOR", file, where);
+    return -1;
+}
 
 static int load_user(const cJSON *u, size_t i, struct ss_user *out, int64_t shift,
                      const char *file, char *err, size_t errlen)
@@ -146,6 +171,8 @@ static int load_user(const cJSON *u, size_t i, struct ss_user *out, int64_t shif
                  file, where);
         return -1;
     }
+    if (load_user_profile(u, out, file, where, err, errlen))
+        return -1;
     if (!strchr(out->email, '@')) {
         snprintf(err, errlen, "%s: %semail: not an email address", file, where);
         return -1;
@@ -434,6 +461,9 @@ void scenario_free(struct ss_scenario *sc)
         free((char *)u->status);
         free((char *)u->locale);
         free((char *)u->time_zone);
+        free((char *)u->seat_type);
+        for (int k = 0; k < SS_PROFILE_FIELDS; k++)
+            free((char *)u->profile[k]);
     }
     free(sc->users);
     free(sc->users_by_id);

@@ -24,6 +24,10 @@ struct ss_account {
     int event_reporting;        /* the Event Reporting add-on is enabled */
 };
 
+#define SS_PROFILE_FIELDS 6
+/* "title", "department", "company", "workPhone", "mobilePhone", "role" */
+extern const char *const ss_profile_fields[SS_PROFILE_FIELDS];
+
 struct ss_user {
     int64_t id;
     const char *email;
@@ -37,6 +41,14 @@ struct ss_user {
     int64_t last_login_ms;      /* 0 = never */
     const char *locale;         /* "en_US" unless the scenario says */
     const char *time_zone;      /* "US/Pacific" unless the scenario says */
+    /* The 2025-26 seat model: MEMBER, PROVISIONAL_MEMBER, GUEST, VIEWER or
+     * CONTRIBUTOR (default MEMBER for licensed users and admins, else
+     * VIEWER); isInternal (default true). */
+    const char *seat_type;
+    int is_internal;
+    /* UserProfile's profile fields, "" unless the scenario says, in the
+     * order of ss_profile_fields. */
+    const char *profile[SS_PROFILE_FIELDS];
 };
 
 struct ss_app {                 /* an app registered in Developer Tools */

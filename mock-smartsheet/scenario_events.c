@@ -48,11 +48,11 @@ static int event_build(const cJSON *ev, const char *where, int live, int64_t now
         return -1;
     }
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "eventId");
-    char fresh_id[32];
+    char fresh_id[48];          /* "2.1." + 43: Smartsheet's are 45-48 long */
     const char *event_id;
     if (!id && live) {
         memcpy(fresh_id, "2.1.", 4);
-        rng_token(fresh_id + 4, 22);
+        rng_token(fresh_id + 4, 43);
         event_id = fresh_id;
     } else if (cJSON_IsString(id) && token_ok(id->valuestring, 128, URLSAFE_SET)) {
         event_id = id->valuestring;

@@ -262,7 +262,8 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     switch (m->route) {
     case R_EVENTS:
         api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL,
-                   atomic_load(&s->events_page_limit), resp);
+                   atomic_load(&s->events_page_limit), atomic_load(&s->events_omit_last_position),
+                   resp);
         break;
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
@@ -305,6 +306,13 @@ void ss_handle(void *app, const struct http_req *req, struct http_resp *resp)
     const char *token = bearer_of(req, &scheme);
     resp->auth_scheme = scheme;
     if (m.route == R_NONE || m.route == R_API_UNKNOWN) {
+        not_found(req, resp);
+        return;
+    }
+    /* Two hosts, as in production: a client that derives one URL from the
+     * other gets what Smartsheet would give it, a page not found. */
+    if (s->app_host[0] &&
+        serveropts_host_named(&s->opts, req, s->app_host) != (m.route == R_AUTHORIZE)) {
         not_found(req, resp);
         return;
     }
@@ -420,6 +428,8 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     atomic_store(&s->served_429, 0);
     atomic_store(&s->requests, 0);
     atomic_store(&s->events_page_limit, 0);
+    atomic_store(&s->events_omit_last_position, 0);
+    oauth_set_generic_token_errors(s->oauth, 1);
     pthread_rwlock_unlock(&s->lock);
     if (old)
         sref_release(old);

@@ -32,6 +32,11 @@ struct ss_server {
     int64_t rate_default_window_ms;
     _Atomic int retry_after;        /* send Retry-After on 429 (admin API sets it) */
     _Atomic size_t events_page_limit; /* most events per /events page; 0 = maxCount rules */
+    _Atomic int events_omit_last_position; /* last page without nextStreamPosition */
+    /* --app-host: the consent pages answer only under this Host name and
+     * the API never does, as app.smartsheet.com and api.smartsheet.com
+     * ("" = one origin for both). */
+    char app_host[256];
 
     pthread_rwlock_t lock;          /* guards sc and sref */
     struct ss_scenario *sc;

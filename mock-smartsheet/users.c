@@ -33,11 +33,29 @@ static void json_str_field(struct buf *b, const char *key, const char *value)
     buf_json_str(b, value, strlen(value));
 }
 
-static void last_login(struct buf *b, const struct ss_user *u)
+/* numericDates applies to every request (the API's "Dates and Times"):
+ * 1 or 0 into *numeric, or -1 with resp holding the 1018 answer. */
+static int numeric_dates(const struct http_req *req, int *numeric, struct http_resp *resp)
+{
+    char v[64];
+    *numeric = 0;
+    int rc = http_query(req, "numericDates", v, sizeof v);
+    if (rc < 0 || (rc > 0 && parse_bool(v, numeric) != 0)) {
+        bad_value(resp, rc < 0 ? "(malformed or too long)" : v, "numericDates");
+        return -1;
+    }
+    return 0;
+}
+
+static void last_login(struct buf *b, const struct ss_user *u, int numeric)
 {
     char iso[32];
     if (!u->last_login_ms)
         return;
+    if (numeric) {
+        buf_printf(b, ",\"lastLogin\":%lld", (long long)u->last_login_ms);
+        return;
+    }
     format_iso8601(u->last_login_ms, iso);
     buf_printf(b, ",\"lastLogin\":\"%s\"", iso);
 }
@@ -56,7 +74,8 @@ static void admin_fields(struct buf *b, const struct ss_user *u, int status)
         buf_puts(b, ",\"sheetCount\":-1");
 }
 
-static void user_item(struct buf *b, const struct ss_user *u, int admin_view, int with_login)
+static void user_item(struct buf *b, const struct ss_user *u, int admin_view, int with_login,
+                      int numeric)
 {
     char name[2100];
     if (u->first_name[0] || u->last_name[0])
@@ -71,8 +90,10 @@ static void user_item(struct buf *b, const struct ss_user *u, int admin_view, in
     json_str_field(b, "lastName", u->last_name);
     if (admin_view) {
         admin_fields(b, u, 1);
+        buf_printf(b, ",\"isInternal\":%s", u->is_internal ? "true" : "false");
+        json_str_field(b, "seatType", u->seat_type);
         if (with_login)
-            last_login(b, u);
+            last_login(b, u, numeric);
     }
     buf_puts(b, "}");
 }
@@ -133,11 +154,13 @@ void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller
                     const struct http_req *req, struct http_resp *resp)
 {
     int64_t page, page_size;
-    int include_all = 0;
+    int include_all = 0, numeric;
     char flag[64], include[256], emails[4 * LIM_PARAM_VALUE];
     if (int_param(req, "page", 1, INT32_MAX, &page, resp) ||
         int_param(req, "pageSize", USERS_DEFAULT_PAGE_SIZE, USERS_MAX_PAGE_SIZE, &page_size,
                   resp))
+        return;
+    if (numeric_dates(req, &numeric, resp))
         return;
     int rc = http_query(req, "includeAll", flag, sizeof flag);
     if (rc < 0 || (rc > 0 && parse_bool(flag, &include_all) != 0)) {
@@ -192,7 +215,8 @@ void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller
     for (size_t i = 0; i < count; i++) {
         if (i)
             buf_puts(&b, ",");
-        user_item(&b, scenario_user(sc, match[first + i]), caller->is_admin, with_login);
+        user_item(&b, scenario_user(sc, match[first + i]), caller->is_admin, with_login,
+                  numeric);
     }
     free(match);
     if (buf_puts(&b, "]}") != BUF_OK) {
@@ -204,10 +228,15 @@ void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller
 }
 
 /* A UserProfile.  self: the caller's own profile (its flags are shown);
- * admin_view: the caller is a System Admin (status, sheetCount, lastLogin). */
+ * me: asked as /users/me (no status there); admin_view: the caller is a System
+ * Admin (status, sheetCount, lastLogin). */
 static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
-                         const struct ss_user *u, int self, int admin_view)
+                         const struct ss_user *u, int self, int me, int admin_view,
+                         const struct http_req *req)
 {
+    int numeric;
+    if (numeric_dates(req, &numeric, resp))
+        return;
     const struct ss_account *acct = scenario_account(sc);
     struct buf b;
     buf_init(&b, 64 * 1024);
@@ -221,9 +250,12 @@ static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
     json_str_field(&b, "name", acct->name);
     buf_puts(&b, "}");
     if (admin_view || self) {
-        admin_fields(&b, u, admin_view);
-        last_login(&b, u);
+        /* /users/me carries no status (seen live); /users/{id} does for admins */
+        admin_fields(&b, u, admin_view && !me);
+        last_login(&b, u, numeric);
     }
+    for (int k = 0; k < SS_PROFILE_FIELDS; k++)
+        json_str_field(&b, ss_profile_fields[k], u->profile[k]);
     buf_puts(&b, ",\"alternateEmails\":[]");
     if (buf_puts(&b, "}") != BUF_OK) {
         buf_release(&b);
@@ -236,19 +268,17 @@ static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
 void api_users_me(const struct ss_scenario *sc, const struct ss_caller *caller,
                   const struct http_req *req, struct http_resp *resp)
 {
-    (void)req;
     const struct ss_user *u = scenario_user_by_id(sc, caller->user_id);
     if (!u) {
         ss_error(resp, 1020, NULL, NULL);
         return;
     }
-    user_profile(resp, sc, u, 1, caller->is_admin);
+    user_profile(resp, sc, u, 1, 1, caller->is_admin, req);
 }
 
 void api_users_get(const struct ss_scenario *sc, const struct ss_caller *caller,
                    const char *id_text, const struct http_req *req, struct http_resp *resp)
 {
-    (void)req;
     int64_t id;
     if (!id_text || parse_i64(id_text, 1, INT64_MAX, &id) != 0) {
         bad_value(resp, id_text ? id_text : "", "userId");
@@ -259,5 +289,5 @@ void api_users_get(const struct ss_scenario *sc, const struct ss_caller *caller,
         ss_error(resp, 1020, NULL, NULL);
         return;
     }
-    user_profile(resp, sc, u, u->id == caller->user_id, caller->is_admin);
+    user_profile(resp, sc, u, u->id == caller->user_id, 0, caller->is_admin, req);
 }

@@ -30,9 +30,13 @@ static void integers(void **state)
     assert_int_equal(parse_double("inf", 0, 1e9, &d), -1);
     assert_int_equal(parse_double("0.5", 0, 1, &d), 0);
     int b;
-    assert_int_equal(parse_bool("TRUE", &b), -1);
-    assert_int_equal(parse_bool("false", &b), 0);
+    assert_int_equal(parse_bool("TRUE", &b), 0);
+    assert_int_equal(b, 1);
+    assert_int_equal(parse_bool("False", &b), 0);
     assert_int_equal(b, 0);
+    assert_int_equal(parse_bool("1", &b), -1);
+    assert_int_equal(parse_bool("truex", &b), -1);
+    assert_int_equal(parse_bool("", &b), -1);
 }
 
 static void iso8601_forms(void **state)

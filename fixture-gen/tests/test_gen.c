@@ -141,7 +141,7 @@ static void pages_chain(void **state)
         assert_int_equal(cJSON_GetArraySize(data), k < 10 ? 100 : 50);
         assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "moreAvailable")),
                          k < 10);
-        char pos[21];
+        char pos[SSPOS_LEN + 1];
         sspos_encode(k < 10 ? (k + 1) * 100 : 1050, pos);
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "nextStreamPosition")->valuestring,
                             pos);

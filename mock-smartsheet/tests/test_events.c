@@ -45,11 +45,11 @@ static void call(const struct ss_caller *c, const char *query, struct http_resp 
     static struct events_memo memo;
     memset(resp, 0, sizeof *resp);
     struct http_req req = tfx_get("/2.0/events", query);
-    api_events(sc, c, &req, TFX_NOW, NULL, 0, resp);
+    api_events(sc, c, &req, TFX_NOW, NULL, 0, 0, resp);
     for (int round = 0; round < 2; round++) {
         struct http_resp again;
         memset(&again, 0, sizeof again);
-        api_events(sc, c, &req, TFX_NOW, &memo, 0, &again);
+        api_events(sc, c, &req, TFX_NOW, &memo, 0, 0, &again);
         assert_int_equal(again.status, resp->status);
         assert_int_equal(again.error_code, resp->error_code);
         if (resp->status == 200) {     /* error bodies differ in their refId only */
@@ -85,7 +85,7 @@ static void access_rules(void **state)
     struct http_req req = tfx_get("/2.0/events", "since=2020-01-01T00:00:00Z");
     struct ss_caller off_admin = {scenario_user(off, 0)->id, 1};
     memset(&resp, 0, sizeof resp);
-    api_events(off, &off_admin, &req, TFX_NOW, NULL, 0, &resp);
+    api_events(off, &off_admin, &req, TFX_NOW, NULL, 0, 0, &resp);
     assert_int_equal(resp.status, 403);
     assert_int_equal(tfx_error_code(&resp), 1013);
     assert_string_equal(resp.content_type, "application/json;charset=UTF-8");
@@ -268,6 +268,37 @@ static size_t count_since(const char *query, int64_t *first_ts, int *more)
 /* A page limit (a stream still generating) shortens pages whatever
  * maxCount asks; following nextStreamPosition still reads every event
  * once, in order. */
+/* With the last position omitted, every page but the last still names the
+ * next position, and the last page (the pre-rendered one included) has
+ * none, and asking again from the last page's own start still works. */
+static void last_page_without_position(void **state)
+{
+    (void)state;
+    char q[160] = "since=2010-01-01T00:00:00Z&maxCount=1000";
+    int more = 1, pages = 0;
+    while (more && pages < 100000) {
+        for (int again = 0; again < 2; again++) {
+            struct http_resp resp;
+            memset(&resp, 0, sizeof resp);
+            struct http_req req = tfx_get("/2.0/events", q);
+            api_events(sc, &admin, &req, TFX_NOW, NULL, 0, 1, &resp);
+            assert_int_equal(resp.status, 200);
+            cJSON *j = tfx_json(&resp);
+            tfx_resp_done(&resp);
+            more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "moreAvailable"));
+            const cJSON *next = cJSON_GetObjectItemCaseSensitive(j, "nextStreamPosition");
+            assert_int_equal(next != NULL, more);
+            if (more)
+                snprintf(q, sizeof q, "streamPosition=%s&maxCount=1000", next->valuestring);
+            cJSON_Delete(j);
+            if (more)
+                break;
+        }
+        pages++;
+    }
+    assert_true(pages > 1);
+}
+
 static void page_limit_shortens_pages(void **state)
 {
     (void)state;
@@ -278,7 +309,7 @@ static void page_limit_shortens_pages(void **state)
         struct http_resp resp;
         memset(&resp, 0, sizeof resp);
         struct http_req req = tfx_get("/2.0/events", q);
-        api_events(sc, &admin, &req, TFX_NOW, NULL, 250, &resp);
+        api_events(sc, &admin, &req, TFX_NOW, NULL, 250, 0, &resp);
         assert_int_equal(resp.status, 200);
         cJSON *j = tfx_json(&resp);
         int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "data"));
@@ -326,6 +357,9 @@ static void since_forms_and_hour(void **state)
     snprintf(q, sizeof q, "since=%lld&numericDates=true&maxCount=10000", (long long)since);
     int64_t first;
     int more;
+    assert_int_equal(count_since(q, &first, &more), want);
+    /* The Python SDK's spelling (requests sends Python's True). */
+    snprintf(q, sizeof q, "since=%lld&numericDates=True&maxCount=10000", (long long)since);
     assert_int_equal(count_since(q, &first, &more), want);
     /* Far in the future: empty, positioned at the end. */
     assert_int_equal(count_since("since=2999-01-01T00:00:00Z", &first, &more), 0);
@@ -412,6 +446,7 @@ int main(void)
         cmocka_unit_test(recorded_chain_is_static),
         cmocka_unit_test(other_page_sizes_render),
         cmocka_unit_test(page_limit_shortens_pages),
+        cmocka_unit_test(last_page_without_position),
         cmocka_unit_test(since_forms_and_hour),
         cmocka_unit_test(to_windows),
         cmocka_unit_test(appended_events_follow),

@@ -173,10 +173,25 @@ static void connect_flow(struct env *e)
     snprintf(body, sizeof body, "/2.0/token?grant_type=authorization_code&client_id=%s&code=%s&hash=%s",
              e->client_id, code, hash);
     long st;
+    /* by default as the one public capture of a failed exchange: 403, 1004, no "error" */
     cJSON *j = call(e, "POST", body, NULL, NULL, &st);
+    assert_int_equal(st, 403);
+    assert_int_equal(cJSON_GetObjectItem(j, "errorCode")->valueint, 1004);
+    assert_non_null(str(j, "refId"));
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+    /* the detailed shape names the cause */
+    cJSON_Delete(call(e, "POST", "/_mock/token-errors", NULL, "{\"shape\":\"detailed\"}", &st));
+    assert_int_equal(st, 200);
+    j = call(e, "POST", body, NULL, NULL, &st);
     assert_int_equal(st, 400);
+    assert_int_equal(cJSON_GetObjectItem(j, "errorCode")->valueint, 1071);
     assert_string_equal(str(j, "error"), "invalid_grant");
     cJSON_Delete(j);
+    cJSON_Delete(call(e, "POST", "/_mock/token-errors", NULL, "{\"shape\":\"terse\"}", &st));
+    assert_int_equal(st, 400);
+    cJSON_Delete(call(e, "POST", "/_mock/token-errors", NULL, "{\"shape\":\"generic\"}", &st));
+    assert_int_equal(st, 200);
 }
 
 static void auth_header(const struct env *e, char *out, size_t cap)
@@ -294,6 +309,19 @@ static void every_event_exactly_once(void **state)
     cJSON *live = call(e, "GET", path, h, NULL, &st);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(live, "data")), 1);
     cJSON_Delete(live);
+    /* Smartsheet's own "no more available" answer: no nextStreamPosition */
+    cJSON_Delete(call(e, "POST", "/_mock/last-page", NULL, "{\"nextStreamPosition\":\"maybe\"}",
+                      &st));
+    assert_int_equal(st, 400);
+    cJSON_Delete(call(e, "POST", "/_mock/last-page", NULL, "{\"nextStreamPosition\":\"omit\"}",
+                      &st));
+    assert_int_equal(st, 200);
+    live = call(e, "GET", path, h, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(live, "data")), 1);
+    assert_null(cJSON_GetObjectItem(live, "nextStreamPosition"));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(live, "moreAvailable")));
+    cJSON_Delete(live);
     cJSON_Delete(ids);
     cJSON_Delete(all);
 }
@@ -335,6 +363,41 @@ static void the_301st_request_of_a_minute_is_refused(void **state)
     cJSON_Delete(call(e, "POST", "/_mock/clock", NULL, "{\"advanceMs\":60000}", &st));
     cJSON_Delete(call(e, "GET", "/2.0/users/me", h, NULL, &st));
     assert_int_equal(st, 200);
+}
+
+static int setup_app_host(void **state)
+{
+    return start(state, "--app-host", "localhost");
+}
+
+/* GET url; returns the status. */
+static long status_of(const char *url)
+{
+    struct httpc_resp r;
+    httpc_request("GET", url, NULL, NULL, 0, NULL, &r);
+    long st = r.status;
+    httpc_resp_release(&r);
+    return st;
+}
+
+/* --app-host: the consent page under its own host name only, the API
+ * under any other, as app.smartsheet.com and api.smartsheet.com. */
+static void consent_and_api_on_two_hosts(void **state)
+{
+    struct env *e = *state;
+    register_app(e);
+    const char *ip = strstr(e->ss.url, "127.0.0.1");
+    assert_non_null(ip);
+    char app[512], url[1024];
+    snprintf(app, sizeof app, "%.*slocalhost%s", (int)(ip - e->ss.url), e->ss.url, ip + 9);
+    snprintf(url, sizeof url, "%s/b/authorize?response_type=code", app);
+    assert_int_not_equal(status_of(url), 404);             /* the consent page (an error page) */
+    snprintf(url, sizeof url, "%s/b/authorize?response_type=code", e->ss.url);
+    assert_int_equal(status_of(url), 404);                 /* not on the API host */
+    snprintf(url, sizeof url, "%s/2.0/users/me", app);
+    assert_int_equal(status_of(url), 404);                 /* the API not on the app host */
+    snprintf(url, sizeof url, "%s/2.0/users/me", e->ss.url);
+    assert_int_equal(status_of(url), 401);                 /* here: no token */
 }
 
 static void errors_have_smartsheet_shape(void **state)
@@ -471,6 +534,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_301st_request_of_a_minute_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_have_smartsheet_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_and_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(consent_and_api_on_two_hosts, setup_app_host, teardown),
     };
     return cmocka_run_group_tests_name("mock_smartsheet_http", tests, NULL, NULL);
 }

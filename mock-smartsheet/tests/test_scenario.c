@@ -357,6 +357,14 @@ static void bad_fixtures_name_file_and_field(void **state)
                  "\"status\":\"GONE\",\"admin\":true}],\"eventPages\":[]}", NULL, 0,
                  "users[0].status: not ACTIVE");
     expect_error("{\"name\":\"x\",\"recordedAt\":\"2026-01-10T00:00:00Z\",\"account\":{\"id\":5,"
+                 "\"name\":\"O\",\"eventReporting\":true},\"users\":[{\"id\":1,\"email\":\"a@x\","
+                 "\"status\":\"ACTIVE\",\"admin\":true,\"seatType\":\"OWNER\"}],\"eventPages\":[]}",
+                 NULL, 0, "users[0].seatType: not MEMBER");
+    expect_error("{\"name\":\"x\",\"recordedAt\":\"2026-01-10T00:00:00Z\",\"account\":{\"id\":5,"
+                 "\"name\":\"O\",\"eventReporting\":true},\"users\":[{\"id\":1,\"email\":\"a@x\","
+                 "\"status\":\"ACTIVE\",\"admin\":true,\"title\":7}],\"eventPages\":[]}",
+                 NULL, 0, "users[0].title: not a string");
+    expect_error("{\"name\":\"x\",\"recordedAt\":\"2026-01-10T00:00:00Z\",\"account\":{\"id\":5,"
                  "\"name\":\"O\",\"eventReporting\":\"yes\"},\"users\":[],\"eventPages\":[]}",
                  NULL, 0, "account.eventReporting: not true/false");
     expect_error("not json at all", NULL, 0, "scenario.json: not a JSON object");

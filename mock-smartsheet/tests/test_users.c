@@ -74,6 +74,8 @@ static void paging_default(void **state)
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(u, "status")->valuestring, "ACTIVE");
     assert_int_equal(num(u, "sheetCount"), -1);
     assert_false(has(u, "lastLogin"));                  /* only with include=lastLogin */
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(u, "seatType")->valuestring, "MEMBER");
+    assert_true(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(u, "isInternal")));
     cJSON_Delete(j);
 
     j = list(sc, &admin, "page=2", 200);
@@ -178,6 +180,46 @@ static cJSON *profile(const struct ss_scenario *sc, const struct ss_caller *c, c
     return j;
 }
 
+/* Python's requests spells booleans True/False; numericDates applies to
+ * every request, so lastLogin becomes epoch milliseconds. */
+static void booleans_and_numeric_dates(void **state)
+{
+    (void)state;
+    struct ss_scenario *sc = tfx_load("default");
+    const struct ss_user *a = scenario_user(sc, 0);
+    struct ss_caller admin = {a->id, 1};
+    int64_t n = (int64_t)scenario_user_count(sc);
+    cJSON *j = list(sc, &admin, "includeAll=True", 200);
+    check_index(j, 1, -1, 1, n, (int)n);
+    cJSON_Delete(j);
+    j = list(sc, &admin, "include=lastLogin&numericDates=True", 200);
+    const cJSON *u = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "data"), 0);
+    assert_int_equal(num(u, "lastLogin"), a->last_login_ms);
+    cJSON_Delete(j);
+    j = list(sc, &admin, "include=lastLogin&numericDates=false", 200);
+    u = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "data"), 0);
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(u, "lastLogin")));
+    cJSON_Delete(j);
+    j = list(sc, &admin, "numericDates=yes", 400);
+    assert_int_equal(num(j, "errorCode"), 1018);
+    cJSON_Delete(j);
+
+    struct http_resp resp = {0};
+    struct http_req req = tfx_get("/2.0/users/me", "numericDates=true");
+    api_users_me(sc, &admin, &req, &resp);
+    assert_int_equal(resp.status, 200);
+    j = tfx_json(&resp);
+    tfx_resp_done(&resp);
+    assert_int_equal(num(j, "lastLogin"), a->last_login_ms);
+    cJSON_Delete(j);
+    memset(&resp, 0, sizeof resp);
+    req = tfx_get("/2.0/users/me", "numericDates=2");
+    api_users_me(sc, &admin, &req, &resp);
+    assert_int_equal(resp.status, 400);
+    tfx_resp_done(&resp);
+    scenario_free(sc);
+}
+
 static void me_and_get(void **state)
 {
     (void)state;
@@ -188,6 +230,9 @@ static void me_and_get(void **state)
     assert_int_equal(num(j, "id"), a->id);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "email")->valuestring, a->email);
     assert_false(has(j, "name"));
+    assert_false(has(j, "status"));                     /* /users/me has none (seen live) */
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "title")));
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "mobilePhone")));
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "admin")));
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "locale")->valuestring, "en_US");
     const cJSON *acct = cJSON_GetObjectItemCaseSensitive(j, "account");
@@ -232,6 +277,7 @@ int main(void)
         cmocka_unit_test(filters_and_member_view),
         cmocka_unit_test(two_hundred_users_edges),
         cmocka_unit_test(me_and_get),
+        cmocka_unit_test(booleans_and_numeric_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
