@@ -2,6 +2,7 @@
 #
 #   make                    build every program into $(BUILD)/bin
 #   make check              install missing packages, build, run every test
+#                           (JUnit XML per test program in $(BUILD)/reports/unit/)
 #   make doc-test           run the examples of README.md and docs/ (docs/doctest.md)
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
@@ -175,12 +176,17 @@ check: deps
 
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
-	@$(TEST_ENV) sh mk/run-tests.sh $(ALL_TESTS)
+	@$(TEST_ENV) UNIT_REPORT_DIR=$(BUILD)/reports/unit sh mk/run-tests.sh $(ALL_TESTS)
 
+# The runner exits 0 (pass), 1 (a MUST failed or was not judged) or 2
+# (usage); make turns any failure into its own exit 2: CI jobs that need the
+# difference run $(BIN)/conformance directly (docs/conformance.md).
 CONNECTOR ?= $(CURDIR)/$(BIN)/connector
 conformance: deps
 	+@$(MAKE) --no-print-directory $(JOBS) all
-	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports
+	@$(TEST_ENV) $(BIN)/conformance --connector "$(CONNECTOR)" --report-dir $(BUILD)/reports; \
+	rc=$$?; [ $$rc -eq 0 ] || echo "make conformance: the runner exited $$rc (1: a MUST failed" \
+	    "or was not judged, 2: usage or report folder); make reports it as 2"; exit $$rc
 
 # Every example of README.md and docs/*.md marked to run (docs/doctest.md),
 # against freshly started doubles.
@@ -237,8 +243,11 @@ install: all man
 	cp -R fixtures $(INST_DATA)/
 	chmod -R u+rwX,go+rX,go-w $(INST_DATA)/fixtures
 	install -m 0644 README.md $(INST_DOC)/
-	install -m 0644 conformance/CONTRACT.md conformance/requirements.md $(INST_DOC)/conformance/
+	install -m 0644 conformance/CONTRACT.md conformance/requirements.md conformance/junit.xsd \
+	    $(INST_DOC)/conformance/
 	install -m 0644 $(DOC_FILES) $(INST_DOC)/docs/
+	install -d $(INST_DOC)/docs/images
+	install -m 0644 $(wildcard docs/images/*.png) $(INST_DOC)/docs/images/
 	install -m 0644 ci/github-actions.yml ci/gitlab-ci.yml $(INST_DOC)/ci/
 	install -m 0644 $(MANPAGES) $(INST_MAN1)/
 

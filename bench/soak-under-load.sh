@@ -52,11 +52,11 @@ suite() {
         rc=$?
         end=$(date +%s.%N)
         times+=("$(echo "$end - $start" | bc)")
-        if [ $rc -eq 0 ] && ! grep -Eq '^(fail|warning|error) ' "$dir.log"; then
+        if [ $rc -eq 0 ] && ! grep -Eq '^(FAIL|warning|not judged) |^[0-9]+ requirements? not judged:' "$dir.log"; then
             pass=$((pass + 1))
         else
             bad=$((bad + 1))
-            ids="$ids $(grep -Eo '^(fail|warning|error) +[A-Z]+-[0-9]+' "$dir.log" | awk '{print $2}' | tr '\n' ' ')"
+            ids="$ids $(grep -Eo '^(FAIL|warning|not judged) +[A-Z]+-[0-9]+' "$dir.log" | awk '{print $NF}' | tr '\n' ' ')"
         fi
         echo "$name run $i: exit $rc, $(tail -n 2 "$dir.log" | head -n 1)" >&2
     done

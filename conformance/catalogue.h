@@ -9,6 +9,12 @@
 
 #include "buf.h"
 
+/* The version of conformance/CONTRACT.md this catalogue judges (the
+ * Makefile reads it from the contract's first line; test_catalogue
+ * checks they agree). */
+#include "kitpaths.h"
+#define CT_CONTRACT_VERSION KIT_CONTRACT_VERSION
+
 enum ct_level { CT_MUST = 0, CT_SHOULD = 1 };
 
 struct ct_req {

@@ -17,6 +17,7 @@
 #include "httpc.h"
 #include "kitpaths.h"
 #include "judge.h"
+#include "runlog.h"
 #include "secrets.h"
 #include "verdict.h"
 
@@ -178,6 +179,8 @@ static void far_time_zone(void)
 int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg)
 {
     memset(e, 0, sizeof *e);
+    ct_live_add(e);
+    ct_verdict_set_cause(NULL);
     e->scale = ct_opts.time_scale;
     if (cfg->max_scale > 0 && cfg->max_scale < e->scale)
         e->scale = cfg->max_scale;
@@ -273,6 +276,8 @@ void ct_env_stop(struct ct_env *e)
 {
     if (!e->no_ambient && e->nruns && e->ss.pid > 0 && e->cas.pid > 0)
         ct_ambient_judge(e);
+    ct_runs_export(e);
+    ct_live_remove(e);
     for (int i = 0; i < e->nruns; i++) {
         buf_release(&e->runs[i].out);
         buf_release(&e->runs[i].err);
@@ -396,13 +401,18 @@ void ct_env_record(struct ct_env *e, const char *cmd, const struct run_result *r
                  "time scale (the machine may be too busy, or the connector too slow to start)",
                  cmd, seconds);
     scan_output(e, cmd, r);
+    e->last_seconds = seconds;
+    e->last_end_ms = dclock_wall_ms();
     if (e->nruns >= CT_MAX_RUNS)
         return;
     struct ct_run_rec *rec = &e->runs[e->nruns++];
     snprintf(rec->cmd, sizeof rec->cmd, "%s", cmd);
     snprintf(rec->how, sizeof rec->how, "%s", how);
     rec->overtime = r->timed_out;
+    rec->exited = r->exited;
+    rec->code = r->code;
     rec->seconds = seconds;
+    rec->end_ms = e->last_end_ms;
     keep_tail(&rec->out, r->out.ptr, r->out.len);
     keep_tail(&rec->err, r->err.ptr, r->err.len);
 }
@@ -528,13 +538,13 @@ int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap)
     if (ct_env_run(e, "authorize-url", NULL, NULL, 20000, -1, &r))
         return -1;
     int rc = -1;
-    char how[64];
     const char *o = r.out.ptr ? r.out.ptr : "";
     size_t n = strcspn(o, "\r\n");
-    if (!r.exited || r.code != 0)
-        set_err(e, "authorize-url: %s", ct_run_outcome(&r, how, sizeof how));
-    else if (n == 0 || n >= cap)
-        set_err(e, "authorize-url printed no URL");
+    char longer[80];
+    snprintf(longer, sizeof longer, "printing a line of %zu bytes, longer than a URL may be", n);
+    if (!r.exited || r.code != 0 || n == 0 || n >= cap)
+        ct_stage_failed(e, "authorize-url", &r, n == 0 ? "without printing a URL"
+                        : n >= cap ? longer : NULL, NULL);
     else {
         memcpy(url, o, n);
         url[n] = '\0';
@@ -546,20 +556,32 @@ int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap)
 
 int ct_env_consent(struct ct_env *e, const char *auth_url, char *location, size_t cap)
 {
-    char want[600];
+    char want[600], what[700];
     snprintf(want, sizeof want, "%s/b/authorize?", e->ss_app_url);
     if (strncmp(auth_url, want, strlen(want))) {
-        set_err(e, "the consent URL is not at smartsheet_authorize_url");
-        return -1;
+        const struct ct_run_rec *last = e->nruns ? &e->runs[e->nruns - 1] : NULL;
+        /* A test that ran authorize-url itself: tell what that run did. */
+        if (!auth_url[0] && last && !strcmp(last->cmd, "authorize-url")) {
+            struct run_result r = {.exited = last->exited, .code = last->code,
+                                   .timed_out = last->overtime, .out = last->out,
+                                   .err = last->err};
+            return ct_stage_failed(e, "authorize-url", &r, "without printing a URL", NULL);
+        }
+        snprintf(what, sizeof what, "is not at smartsheet_authorize_url %.200s (it is '%.300s')",
+                 want, auth_url);
+        return ct_step_failed(e, "the consent URL that `authorize-url` printed", what);
     }
     struct httpc_resp r;
     int rc = -1;
     if (httpc_request("GET", auth_url, NULL, NULL, 0, e->ca_file[0] ? e->ca_file : NULL, &r)) {
-        set_err(e, "consent page: %s", r.error);
+        snprintf(what, sizeof what, "could not be reached: %.300s", r.error);
+        ct_step_failed(e, "mock-smartsheet's consent page", what);
     } else if (r.status != 302 && r.status != 303) {
-        set_err(e, "consent page answered %ld, not a redirect", r.status);
+        snprintf(what, sizeof what, "answered %ld, not a redirect, to the URL `authorize-url` "
+                 "printed: %.200s", r.status, r.body.ptr ? r.body.ptr : "");
+        ct_step_failed(e, "mock-smartsheet's consent page", what);
     } else if (!httpc_resp_header(&r, "Location", location, cap)) {
-        set_err(e, "consent redirect without Location");
+        ct_step_failed(e, "mock-smartsheet's consent page", "redirected without a Location");
     } else {
         rc = 0;
     }
@@ -575,11 +597,12 @@ int ct_env_connect(struct ct_env *e)
     struct run_result r;
     if (ct_env_run(e, "authorize", "--callback-url", loc, 30000, -1, &r))
         return -1;
-    char how[64];
     int rc = r.exited && r.code == 0 ? 0 : -1;
-    if (rc)
-        set_err(e, "authorize: %s: %.200s", ct_run_outcome(&r, how, sizeof how),
-                r.err.ptr ? r.err.ptr : "");
+    if (rc) {
+        char saw[300];
+        ct_doubles_saw(e, "authorize", saw, sizeof saw);
+        ct_stage_failed(e, "authorize", &r, NULL, saw);
+    }
     run_result_release(&r);
     return rc;
 }

@@ -43,7 +43,9 @@ struct ct_run_rec {
     char cmd[24];
     char how[96];               /* "exit 3", "killed by signal 9 (by the test)", ... */
     int overtime;               /* the suite stopped it: its real-time budget ran out */
+    int exited, code;           /* as in struct run_result */
     double seconds;
+    long long end_ms;           /* wall clock when it ended, epoch ms */
     struct buf out, err;
 };
 
@@ -76,6 +78,9 @@ struct ct_env {
     char leak[400];
     long long scanned_bytes;
     int scanned_runs;
+    /* The duration and end (epoch ms) of the run recorded last. */
+    double last_seconds;
+    long long last_end_ms;
     /* The background run of ct_env_spawn (one at a time). */
     char spawn_out[PATH_MAX], spawn_cmd[24];
     long long spawn_t0;
@@ -97,7 +102,9 @@ void ct_env_record(struct ct_env *e, const char *cmd, const struct run_result *r
  * HOME and TMPDIR (inherited by the connector) into the test folder.  Returns 0, or -1 with the
  * reason in e->err (whatever started is stopped by ct_env_stop). */
 int ct_env_start(struct ct_env *e, const struct ct_env_cfg *cfg);
-/* Stops the doubles this env started and removes its folder. */
+/* Judges the checks made in every test (judge.h), hands the runs to the
+ * report (runlog.h), stops the doubles this env started and removes its
+ * folder (kept, and named in the log, with KIT_CONFORMANCE_KEEP set). */
 void ct_env_stop(struct ct_env *e);
 /* Writes e->config to the config file (mode 0600).  Returns 0 or -1. */
 int ct_env_write_config(struct ct_env *e);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runlog.h"
 #include "strutil.h"
 
 #define PAGE 5000
@@ -211,13 +212,11 @@ int ct_sync_ok(struct ct_env *e, int timeout_ms)
     struct run_result r;
     if (ct_env_run(e, "sync", NULL, NULL, timeout_ms, -1, &r))
         return -1;
-    char how[64];
     int ok = r.exited && r.code == 0;
     if (!ok) {
-        const char *er = r.err.ptr ? r.err.ptr : "";
-        size_t len = strlen(er);
-        snprintf(e->err, sizeof e->err, "sync: %s; last output: %.300s",
-                 ct_run_outcome(&r, how, sizeof how), len > 300 ? er + len - 300 : er);
+        char saw[300];
+        ct_doubles_saw(e, "sync", saw, sizeof saw);
+        ct_stage_failed(e, "sync", &r, NULL, saw);
     }
     run_result_release(&r);
     return ok ? 0 : -1;

@@ -23,8 +23,10 @@ static const char usage[] =
     "  --markdown           with --list: print it as conformance/requirements.md\n"
     "  --time-scale F       duration time runs F times faster (default 60; 1 for\n"
     "                       connectors without the time_scale setting)\n"
-    "  --report-dir DIR     where report.json, junit-<group>.xml and logs/ go\n"
-    "                       (default $KIT_REPORT_DIR, else ./conformance-report)\n"
+    "  --report-dir DIR     where summary.md, report.html, report.json,\n"
+    "                       junit-<group>.xml and logs/ go, created if missing; what an\n"
+    "                       earlier run wrote there is removed first (default\n"
+    "                       $KIT_REPORT_DIR, else ./conformance-report)\n"
     "  --bin-dir DIR        where mock-smartsheet and mock-cas are (default $KIT_BIN_DIR,\n"
     "                       else the folder of this program; installed names\n"
     "                       " KIT_PROGRAM_PREFIX "mock-smartsheet etc. are tried first)\n"
@@ -33,10 +35,11 @@ static const char usage[] =
     "                       ../share/" KIT_PACKAGE "/fixtures beside this program, else the\n"
     "                       source tree's\n"
     "  --jobs N             tests run at once (default 4)\n"
-    "  --quiet              no per-test progress lines\n"
+    "  --quiet              only the end summary (no progress lines, no heartbeat)\n"
     "  --fail-fast          stop at the first failed MUST (the rest: not judged)\n"
     "  --help, --version\n"
-    "exit: 0 every MUST passed, 1 a MUST failed or was not judged, 2 usage\n";
+    "exit: 0 every MUST passed, 1 a MUST failed or was not judged, 2 usage or an\n"
+    "unwritable report folder\n";
 
 static int list_catalogue(int markdown)
 {
@@ -125,6 +128,10 @@ int main(int argc, char **argv)
     }
     if (list)
         return list_catalogue(markdown);
+    /* The tests are cmocka tests writing to their logs: a caller's JUnit
+     * settings (make check's) are not theirs. */
+    unsetenv("CMOCKA_MESSAGE_OUTPUT");
+    unsetenv("CMOCKA_XML_FILE");
 
     if (!bin_dir || !*bin_dir)
         bin_dir = getenv("KIT_BIN_DIR");

@@ -1,10 +1,17 @@
-/* report.c - summary, JSON and JUnit XML (see report.h). */
+/* report.c - counts, the summary on stdout, and what the writers share
+ * (see report.h).  The files themselves: report_json.c, report_junit.c,
+ * report_md.c, report_html.c. */
 #include "report.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "strutil.h"
+#include "tests.h"
+
+const char *const ct_report_files[] = {"report.json", "report.html", "summary.md",
+                                       "junit-*.xml", NULL};
 
 struct ct_counts ct_report_count(const struct ct_outcome *o, size_t n)
 {
@@ -25,7 +32,7 @@ struct ct_counts ct_report_count(const struct ct_outcome *o, size_t n)
     return c;
 }
 
-static const char *verdict_word(const struct ct_outcome *o)
+const char *ct_verdict_word(const struct ct_outcome *o)
 {
     if (o->result == CT_PASS)
         return "pass";
@@ -34,16 +41,64 @@ static const char *verdict_word(const struct ct_outcome *o)
     return o->req->level == CT_SHOULD ? "warning" : "fail";
 }
 
-void ct_report_summary(FILE *f, const struct ct_outcome *o, size_t n)
+const char *ct_report_result(const struct ct_report *r)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!o[i].selected || o[i].result == CT_PASS)
-            continue;
-        fprintf(f, "%-7s %-9s %s\n", verdict_word(&o[i]), o[i].req->id, o[i].req->statement);
-        const char *ev = o[i].evidence.ptr ? o[i].evidence.ptr : "";
-        fprintf(f, "        %s\n", ev);
+    for (size_t i = 0; i < r->n; i++)
+        if (r->o[i].selected && r->o[i].req->level == CT_MUST && r->o[i].result != CT_PASS)
+            return "fail";
+    return "pass";
+}
+
+/* Prints text with every line indented. */
+static void indented(FILE *f, const char *text, const char *indent)
+{
+    const char *p = text ? text : "";
+    for (int guard = 0; *p && guard < 100000; guard++) {
+        size_t len = strcspn(p, "\n");
+        fprintf(f, "%s%.*s\n", indent, (int)len, p);
+        p += len;
+        if (*p)
+            p++;
     }
-    struct ct_counts c = ct_report_count(o, n);
+}
+
+/* 1 when every "not judged" verdict of o came with a blocking cause: the
+ * cause, said once, explains it. */
+static int explained(const struct ct_outcome *o)
+{
+    return o->result == CT_ERROR && o->errors > 0 && o->caused == o->errors;
+}
+
+void ct_report_summary(FILE *f, const struct ct_report *r)
+{
+    static const char indent[] = "            ";
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ct_outcome *o = &r->o[i];
+        if (!o->selected || o->result == CT_PASS || explained(o))
+            continue;
+        const char *w = ct_verdict_word(o);
+        fprintf(f, "%-11s %-9s %s\n", !strcmp(w, "fail") ? "FAIL" : !strcmp(w, "error")
+                ? "not judged" : w, o->req->id, o->req->statement);
+        indented(f, o->evidence.ptr, indent);
+    }
+    for (size_t k = 0; k < r->ncauses; k++) {
+        const struct ct_cause_group *g = &r->causes[k];
+        char text[1024];
+        ct_cause_text(&g->c, g->lo, g->hi, text, sizeof text);
+        fprintf(f, "%d requirement%s not judged: %s\n", g->nreqs, g->nreqs == 1 ? "" : "s",
+                text);
+        fputs(indent, f);
+        for (int j = 0, col = 0; j < g->nreqs; j++) {
+            const char *id = r->o[g->reqs[j]].req->id;
+            if (col > 70) {
+                fprintf(f, "\n%s", indent);
+                col = 0;
+            }
+            col += fprintf(f, "%s%s", id, j + 1 < g->nreqs ? " " : "");
+        }
+        fputs("\n", f);
+    }
+    struct ct_counts c = ct_report_count(r->o, r->n);
     fprintf(f, "%d requirements: %d passed, %d failed, %d warning%s", c.total, c.passed, c.failed,
             c.warnings, c.warnings == 1 ? "" : "s");
     if (c.errors)
@@ -51,32 +106,7 @@ void ct_report_summary(FILE *f, const struct ct_outcome *o, size_t n)
     fprintf(f, "\n");
 }
 
-static void json_str(struct buf *b, const char *s)
-{
-    buf_json_str(b, s ? s : "", s ? strlen(s) : 0);
-}
-
-/* Appends the lines of text as a JSON array of strings. */
-static void json_lines(struct buf *b, const char *text)
-{
-    buf_puts(b, "[");
-    const char *p = text ? text : "";
-    int first = 1;
-    while (*p) {
-        size_t len = strcspn(p, "\n");
-        if (len) {
-            buf_puts(b, first ? "" : ",");
-            buf_json_str(b, p, len);
-            first = 0;
-        }
-        p += len;
-        if (*p)
-            p++;
-    }
-    buf_puts(b, "]");
-}
-
-static int write_file(const char *dir, const char *name, const struct buf *b)
+int ct_report_file(const char *dir, const char *name, const struct buf *b)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -86,56 +116,15 @@ static int write_file(const char *dir, const char *name, const struct buf *b)
     }
     FILE *f = fopen(path, "w");
     if (!f) {
-        fprintf(stderr, "conformance: cannot write %s\n", path);
+        fprintf(stderr, "conformance: cannot write %s: %s\n", path, strerror(errno));
         return -1;
     }
-    fwrite(b->ptr ? b->ptr : "", 1, b->len, f);
-    return fclose(f) ? -1 : 0;
-}
-
-static int write_json(const char *dir, const struct ct_report_info *info,
-                      const struct ct_outcome *o, size_t n)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024 * 1024);
-    struct ct_counts c = ct_report_count(o, n);
-    char started[32];
-    format_iso8601(info->started_ms, started);
-    buf_puts(&b, "{\n  \"connector\": ");
-    json_str(&b, info->connector);
-    buf_printf(&b, ",\n  \"timeScale\": %g,\n  \"started\": \"%s\",\n  \"durationMs\": %lld,\n",
-               info->time_scale, started, info->duration_ms);
-    buf_printf(&b, "  \"summary\": {\"requirements\": %d, \"passed\": %d, \"failed\": %d, "
-                   "\"warnings\": %d, \"errors\": %d},\n",
-               c.total, c.passed, c.failed, c.warnings, c.errors);
-    buf_printf(&b, "  \"result\": \"%s\",\n  \"requirements\": [",
-               c.failed || c.errors ? "fail" : "pass");
-    int first = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (!o[i].selected)
-            continue;
-        const struct ct_req *r = o[i].req;
-        buf_puts(&b, first ? "\n    {" : ",\n    {");
-        first = 0;
-        buf_puts(&b, "\"id\": ");
-        json_str(&b, r->id);
-        buf_puts(&b, ", \"group\": ");
-        json_str(&b, r->group);
-        buf_printf(&b, ", \"level\": \"%s\", \"result\": \"%s\", \"statement\": ",
-                   ct_level_name(r->level), verdict_word(&o[i]));
-        json_str(&b, r->statement);
-        buf_puts(&b, ", \"source\": ");
-        json_str(&b, r->source);
-        buf_puts(&b, ", \"evidence\": ");
-        json_lines(&b, o[i].result == CT_PASS ? o[i].passes.ptr : o[i].evidence.ptr);
-        buf_puts(&b, ", \"tests\": ");
-        json_str(&b, o[i].tests.ptr);
-        buf_printf(&b, ", \"seconds\": %.3f}", o[i].seconds);
+    size_t w = fwrite(b->ptr ? b->ptr : "", 1, b->len, f);
+    if (fclose(f) || w != b->len) {
+        fprintf(stderr, "conformance: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
     }
-    buf_puts(&b, "\n  ]\n}\n");
-    int rc = write_file(dir, "report.json", &b);
-    buf_release(&b);
-    return rc;
+    return 0;
 }
 
 void ct_xml_escape(struct buf *b, const char *s)
@@ -154,76 +143,57 @@ void ct_xml_escape(struct buf *b, const char *s)
     }
 }
 
-static int write_junit(const char *dir, const struct ct_group *g, const struct ct_outcome *o,
-                       size_t n)
+const struct ct_test_rec *ct_report_test(const struct ct_report *r, const char *name)
 {
-    int tests = 0, failures = 0, errors = 0;
-    double secs = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!o[i].selected || strcmp(o[i].req->group, g->id))
-            continue;
-        tests++;
-        if (o[i].result == CT_ERROR)
-            errors++;
-        else if (o[i].result == CT_FAIL && o[i].req->level == CT_MUST)
-            failures++;
-        secs += o[i].seconds;
-    }
-    if (!tests)
-        return 0;
-    struct buf b;
-    buf_init(&b, 16 * 1024 * 1024);
-    buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"");
-    ct_xml_escape(&b, g->id);
-    buf_printf(&b, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\">\n",
-               tests, failures, errors, secs);
-    for (size_t i = 0; i < n; i++) {
-        if (!o[i].selected || strcmp(o[i].req->group, g->id))
-            continue;
-        const struct ct_req *r = o[i].req;
-        buf_puts(&b, "    <testcase classname=\"conformance.");
-        ct_xml_escape(&b, g->id);
-        buf_puts(&b, "\" name=\"");
-        ct_xml_escape(&b, r->id);
-        buf_printf(&b, " (%s) ", ct_level_name(r->level));
-        ct_xml_escape(&b, r->statement);
-        buf_printf(&b, "\" time=\"%.3f\"", o[i].seconds);
-        const char *ev = o[i].evidence.ptr ? o[i].evidence.ptr : "";
-        if (o[i].result == CT_PASS) {
-            buf_puts(&b, "/>\n");
-            continue;
-        }
-        buf_puts(&b, ">\n");
-        if (o[i].result == CT_ERROR || r->level == CT_MUST) {
-            buf_puts(&b, o[i].result == CT_ERROR ? "      <error message=\""
-                                                  : "      <failure message=\"");
-            char first[300];
-            snprintf(first, sizeof first, "%.*s", (int)strcspn(ev, "\n"), ev);
-            ct_xml_escape(&b, first);
-            buf_puts(&b, "\">");
-            ct_xml_escape(&b, ev);
-            buf_puts(&b, o[i].result == CT_ERROR ? "</error>\n" : "</failure>\n");
-        } else {
-            buf_puts(&b, "      <system-out>warning (SHOULD): ");
-            ct_xml_escape(&b, ev);
-            buf_puts(&b, "</system-out>\n");
-        }
-        buf_puts(&b, "    </testcase>\n");
-    }
-    buf_puts(&b, "  </testsuite>\n</testsuites>\n");
-    char name[64];
-    snprintf(name, sizeof name, "junit-%s.xml", g->id);
-    int rc = write_file(dir, name, &b);
-    buf_release(&b);
-    return rc;
+    for (size_t i = 0; i < r->ntests; i++)
+        if (!strcmp(r->tests[i].name, name))
+            return &r->tests[i];
+    return NULL;
 }
 
-int ct_report_write(const char *dir, const struct ct_report_info *info,
-                    const struct ct_outcome *o, size_t n)
+int ct_test_verdict(const struct ct_test_rec *t, const char *id)
 {
-    int rc = write_json(dir, info, o, n);
-    for (size_t g = 0; g < ct_group_count(); g++)
-        if (write_junit(dir, ct_group_at(g), o, n))
-            rc = -1;
+    int worst = -1;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, t->verdicts) {
+        const cJSON *vid = cJSON_GetObjectItemCaseSensitive(v, "id"),
+                    *res = cJSON_GetObjectItemCaseSensitive(v, "result");
+        if (!cJSON_IsString(vid) || !cJSON_IsString(res) || strcmp(vid->valuestring, id))
+            continue;
+        int r = !strcmp(res->valuestring, "pass") ? CT_PASS
+                : !strcmp(res->valuestring, "fail") ? CT_FAIL : CT_ERROR;
+        if (worst < 0 || r == CT_FAIL || (r == CT_ERROR && worst == CT_PASS))
+            worst = r;
+    }
+    return worst;
+}
+
+void ct_report_each_run(const struct ct_report *r, size_t i,
+                        int (*fn)(void *ctx, const struct ct_test_rec *t, const cJSON *run),
+                        void *ctx)
+{
+    const struct ct_outcome *o = &r->o[i];
+    for (size_t k = 0; k < r->ntests; k++) {
+        const struct ct_test_rec *t = &r->tests[k];
+        int v = ct_test_verdict(t, o->req->id);
+        /* A test bears on it when it judged it, or was to and stopped first. */
+        if ((v < 0 && !ct_list_has(t->reqs, o->req->id)) || (o->result != CT_PASS && v == CT_PASS))
+            continue;
+        const cJSON *run;
+        cJSON_ArrayForEach(run, t->runs)
+            if (fn(ctx, t, run))
+                return;
+    }
+}
+
+int ct_report_write(const char *dir, const struct ct_report *r)
+{
+    int rc = ct_report_json(dir, r);
+    if (ct_report_junit(dir, r))
+        rc = -1;
+    if (ct_report_markdown(dir, r))
+        rc = -1;
+    if (ct_report_html(dir, r))
+        rc = -1;
     return rc;
 }

@@ -20,13 +20,17 @@
 
 #include "buf.h"
 #include "catalogue.h"
+#include "collect.h"
 #include "ctenv.h"
 #include "dclock.h"
 #include "report.h"
+#include "runmeta.h"
 #include "tests.h"
 #include "verdict.h"
 
 #define CT_MAX_TESTS 256
+/* A heartbeat line after this much silence. */
+#define CT_HEARTBEAT_MS 10000
 
 int ct_selected(const char *only, const char *id, const char *group)
 {
@@ -99,6 +103,8 @@ static void child_main(const struct ct_test *t, const char *report_dir)
         dup2(fd, 2);
         close(fd);
     }
+    /* Line by line: a test killed at its time limit leaves a whole log. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *tmp = getenv("TMPDIR");
     char cwd[4200];
     snprintf(cwd, sizeof cwd, "%s/ct-cwd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -118,67 +124,6 @@ static void child_main(const struct ct_test *t, const char *report_dir)
     exit(failed ? 1 : 0);
 }
 
-static int ensure_dir(const char *path)
-{
-    if (mkdir(path, 0755) && errno != EEXIST) {
-        fprintf(stderr, "conformance: cannot create %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Reads one test's verdict lines into the outcomes. */
-static void merge_results(const char *report_dir, const struct slot *s, struct ct_outcome *o,
-                          size_t n)
-{
-    char path[4400];
-    snprintf(path, sizeof path, "%s/results/%s.jsonl", report_dir, s->t->name);
-    FILE *f = fopen(path, "r");
-    char line[16384];
-    for (int guard = 0; f && guard < 10000 && fgets(line, sizeof line, f); guard++) {
-        cJSON *j = cJSON_Parse(line);
-        const char *id = ct_jstr(j, "id"), *res = ct_jstr(j, "result"),
-                   *ev = ct_jstr(j, "evidence");
-        for (size_t i = 0; id && res && i < n; i++) {
-            if (strcmp(o[i].req->id, id) || !o[i].selected)
-                continue;
-            enum ct_result r = !strcmp(res, "pass") ? CT_PASS
-                               : !strcmp(res, "fail") ? CT_FAIL : CT_ERROR;
-            o[i].judged = 1;
-            if (r == CT_FAIL || (r == CT_ERROR && o[i].result == CT_PASS))
-                o[i].result = r;
-            struct buf *b = r == CT_PASS ? &o[i].passes : &o[i].evidence;
-            buf_printf(b, "%s: %s\n", s->t->name, ev ? ev : "");
-        }
-        cJSON_Delete(j);
-    }
-    if (f)
-        fclose(f);
-    /* Requirements this test should have judged but did not. */
-    for (size_t i = 0; i < n; i++) {
-        if (!o[i].selected || !ct_list_has(s->t->reqs, o[i].req->id))
-            continue;
-        if (o[i].tests.len)
-            buf_puts(&o[i].tests, ",");
-        buf_puts(&o[i].tests, s->t->name);
-        if (s->seconds > o[i].seconds)
-            o[i].seconds = s->seconds;
-        int seen = o[i].evidence.ptr && strstr(o[i].evidence.ptr, s->t->name);
-        seen |= o[i].passes.ptr && strstr(o[i].passes.ptr, s->t->name);
-        if (!seen) {
-            o[i].result = o[i].result == CT_FAIL ? CT_FAIL : CT_ERROR;
-            if (s->timed_out)
-                buf_printf(&o[i].evidence, "%s: not judged, because the test was still running "
-                           "after %.0f s of real time, the suite's limit for one test at this "
-                           "time scale (a busy machine or a slow connector; see logs/%s.log)\n",
-                           s->t->name, s->seconds, s->t->name);
-            else
-                buf_printf(&o[i].evidence, "%s: not judged, because the test stopped before "
-                           "judging this (see logs/%s.log)\n", s->t->name, s->t->name);
-        }
-    }
-}
-
 /* 1 when a selected MUST has failed (not merely gone unjudged). */
 static int must_failed(const struct ct_outcome *o, size_t n)
 {
@@ -196,6 +141,73 @@ static void stop_running(struct slot *todo, size_t started, const struct slot *e
             kill(-todo[i].pid, SIGKILL);
 }
 
+/* "ok", "failed", "timed out after 180 s", ... */
+static void slot_status(const struct slot *s, int stopped, char *out, size_t cap)
+{
+    if (s->status == -1 && s->pid == -1)
+        snprintf(out, cap, "not started: fork failed");
+    else if (s->timed_out)
+        snprintf(out, cap, "timed out after %.0f s", s->seconds);
+    else if (WIFEXITED(s->status))
+        snprintf(out, cap, WEXITSTATUS(s->status) == 0 ? "ok" : "failed");
+    else if (stopped && WIFSIGNALED(s->status) && WTERMSIG(s->status) == SIGKILL)
+        snprintf(out, cap, "stopped by --fail-fast");
+    else if (WIFSIGNALED(s->status))
+        snprintf(out, cap, "killed by signal %d", WTERMSIG(s->status));
+    else
+        snprintf(out, cap, "ended");
+}
+
+/* "  ok    oauth_flow 3.1 s: OAUTH-001 pass, OAUTH-003 FAIL" */
+static void progress_line(const struct ct_test_rec *t, const struct ct_report *r)
+{
+    printf("  %-5s %s %.1f s:", !strcmp(t->status, "ok") ? "ok" : "FAIL", t->name, t->seconds);
+    const char *p = t->reqs;
+    int first = 1;
+    for (int guard = 0; *p && guard < 1000; guard++) {
+        size_t len = strcspn(p, ",");
+        char id[32];
+        snprintf(id, sizeof id, "%.*s", (int)len, p);
+        p += len + (p[len] == ',');
+        const struct ct_req *q = ct_catalogue_find(id);
+        if (!q || !ct_selected(r->only, q->id, q->group))
+            continue;
+        int v = ct_test_verdict(t, id);
+        const char *w = v == CT_PASS ? "pass" : v == CT_ERROR || v < 0 ? "not judged"
+                        : q->level == CT_SHOULD ? "warning" : "FAIL";
+        printf("%s %s %s", first ? "" : ",", id, w);
+        first = 0;
+    }
+    if (strcmp(t->status, "ok") && strcmp(t->status, "failed"))
+        printf(" (%s)", t->status);
+    printf("\n");
+}
+
+/* With KIT_CONFORMANCE_KEEP set: where the test's folders are (also with
+ * --quiet: the user asked for them). */
+static void kept_lines(const struct ct_test_rec *t)
+{
+    const cJSON *dir;
+    cJSON_ArrayForEach(dir, t->kept)
+        if (cJSON_IsString(dir))
+            printf("        %s: kept %s\n", t->name, dir->valuestring);
+}
+
+/* During a silence: the tests still running, and for how long. */
+static void heartbeat(const struct slot *todo, size_t next, long long now)
+{
+    printf("  ... still running:");
+    int first = 1;
+    for (size_t i = 0; i < next; i++)
+        if (todo[i].pid > 0) {
+            printf("%s %s (%.0f s)", first ? "" : ",", todo[i].t->name,
+                   (double)(now - todo[i].start_ms) / 1000.0);
+            first = 0;
+        }
+    printf("\n");
+    fflush(stdout);
+}
+
 int ct_run(const struct ct_run_cfg *cfg)
 {
     char err[200];
@@ -203,8 +215,8 @@ int ct_run(const struct ct_run_cfg *cfg)
         fprintf(stderr, "conformance: %s\n", err);
         return 2;
     }
-    char sub[4200], dir[PATH_MAX];
-    if (ensure_dir(cfg->report_dir))
+    char dir[PATH_MAX];
+    if (ct_mkdirs(cfg->report_dir))
         return 2;
     if (!realpath(cfg->report_dir, dir)) {
         fprintf(stderr, "conformance: %s: %s\n", cfg->report_dir, strerror(errno));
@@ -213,23 +225,17 @@ int ct_run(const struct ct_run_cfg *cfg)
     struct ct_run_cfg c2 = *cfg;
     c2.report_dir = dir;
     cfg = &c2;
-    snprintf(sub, sizeof sub, "%s/logs", cfg->report_dir);
-    if (ensure_dir(sub))
-        return 2;
-    snprintf(sub, sizeof sub, "%s/results", cfg->report_dir);
-    if (ensure_dir(sub))
+    if (ct_report_dir_claim(cfg->report_dir))
         return 2;
 
-    size_t nreq = ct_catalogue_count();
-    struct ct_outcome *o = xcalloc(nreq, sizeof *o);
-    for (size_t i = 0; i < nreq; i++) {
-        o[i].req = ct_catalogue_at(i);
-        o[i].selected = ct_selected(cfg->only, o[i].req->id, o[i].req->group);
-        o[i].result = CT_PASS;
-        buf_init(&o[i].evidence, 256 * 1024);
-        buf_init(&o[i].passes, 256 * 1024);
-        buf_init(&o[i].tests, 4096);
-    }
+    struct ct_report rep;
+    ct_collect_init(&rep, cfg->only, CT_MAX_TESTS);
+    rep.only = cfg->only && *cfg->only ? cfg->only : NULL;
+    rep.time_scale = ct_opts.time_scale;
+    rep.jobs = cfg->jobs < 1 ? 1 : cfg->jobs;
+    rep.started_ms = dclock_wall_ms();
+    ct_runmeta_fill(&rep, ct_opts.connector);
+
     struct slot todo[CT_MAX_TESTS];
     size_t ntodo = 0;
     /* Tests that wait by design first, so they overlap the quick ones. */
@@ -241,16 +247,18 @@ int ct_run(const struct ct_run_cfg *cfg)
         if (test_selected(t, cfg->only)) {
             memset(&todo[ntodo], 0, sizeof todo[ntodo]);
             todo[ntodo++].t = t;
-            snprintf(sub, sizeof sub, "%s/results/%s.jsonl", cfg->report_dir, t->name);
-            unlink(sub);
         }
     }
+    if (!cfg->quiet)
+        printf("conformance: %zu tests, %d at a time, time scale %g; reports in %s\n", ntodo,
+               rep.jobs, rep.time_scale, cfg->report_dir);
 
-    long long started = dclock_wall_ms(), t0 = dclock_mono_ms();
+    long long t0 = dclock_mono_ms(), last_said = t0;
     fflush(stdout);
     size_t next = 0, running = 0, done = 0;
-    int jobs = cfg->jobs < 1 ? 1 : cfg->jobs;
+    int jobs = rep.jobs;
     int stopped = 0;
+    char status[120];
     while (done < ntodo) {
         while (!stopped && running < (size_t)jobs && next < ntodo) {
             struct slot *s = &todo[next++];
@@ -261,7 +269,8 @@ int ct_run(const struct ct_run_cfg *cfg)
                 s->pid = -1;
                 s->status = -1;
                 done++;
-                merge_results(cfg->report_dir, s, o, nreq);
+                slot_status(s, stopped, status, sizeof status);
+                ct_collect_test(&rep, cfg->report_dir, s->t, 0, status, 0);
                 continue;
             }
             setpgid(pid, pid);
@@ -271,8 +280,8 @@ int ct_run(const struct ct_run_cfg *cfg)
         }
         if (stopped && !running)
             break;
-        int status;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
+        int wstatus;
+        pid_t pid = waitpid(-1, &wstatus, WNOHANG);
         if (pid < 0 && errno == ECHILD)
             break;
         long long now = dclock_mono_ms();
@@ -282,57 +291,52 @@ int ct_run(const struct ct_run_cfg *cfg)
                 continue;
             if (pid == s->pid) {
                 s->pid = 0;
-                s->status = status;
+                s->status = wstatus;
                 s->seconds = (double)(now - s->start_ms) / 1000.0;
                 /* The test's own doubles and connector runs, if any were left. */
                 kill(-pid, SIGKILL);
                 running--;
                 done++;
-                merge_results(cfg->report_dir, s, o, nreq);
-                if (cfg->fail_fast && !stopped && must_failed(o, nreq)) {
+                slot_status(s, stopped, status, sizeof status);
+                const struct ct_test_rec *rec =
+                    ct_collect_test(&rep, cfg->report_dir, s->t, s->seconds, status,
+                                    s->timed_out);
+                if (cfg->fail_fast && !stopped && must_failed(rep.o, rep.n)) {
                     stopped = 1;
                     stop_running(todo, next, s);
                 }
-                if (!cfg->quiet)
-                    printf("  %-40s %s %.1f s\n", s->t->name,
-                           WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok  " : "FAIL",
-                           s->seconds);
+                if (!cfg->quiet) {
+                    progress_line(rec, &rep);
+                    last_said = now;
+                }
+                kept_lines(rec);
                 fflush(stdout);
             } else if (!s->timed_out && now - s->start_ms > ct_budget_ms(cfg->test_timeout_ms)) {
                 s->timed_out = 1;
                 kill(-s->pid, SIGKILL);
             }
         }
+        if (!cfg->quiet && running && now - last_said > CT_HEARTBEAT_MS) {
+            heartbeat(todo, next, now);
+            last_said = now;
+        }
         if (pid <= 0) {
             struct timespec ts = {0, 20 * 1000000};
             nanosleep(&ts, NULL);
         }
     }
-    for (size_t i = 0; i < nreq; i++)
-        if (o[i].selected && !o[i].judged && !o[i].tests.len) {
-            o[i].result = CT_ERROR;
-            buf_puts(&o[i].evidence, stopped ? "not run: --fail-fast stopped the run after a "
-                                               "MUST failed\n"
-                                             : "no test judges this requirement\n");
-        }
+    ct_collect_finish(&rep, stopped);
+    rep.ended_ms = dclock_wall_ms();
 
-    struct ct_report_info info = {ct_opts.connector, ct_opts.time_scale, started,
-                                  dclock_mono_ms() - t0};
-    ct_report_summary(stdout, o, nreq);
-    printf("reports: %s/report.json, %s/junit-<group>.xml (%.1f s)\n", cfg->report_dir,
-           cfg->report_dir, (double)info.duration_ms / 1000.0);
-    int wrc = ct_report_write(cfg->report_dir, &info, o, nreq);
-    int must_ok = 1;
-    for (size_t i = 0; i < nreq; i++)
-        if (o[i].selected && o[i].req->level == CT_MUST && o[i].result != CT_PASS)
-            must_ok = 0;
-    for (size_t i = 0; i < nreq; i++) {
-        buf_release(&o[i].evidence);
-        buf_release(&o[i].passes);
-        buf_release(&o[i].tests);
-    }
-    free(o);
+    ct_report_summary(stdout, &rep);
+    int wrc = ct_report_write(cfg->report_dir, &rep);
+    printf("reports (%.1f s): %s/summary.md, report.html, report.json, junit-<group>.xml, "
+           "logs/\n", (double)(dclock_mono_ms() - t0) / 1000.0, cfg->report_dir);
+    int pass = !strcmp(ct_report_result(&rep), "pass");
+    ct_collect_release(&rep);
+    fflush(stdout);
+    fflush(stderr);
     if (wrc)
         return 2;
-    return must_ok ? 0 : 1;
+    return pass ? 0 : 1;
 }

@@ -383,7 +383,10 @@ void ct_map_judge(struct ct_env *e, const char *failed)
         cJSON_Delete(tmp);
     }
     if (n == 0 && cJSON_GetArraySize(viol) == 0) {
-        ct_blocked(reqs, "no activity was delivered");
+        if (failed)
+            ct_blocked(reqs, "not judged, because %s (no activity was delivered)", failed);
+        else
+            ct_blocked(reqs, "no activity was delivered");
         goto out;
     }
     for (int i = 0; i < 6; i++) {

@@ -10,6 +10,7 @@
 #include "ctenv.h"
 #include "judge.h"
 #include "rng.h"
+#include "runlog.h"
 #include "strutil.h"
 #include "tests.h"
 #include "verdict.h"
@@ -29,7 +30,7 @@ static int connect_or_block(struct ct_env *e, const char *reqs)
 {
     if (ct_env_connect(e) == 0)
         return 0;
-    ct_blocked(reqs, "could not connect: %s", e->err);
+    ct_blocked(reqs, "not judged, because %s", e->err);
     return -1;
 }
 
@@ -409,11 +410,15 @@ static void test_code_exchange(void **st)
         goto out;
     }
     int first_ok = r1.exited && r1.code == 0;
-    run_result_release(&r1);
     if (!first_ok) {
-        ct_blocked(reqs, "authorize with a genuine callback failed");
+        char saw[300];
+        ct_doubles_saw(&e, "authorize", saw, sizeof saw);
+        ct_stage_failed(&e, "authorize", &r1, NULL, saw);
+        run_result_release(&r1);
+        ct_blocked(reqs, "not judged, because %s", e.err);
         goto out;
     }
+    run_result_release(&r1);
     /* The same callback again: a replayed browser redirect. */
     int ran2 = !ct_env_run(&e, "authorize", "--callback-url", loc, RUN_MS, -1, &r2);
     if (ran2)
@@ -504,7 +509,7 @@ static void test_code_exchange_faults(void **st)
         "{\"path\":\"/2.0/token\",\"method\":\"POST\",\"action\":\"close\",\"count\":1}"};
     const char *what[2] = {"a bare 502 before the code was read", "the connection closed after "
                            "the code was spent"};
-    char how[2][64];
+    char how[2][64], first_fail[sizeof e.err] = "";
     for (int k = 0; k < 2; k++) {
         char url[4096], loc[4096];
         struct run_result r;
@@ -515,6 +520,13 @@ static void test_code_exchange_faults(void **st)
             goto out;
         }
         ct_run_outcome(&r, how[k], sizeof how[k]);
+        if (k == 0 && !(r.exited && r.code == 0)) {
+            /* why, should no code reach the token endpoint at all */
+            char saw[300];
+            ct_doubles_saw(&e, "authorize", saw, sizeof saw);
+            ct_stage_failed(&e, "authorize", &r, NULL, saw);
+            snprintf(first_fail, sizeof first_fail, "%s", e.err);
+        }
         run_result_release(&r);
         if (ct_ss_do(&e, "DELETE", "/_mock/faults", NULL)) {
             ct_blocked(reqs, "%s", e.err);
@@ -526,7 +538,9 @@ static void test_code_exchange_faults(void **st)
     long long again = 0;
     int uses = n > 0 ? max_code_uses(calls, &again) : 0;
     cJSON_Delete(calls);
-    if (n <= 0)
+    if (n <= 0 && first_fail[0])
+        ct_blocked(reqs, "not judged, because %s", first_fail);
+    else if (n <= 0)
         ct_blocked(reqs, "no code reached the token endpoint (%s; %s)", how[0], how[1]);
     else if (uses >= 2)
         ct_verdict("OAUTH-006", 0, "a code was sent %d times (again at request #%lld); the "

@@ -99,7 +99,7 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
         goto out;
     }
     if (ct_env_connect(&e)) {
-        ct_blocked(id, "the OAuth connection before the test failed: %s", e.err);
+        ct_blocked(id, "not judged, because %s", e.err);
         goto out;
     }
     for (int i = 0; i < nf; i++) {
@@ -373,7 +373,7 @@ static void test_crash(void **st)
     /* Enough events for nine batches: a run can have two accepted batches
      * before the one held. */
     if (ct_append_events(&e, 6000) || ct_env_connect(&e)) {
-        ct_blocked(reqs, "setup: %s", e.err);
+        ct_blocked(reqs, "not judged, because %s", e.err);
         goto out;
     }
     int64_t t0 = dclock_wall_ms();
@@ -464,7 +464,7 @@ static void test_refused_delivery(void **st)
         goto out;
     }
     if (ct_env_connect(&e)) {
-        ct_blocked(id, "the OAuth connection before the test failed: %s", e.err);
+        ct_blocked(id, "not judged, because %s", e.err);
         goto out;
     }
     char rule[400];

@@ -26,7 +26,7 @@ static int setup(struct ct_env *e, const char *scenario, const char *reqs)
         return -1;
     }
     if (ct_env_connect(e)) {
-        ct_blocked(reqs, "could not connect: %s", e->err);
+        ct_blocked(reqs, "not judged, because %s", e->err);
         return -1;
     }
     return 0;
@@ -122,7 +122,7 @@ static void test_backfill_pages(void **st)
         goto out;
     }
     if (ct_append_events(&e, 10500) || ct_env_connect(&e)) {
-        ct_blocked(reqs, "setup: %s", e.err);
+        ct_blocked(reqs, "not judged, because %s", e.err);
         goto out;
     }
     int64_t t0 = dclock_wall_ms();

@@ -10,27 +10,64 @@
 
 #include "buf.h"
 #include "catalogue.h"
+#include "cause.h"
+#include "ctext.h"
 
 static char results_path[4096];
 static char test_name[128];
 static int must_failed;
+static struct ct_cause cause;
+static int have_cause;
+static void (*redactor)(char *text, size_t len);
 
 void ct_verdict_open(const char *path, const char *test)
 {
     snprintf(results_path, sizeof results_path, "%s", path);
     snprintf(test_name, sizeof test_name, "%s", test);
     must_failed = 0;
+    have_cause = 0;
+}
+
+void ct_verdict_set_cause(const struct ct_cause *c)
+{
+    have_cause = c != NULL;
+    if (c)
+        cause = *c;
+}
+
+void ct_verdict_set_redactor(void (*redact)(char *text, size_t len))
+{
+    redactor = redact;
+}
+
+int ct_verdict_attach(const char *line, size_t len)
+{
+    char path[sizeof results_path + 16];
+    size_t n = strlen(results_path);
+    if (!results_path[0] || n < 6 || strcmp(results_path + n - 6, ".jsonl"))
+        return -1;
+    snprintf(path, sizeof path, "%.*s.runs.jsonl", (int)(n - 6), results_path);
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return -1;
+    int rc = fwrite(line, 1, len, f) == len && fputc('\n', f) != EOF ? 0 : -1;
+    if (fclose(f))
+        rc = -1;
+    return rc;
 }
 
 static void write_line(const char *id, enum ct_result r, const char *raw)
 {
     /* One line of evidence: connector output quoted in it may hold line
-     * breaks and control bytes. */
-    char evidence[2048];
-    size_t k = 0;
-    for (const char *p = raw; *p && k + 1 < sizeof evidence; p++)
-        evidence[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
-    evidence[k] = '\0';
+     * breaks, control bytes, bytes that are not UTF-8 and secrets. */
+    char redacted[2048];
+    snprintf(redacted, sizeof redacted, "%s", raw);
+    if (redactor)
+        redactor(redacted, strlen(redacted));
+    struct buf clean;
+    buf_init(&clean, 3 * sizeof redacted);
+    ct_text_clean(&clean, redacted, strlen(redacted), 0);
+    const char *evidence = clean.ptr && !clean.err ? clean.ptr : "";
     const struct ct_req *req = ct_catalogue_find(id);
     if (r != CT_PASS && (!req || req->level == CT_MUST))
         must_failed = 1;
@@ -42,6 +79,14 @@ static void write_line(const char *id, enum ct_result r, const char *raw)
     buf_json_str(&b, id, strlen(id));
     buf_printf(&b, ",\"result\":\"%s\",\"evidence\":", ct_result_name(r));
     buf_json_str(&b, evidence, strlen(evidence));
+    if (r == CT_ERROR && have_cause) {
+        char text[sizeof cause.head + sizeof cause.tail + 64];
+        ct_cause_text(&cause, cause.seconds, cause.seconds, text, sizeof text);
+        if (strstr(evidence, text)) {
+            buf_puts(&b, ",\"cause\":");
+            ct_cause_json(&b, &cause);
+        }
+    }
     buf_puts(&b, "}\n");
     /* Also on stdout, which the runner keeps as the test's log. */
     printf("  %-9s %-5s %s\n", id, ct_result_name(r), evidence);
@@ -53,6 +98,7 @@ static void write_line(const char *id, enum ct_result r, const char *raw)
     if (f)
         fclose(f);
     buf_release(&b);
+    buf_release(&clean);
 }
 
 void ct_verdict(const char *id, int ok, const char *fmt, ...)

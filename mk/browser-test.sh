@@ -2,7 +2,8 @@
 # make browser-test: installs what the browser test needs (Debian's
 # Chromium and Node.js as root; playwright-core from e2e/package-lock.json
 # with npm ci), then clicks the documented set-up through the doubles
-# (e2e/portal.test.js).  Needs KIT_BIN_DIR and KIT_REPORT_DIR.
+# (e2e/portal.test.js) and opens a conformance report.html offline
+# (e2e/report.test.js).  Needs KIT_BIN_DIR and KIT_REPORT_DIR.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -27,4 +28,5 @@ if [ ! -f e2e/node_modules/playwright-core/package.json ] ||
 fi
 mkdir -p "${KIT_REPORT_DIR:?}"
 export CHROMIUM
-exec node e2e/portal.test.js
+node e2e/portal.test.js || exit 1
+exec node e2e/report.test.js

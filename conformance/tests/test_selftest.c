@@ -5,7 +5,8 @@
  * defect build `connector-defective` with KIT_DEFECT=<name>, or a wrapper
  * script from tests/broken/ around the reference connector.  The suite
  * must report exactly the requirements that defect breaks, and exit 1
- * when one of them is a MUST.  A last check makes sure every MUST of the
+ * when one of them is a MUST; its summary.md must name each of them and
+ * each one's JUnit test case carry the connector's output.  A last check makes sure every MUST of the
  * catalogue is broken by some case, and the first that the reference
  * connector passes everything. */
 #include <setjmp.h>
@@ -132,6 +133,35 @@ static int unjudged_must(const char *list)
     return 0;
 }
 
+/* What a vendor reads for each expected id: summary.md names it, and its
+ * JUnit test case carries the connector's output.  "" when both hold,
+ * else what is missing in msg. */
+static void check_reports(const char *dir, const char *expect, char *msg, size_t cap)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    char *md = read_all(path);
+    for (const char *p = expect; *p && !msg[0]; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        char id[32], name[48];
+        snprintf(id, sizeof id, "%.*s", (int)strcspn(p, ","), p);
+        const struct ct_req *q = ct_catalogue_find(id);
+        if (!md || !strstr(md, id)) {
+            snprintf(msg, cap, "summary.md does not name %s", id);
+            break;
+        }
+        snprintf(path, sizeof path, "%s/junit-%s.xml", dir, q ? q->group : "?");
+        char *xml = read_all(path);
+        snprintf(name, sizeof name, "name=\"%s (", id);
+        const char *tc = xml ? strstr(xml, name) : NULL;
+        const char *end = tc ? strstr(tc, "</testcase>") : NULL;
+        const char *out = tc ? strstr(tc, "The connector's std") : NULL;
+        if (!tc || !end || !out || out > end)
+            snprintf(msg, cap, "the JUnit test case of %s carries no connector output", id);
+        free(xml);
+    }
+    free(md);
+}
+
 /* Runs the suite for one case; fails the cmocka test on any mismatch. */
 static void run_case(const struct scase *c)
 {
@@ -216,6 +246,9 @@ static void run_case(const struct scase *c)
         same &= !ct_list_has(unjudged.ptr ? unjudged.ptr : "", id);
     }
     int want_exit = must || unjudged_must(unjudged.ptr) ? 1 : 0;
+    char reports[600] = "";
+    if (same)
+        check_reports(dir, c->expect, reports, sizeof reports);
     char cmd[100];
     snprintf(cmd, sizeof cmd, "rm -rf %s /tmp/kit-selftest-leak-*", dir);
     if (system(cmd) != 0)
@@ -226,6 +259,8 @@ static void run_case(const struct scase *c)
         snprintf(msg, sizeof msg, "the suite reported [%s], expected [%s]", g, c->expect);
     else if (!r.exited || r.code != want_exit)
         snprintf(msg, sizeof msg, "the suite exited %d, expected %d", r.code, want_exit);
+    else if (reports[0])
+        snprintf(msg, sizeof msg, "%s", reports);
     buf_release(&got);
     buf_release(&unjudged);
     cJSON_Delete(rep);
