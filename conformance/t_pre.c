@@ -1,4 +1,4 @@
-/* t_pre.c - prerequisites and "Test now" (PRE-001..005). */
+/* t_pre.c - prerequisites and "Test now" (PRE-001..006). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "ctenv.h"
 #include "judge.h"
 #include "strutil.h"
@@ -118,10 +119,87 @@ out:
     ct_verdict_end();
 }
 
+/* PRE-006: the config keys of contract 2 that are missing, of the wrong
+ * type or outside any sensible range.  Each case edits one key of the
+ * working config and runs sync: the connector must exit 2 and name the key
+ * on standard error.  No timing is involved: the refusal comes before any
+ * request (a connector that sends requests first is still judged only on
+ * its exit code and message). */
+struct bad_key {
+    const char *key;
+    const char *what;       /* as shown in the evidence */
+    int kind;               /* 0 remove, 1 string "12", 2 number 7, 3 number -1 */
+};
+
+static const struct bad_key bad_keys[] = {
+    {"smartsheet_api_url", "missing", 0},
+    {"cas_token", "missing", 0},
+    {"cas_instance_id", "missing", 0},
+    {"cas_instance_id", "a string", 1},
+    {"client_id", "a number", 2},
+    {"backfill_days", "-1", 3},
+    {"rate_limit_per_minute", "-1", 3},
+};
+#define NBAD (sizeof bad_keys / sizeof bad_keys[0])
+
+static void test_bad_config(void **st)
+{
+    (void)st;
+    const char *reqs = "PRE-006";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "empty-org"};
+    struct buf ev;
+    buf_init(&ev, 8192);
+    cJSON *orig = NULL;
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(reqs, "setup failed: %s", e.err);
+        goto out;
+    }
+    orig = cJSON_Duplicate(e.config, 1);
+    int all = 1;
+    for (size_t k = 0; k < NBAD && orig; k++) {
+        const struct bad_key *b = &bad_keys[k];
+        cJSON_Delete(e.config);
+        e.config = cJSON_Duplicate(orig, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(e.config, b->key);
+        if (b->kind == 1)
+            cJSON_AddStringToObject(e.config, b->key, "12");
+        else if (b->kind == 2)
+            cJSON_AddNumberToObject(e.config, b->key, 7);
+        else if (b->kind == 3)
+            cJSON_AddNumberToObject(e.config, b->key, -1);
+        struct run_result r;
+        if (!e.config || ct_env_write_config(&e) ||
+            ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
+            ct_blocked(reqs, "could not run the connector: %s", e.err);
+            goto out;
+        }
+        char how[64];
+        int named = r.err.ptr && strstr(r.err.ptr, b->key);
+        int ok = r.exited && r.code == 2 && named;
+        all &= ok;
+        buf_printf(&ev, "%s%s %s: %s%s", ev.len ? ", " : "", b->key, b->what,
+                   ct_run_outcome(&r, how, sizeof how), ok ? "" : named ? " (named)"
+                                                                  : " (key not named)");
+        run_result_release(&r);
+    }
+    if (orig)
+        ct_verdict("PRE-006", all, "config with %s (want exit 2 and the key named each time)",
+                   ev.ptr ? ev.ptr : "");
+    else
+        ct_blocked(reqs, "could not copy the config");
+out:
+    cJSON_Delete(orig);
+    buf_release(&ev);
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 const struct ct_test ct_pre_tests[] = {
     {"pre_not_admin", "PRE-001", test_not_admin},
     {"pre_no_event_reporting", "PRE-002", test_no_event_reporting},
     {"pre_healthy", "PRE-003", test_healthy},
     {"pre_usage", "PRE-004,PRE-005", test_usage},
+    {"pre_bad_config", "PRE-006", test_bad_config},
 };
 const size_t ct_pre_test_count = sizeof ct_pre_tests / sizeof ct_pre_tests[0];
