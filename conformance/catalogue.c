@@ -73,8 +73,8 @@ static const struct ct_req reqs[] = {
      "A config with an unknown key is refused with exit 2 and a message naming the key",
      CONTRACT " 2"},
     {"PRE-006", "PRE", CT_MUST,
-     "A config with a required key missing, a key of the wrong type or a negative count is "
-     "refused with exit 2 and a message naming the key",
+     "A config with a required key missing, a key of the wrong type, a negative count or a "
+     "log_format other than text or json is refused with exit 2 and a message naming the key",
      CONTRACT " 2"},
     {"BF-001", "BF", CT_MUST,
      "The first sync asks for events since seven days before the connection (within one hour)",

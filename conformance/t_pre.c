@@ -128,7 +128,8 @@ out:
 struct bad_key {
     const char *key;
     const char *what;       /* as shown in the evidence */
-    int kind;               /* 0 remove, 1 string "12", 2 number 7, 3 number -1 */
+    int kind;               /* 0 remove, 1 string "12", 2 number 7, 3 number -1,
+                             * 4 string "xml" */
 };
 
 static const struct bad_key bad_keys[] = {
@@ -139,6 +140,7 @@ static const struct bad_key bad_keys[] = {
     {"client_id", "a number", 2},
     {"backfill_days", "-1", 3},
     {"rate_limit_per_minute", "-1", 3},
+    {"log_format", "\"xml\"", 4},
 };
 #define NBAD (sizeof bad_keys / sizeof bad_keys[0])
 
@@ -168,6 +170,8 @@ static void test_bad_config(void **st)
             cJSON_AddNumberToObject(e.config, b->key, 7);
         else if (b->kind == 3)
             cJSON_AddNumberToObject(e.config, b->key, -1);
+        else if (b->kind == 4)
+            cJSON_AddStringToObject(e.config, b->key, "xml");
         struct run_result r;
         if (!e.config || ct_env_write_config(&e) ||
             ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
