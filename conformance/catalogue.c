@@ -76,6 +76,8 @@ static const struct ct_req reqs[] = {
      "A config with a required key missing, a key of the wrong type, a negative count or a "
      "log_format other than text or json is refused with exit 2 and a message naming the key",
      CONTRACT " 2"},
+    {"PRE-007", "PRE", CT_MUST,
+     "A command the contract does not know is refused with exit 2 (bad usage)", CONTRACT " 4"},
     {"BF-001", "BF", CT_MUST,
      "The first sync asks for events since seven days before the connection (within one hour)",
      CAS_DOC},

@@ -1,4 +1,4 @@
-/* t_pre.c - prerequisites and "Test now" (PRE-001..006). */
+/* t_pre.c - prerequisites and "Test now" (PRE-001..007). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,7 +80,7 @@ static void test_healthy(void **st)
 static void test_usage(void **st)
 {
     (void)st;
-    const char *reqs = "PRE-004,PRE-005";
+    const char *reqs = "PRE-004,PRE-005,PRE-007";
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "empty-org"};
     if (ct_env_start(&e, &cfg)) {
@@ -103,6 +103,15 @@ static void test_usage(void **st)
         run_result_release(&r);
     } else {
         ct_blocked("PRE-004", "%s", e.err);
+    }
+    /* PRE-007: a command the contract does not know, with a valid config. */
+    if (ct_env_run(&e, "conformance-no-such-command", NULL, NULL, RUN_MS, -1, &r) == 0) {
+        ct_judge(&e, "PRE-007", r.exited && r.code == 2,
+                 "command conformance-no-such-command: %s (want exit 2)",
+                 ct_run_outcome(&r, how, sizeof how));
+        run_result_release(&r);
+    } else {
+        ct_blocked("PRE-007", "%s", e.err);
     }
     cJSON_AddStringToObject(e.config, "conformance_unknown_key", "x");
     if (ct_env_write_config(&e) == 0 && ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r) == 0) {
@@ -203,7 +212,7 @@ const struct ct_test ct_pre_tests[] = {
     {"pre_not_admin", "PRE-001", test_not_admin},
     {"pre_no_event_reporting", "PRE-002", test_no_event_reporting},
     {"pre_healthy", "PRE-003", test_healthy},
-    {"pre_usage", "PRE-004,PRE-005", test_usage},
+    {"pre_usage", "PRE-004,PRE-005,PRE-007", test_usage},
     {"pre_bad_config", "PRE-006", test_bad_config},
 };
 const size_t ct_pre_test_count = sizeof ct_pre_tests / sizeof ct_pre_tests[0];

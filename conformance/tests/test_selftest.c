@@ -54,6 +54,7 @@ static const struct scase cases[] = {
     {WRAPPER, "auth-needed-exit-1", "PRE", "PRE-004"},
     {DEFECT, "unknown-key-accepted", "PRE", "PRE-005"},
     {WRAPPER, "config-refusal-exit-1", "PRE", "PRE-005,PRE-006"},
+    {WRAPPER, "unknown-command-runs", "PRE", "PRE-007"},
     {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
     {DEFECT, "local-time", "BF", "BF-001,BF-002"},
     {DEFECT, "first-page-only", "BF", "BF-002"},
