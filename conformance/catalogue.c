@@ -78,6 +78,8 @@ static const struct ct_req reqs[] = {
      CONTRACT " 2"},
     {"PRE-007", "PRE", CT_MUST,
      "A command the contract does not know is refused with exit 2 (bad usage)", CONTRACT " 4"},
+    {"PRE-008", "PRE", CT_MUST,
+     "A config with backfill_days 1 and rate_limit_per_minute 1 is accepted", CONTRACT " 2"},
     {"BF-001", "BF", CT_MUST,
      "The first sync asks for events since seven days before the connection (within one hour)",
      CAS_DOC},

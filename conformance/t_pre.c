@@ -1,4 +1,4 @@
-/* t_pre.c - prerequisites and "Test now" (PRE-001..007). */
+/* t_pre.c - prerequisites and "Test now" (PRE-001..008). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,7 +156,7 @@ static const struct bad_key bad_keys[] = {
 static void test_bad_config(void **st)
 {
     (void)st;
-    const char *reqs = "PRE-006";
+    const char *reqs = "PRE-006,PRE-008";
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "empty-org"};
     struct buf ev;
@@ -201,6 +201,29 @@ static void test_bad_config(void **st)
                    ev.ptr ? ev.ptr : "");
     else
         ct_blocked(reqs, "could not copy the config");
+    /* PRE-008: the smallest sensible values are values, not errors.
+     * authorize-url reads the config and makes no request. */
+    cJSON_Delete(e.config);
+    e.config = orig ? cJSON_Duplicate(orig, 1) : NULL;
+    struct run_result r8;
+    if (e.config) {
+        cJSON_DeleteItemFromObjectCaseSensitive(e.config, "backfill_days");
+        cJSON_DeleteItemFromObjectCaseSensitive(e.config, "rate_limit_per_minute");
+    }
+    if (e.config && cJSON_AddNumberToObject(e.config, "backfill_days", 1) &&
+        cJSON_AddNumberToObject(e.config, "rate_limit_per_minute", 1) &&
+        ct_env_write_config(&e) == 0 &&
+        ct_env_run(&e, "authorize-url", NULL, NULL, RUN_MS, -1, &r8) == 0) {
+        char how[64];
+        int url = r8.out.ptr && strstr(r8.out.ptr, "state=");
+        ct_judge(&e, "PRE-008", r8.exited && r8.code == 0 && url,
+                 "config with backfill_days 1 and rate_limit_per_minute 1: authorize-url %s "
+                 "(want exit 0), %s", ct_run_outcome(&r8, how, sizeof how),
+                 url ? "a consent URL printed" : "no consent URL printed");
+        run_result_release(&r8);
+    } else {
+        ct_blocked("PRE-008", "could not run the connector: %s", e.err);
+    }
 out:
     cJSON_Delete(orig);
     buf_release(&ev);
@@ -213,6 +236,6 @@ const struct ct_test ct_pre_tests[] = {
     {"pre_no_event_reporting", "PRE-002", test_no_event_reporting},
     {"pre_healthy", "PRE-003", test_healthy},
     {"pre_usage", "PRE-004,PRE-005,PRE-007", test_usage},
-    {"pre_bad_config", "PRE-006", test_bad_config},
+    {"pre_bad_config", "PRE-006,PRE-008", test_bad_config},
 };
 const size_t ct_pre_test_count = sizeof ct_pre_tests / sizeof ct_pre_tests[0];

@@ -55,6 +55,7 @@ static const struct scase cases[] = {
     {DEFECT, "unknown-key-accepted", "PRE", "PRE-005"},
     {WRAPPER, "config-refusal-exit-1", "PRE", "PRE-005,PRE-006"},
     {WRAPPER, "unknown-command-runs", "PRE", "PRE-007"},
+    {WRAPPER, "small-values-refused", "PRE", "PRE-008"},
     {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
     {DEFECT, "local-time", "BF", "BF-001,BF-002"},
     {DEFECT, "first-page-only", "BF", "BF-002"},
