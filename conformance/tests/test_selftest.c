@@ -53,7 +53,7 @@ static const struct scase cases[] = {
     {WRAPPER, "check-always-fails", "PRE", "PRE-003"},
     {WRAPPER, "auth-needed-exit-1", "PRE", "PRE-004"},
     {DEFECT, "unknown-key-accepted", "PRE", "PRE-005"},
-    {WRAPPER, "config-refusal-exit-1", "PRE", "PRE-005,PRE-006"},
+    {WRAPPER, "config-refusal-exit-1", "PRE", "PRE-005,PRE-006,PRE-007"},
     {WRAPPER, "unknown-command-runs", "PRE", "PRE-007"},
     {WRAPPER, "small-values-refused", "PRE", "PRE-008"},
     {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
