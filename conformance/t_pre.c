@@ -1,4 +1,4 @@
-/* t_pre.c - prerequisites and "Test now" (PRE-001..008). */
+/* t_pre.c - prerequisites and "Test now" (PRE-001..009). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,6 +69,36 @@ static void test_no_event_reporting(void **st)
 {
     (void)st;
     check_case("PRE-002", "no-event-reporting", 4, "error", "Get events", "Event Reporting");
+}
+
+/* PRE-009: a sync (not only Test now) where Event Reporting is refused. */
+static void test_sync_no_event_reporting(void **st)
+{
+    (void)st;
+    const char *reqs = "PRE-009";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "no-event-reporting"};
+    struct run_result r;
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(reqs, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (ct_env_connect(&e)) {
+        ct_blocked(reqs, "could not connect: %s", e.err);
+        goto out;
+    }
+    if (ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    char how[64];
+    ct_judge(&e, "PRE-009", r.exited && r.code == 4,
+             "scenario no-event-reporting: sync %s (want exit 4)",
+             ct_run_outcome(&r, how, sizeof how));
+    run_result_release(&r);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
 }
 
 static void test_healthy(void **st)
@@ -235,6 +265,7 @@ const struct ct_test ct_pre_tests[] = {
     {"pre_not_admin", "PRE-001", test_not_admin},
     {"pre_no_event_reporting", "PRE-002", test_no_event_reporting},
     {"pre_healthy", "PRE-003", test_healthy},
+    {"pre_sync_no_event_reporting", "PRE-009", test_sync_no_event_reporting},
     {"pre_usage", "PRE-004,PRE-005,PRE-007", test_usage},
     {"pre_bad_config", "PRE-006,PRE-008", test_bad_config},
 };

@@ -56,6 +56,7 @@ static const struct scase cases[] = {
     {WRAPPER, "config-refusal-exit-1", "PRE", "PRE-005,PRE-006,PRE-007"},
     {WRAPPER, "unknown-command-runs", "PRE", "PRE-007"},
     {WRAPPER, "small-values-refused", "PRE", "PRE-008"},
+    {WRAPPER, "prereq-sync-exit-1", "PRE", "PRE-009"},
     {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
     {DEFECT, "local-time", "BF", "BF-001,BF-002"},
     {DEFECT, "first-page-only", "BF", "BF-002"},
