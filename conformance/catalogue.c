@@ -60,6 +60,9 @@ static const struct ct_req reqs[] = {
      "Tokens from a refresh are saved before they are used: killed at its first request with the "
      "new access token, a rerun continues without a new authorization",
      "RFC 9700 4.14.2; " CONTRACT " 3"},
+    {"OAUTH-013", "OAUTH", CT_MUST,
+     "A callback with the right state but no code is refused (exit 3) without a token request",
+     CONTRACT " 4"},
     {"PRE-001", "PRE", CT_MUST,
      "Test now with a user who is not System Admin reports error naming System Admin and exits 4",
      CAS_DOC},

@@ -48,6 +48,7 @@ static const struct scase cases[] = {
     {DEFECT, "refresh-not-rotated", "OAUTH", "OAUTH-009"},
     {DEFECT, "calls-after-refusal", "OAUTH", "OAUTH-010"},
     {DEFECT, "token-in-url", "OAUTH", "OAUTH-011"},
+    {WRAPPER, "no-code-accepted", "OAUTH", "OAUTH-013"},
     {DEFECT, "admin-not-checked", "PRE", "PRE-001"},
     {DEFECT, "events-not-checked", "PRE", "PRE-002"},
     {WRAPPER, "check-always-fails", "PRE", "PRE-003"},
