@@ -440,7 +440,7 @@ static void test_no_code(void **st)
     if (n < 0)
         ct_blocked(reqs, "could not read the journal: %s", e.err);
     else
-        ct_verdict("OAUTH-013", r.exited && r.code == 3 && n == 0,
+        ct_judge(&e, "OAUTH-013", r.exited && r.code == 3 && n == 0,
                    "the genuine callback without its code: %s (want exit 3), %d token "
                    "request%s (want 0)", how, n, n == 1 ? "" : "s");
     cJSON_Delete(calls);

@@ -227,7 +227,7 @@ static void test_bad_config(void **st)
         run_result_release(&r);
     }
     if (orig)
-        ct_verdict("PRE-006", all, "config with %s (want exit 2 and the key named each time)",
+        ct_judge(&e, "PRE-006", all, "config with %s (want exit 2 and the key named each time)",
                    ev.ptr ? ev.ptr : "");
     else
         ct_blocked(reqs, "could not copy the config");
