@@ -391,6 +391,66 @@ out:
     ct_verdict_end();
 }
 
+/* OAUTH-013: the genuine callback with its code left out. */
+static void test_no_code(void **st)
+{
+    (void)st;
+    const char *reqs = "OAUTH-013";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {0};
+    if (env_up(&e, &cfg, reqs))
+        goto out;
+    char url[4096], loc[4096];
+    if (ct_env_authorize_url(&e, url, sizeof url) || ct_env_consent(&e, url, loc, sizeof loc)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    /* Drop the code parameter, keep the rest (state included). */
+    struct buf b;
+    buf_init(&b, sizeof loc);
+    const char *q = strchr(loc, '?');
+    buf_append(&b, loc, q ? (size_t)(q - loc) : strlen(loc));
+    char sep = '?';
+    for (const char *p = q ? q + 1 : ""; *p;) {
+        size_t len = strcspn(p, "&");
+        if (strncmp(p, "code=", 5)) {
+            buf_printf(&b, "%c%.*s", sep, (int)len, p);
+            sep = '&';
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    char nocode[4096];
+    snprintf(nocode, sizeof nocode, "%s", b.ptr ? b.ptr : loc);
+    buf_release(&b);
+    char code[512] = "";
+    if (qget(loc, "code", code, sizeof code) || !qget(nocode, "code", code, sizeof code)) {
+        ct_blocked(reqs, "mock-smartsheet's consent carried no code to leave out");
+        goto out;
+    }
+    struct run_result r;
+    if (ct_env_run(&e, "authorize", "--callback-url", nocode, RUN_MS, -1, &r)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    cJSON *calls = NULL;
+    int n = token_calls(&e, &calls);
+    char how[64];
+    ct_run_outcome(&r, how, sizeof how);
+    if (n < 0)
+        ct_blocked(reqs, "could not read the journal: %s", e.err);
+    else
+        ct_judge(&e, "OAUTH-013", r.exited && r.code == 3 && n == 0,
+                   "the genuine callback without its code: %s (want exit 3), %d token "
+                   "request%s (want 0)", how, n, n == 1 ? "" : "s");
+    cJSON_Delete(calls);
+    run_result_release(&r);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 static void test_code_exchange(void **st)
 {
     (void)st;
@@ -769,6 +829,7 @@ const struct ct_test ct_oauth_tests[] = {
     {"oauth_consent_url", "OAUTH-001,OAUTH-002", test_consent_url},
     {"oauth_state_refused", "OAUTH-003", test_state_refused},
     {"oauth_denied_consent", "OAUTH-004", test_denied},
+    {"oauth_no_code", "OAUTH-013", test_no_code},
     {"oauth_code_exchange", "OAUTH-005,OAUTH-006", test_code_exchange},
     {"oauth_code_exchange_faults", "OAUTH-006", test_code_exchange_faults},
     {"oauth_refresh_on_expiry", "OAUTH-007,OAUTH-009,OAUTH-011", test_refresh_expiry},
