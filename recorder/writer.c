@@ -68,6 +68,25 @@ static int write_file(const char *path, const char *data, size_t len)
     return 0;
 }
 
+/* Whole numbers as integers: cJSON would print 6465406924635470 as
+ * 6.46540692463547e+15, which the scenario loader reads as no id. */
+static void fix_ints(cJSON *n)
+{
+    if (cJSON_IsNumber(n)) {
+        int64_t v;
+        if (!double_to_i64(n->valuedouble, &v)) {
+            char s[32];
+            rec_fmt(s, sizeof s, "%lld", (long long)v);
+            n->type = cJSON_Raw;
+            n->valuestring = xstrdup(s);
+        }
+        return;
+    }
+    cJSON *c;
+    if (cJSON_IsArray(n) || cJSON_IsObject(n))
+        cJSON_ArrayForEach(c, n) fix_ints(c);
+}
+
 /* ---- pseudonymising events ---------------------------------------------- */
 
 static int ends_with(const char *s, const char *suf)
@@ -529,6 +548,7 @@ int writer_run(const struct writer_opts *o, struct pseudo *p, struct writer_stat
             }
             last_ms = ms;
             writer_event(p, ev);
+            fix_ints(ev);
             char *s = cJSON_PrintUnformatted(ev);
             if (!s || pager_add(&pg, s)) {
                 rec_fmt(err, errlen, "cannot write the events pages in %s/events", o->dir);
@@ -548,6 +568,7 @@ int writer_run(const struct writer_opts *o, struct pseudo *p, struct writer_stat
     cJSON_AddItemToObject(sc, "eventPages", pg.names);
     pg.names = NULL;
 
+    fix_ints(sc);
     /* One user per line, as the checked-in scenarios. */
     struct buf b;
     buf_init(&b, MAX_FILE);
