@@ -456,6 +456,14 @@ static void test_record_replay(void **st)
         fprintf(stderr, "conformance on the recording:\n%s%s", res.out.ptr ? res.out.ptr : "",
                 res.err.ptr ? res.err.ptr : "");
     assert_true(res.exited && res.code == 0);
+    /* "N requirements: N passed, 0 failed, ...": the ten of BF, INC, USR. */
+    const char *sum = res.out.ptr ? strstr(res.out.ptr, " requirements: ") : NULL;
+    assert_non_null(sum);
+    while (sum > res.out.ptr && sum[-1] != '\n')
+        sum--;
+    int nreq = 0, npass = 0, nfail = -1;
+    assert_int_equal(sscanf(sum, "%d requirements: %d passed, %d failed", &nreq, &npass, &nfail), 3);
+    assert_true(nreq >= 10 && nfail == 0);
     run_result_release(&res);
 
     cJSON_Delete(up_users);
