@@ -23,6 +23,7 @@
 
 #define STATE_FILE ".record-state.json"
 #define PARTIAL ".partial"
+#define EMPTY_PAGES_MAX 20
 
 static const char usage[] =
     "Usage: recorder --from URL --token-file FILE --out DIR [options]\n"
@@ -489,10 +490,23 @@ int main(int argc, char **argv)
             goto failed;
         }
     }
+    /* Smartsheet may answer short or empty pages with moreAvailable while
+     * events are still being generated; a stream that stays empty for
+     * EMPTY_PAGES_MAX pages in a row is left for a later resume. */
+    int empty = 0;
     while (!s.events_done) {
+        int before = s.pages;
+        char pos_before[sizeof s.position];
+        memcpy(pos_before, s.position, sizeof pos_before);
         int r = fetch_events_page(&f, dir, partial, &s, err, sizeof err);
         if (r < 0)
             goto failed;
+        empty = (r == 0 && s.pages == before + 1 && !strcmp(pos_before, s.position)) ? empty + 1 : 0;
+        if (empty >= EMPTY_PAGES_MAX) {
+            rec_fmt(err, sizeof err, "%d events pages in a row did not move the stream position "
+                    "(events still being generated?)", empty);
+            goto failed;
+        }
     }
     /* Everything fetched: pseudonymise with one salt, in one go. */
     p = pseudo_new(o.pseudonymise);
