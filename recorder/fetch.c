@@ -34,23 +34,26 @@ void fetch_init(struct fetch *f, const char *base, const char *token, int per_mi
     f->token = token;
     f->per_minute = per_minute < 1 ? 1 : per_minute > FETCH_MAX_RATE ? FETCH_MAX_RATE : per_minute;
     f->max_tries = 8;
+    f->now = now_ms;
+    f->sleep = sleep_ms;
 }
 
 /* Waits until one more request keeps the rolling minute within the limit,
  * then records its start. */
-static void pace(struct fetch *f)
+void fetch_pace(struct fetch *f)
 {
     if (f->count == f->per_minute) {
         int64_t oldest = f->sent[f->head];
-        int64_t wait = oldest + 60000 + 1 - now_ms();
+        int64_t wait = oldest + 60000 + 1 - f->now();
         if (wait > 0 && !f->quiet)
             fprintf(stderr, "recorder: pacing: %d requests in the last minute, waiting %.1f s\n",
                     f->count, (double)wait / 1000.0);
-        sleep_ms(wait);
+        if (wait > 0)
+            f->sleep(wait);
         f->head = (f->head + 1) % f->per_minute;
         f->count--;
     }
-    f->sent[(f->head + f->count) % f->per_minute] = now_ms();
+    f->sent[(f->head + f->count) % f->per_minute] = f->now();
     f->count++;
 }
 
@@ -72,7 +75,7 @@ cJSON *fetch_json(struct fetch *f, const char *path_query, char *err, size_t err
     int64_t backoff = 2000;
     err[0] = '\0';
     for (int attempt = 1; attempt <= f->max_tries; attempt++) {
-        pace(f);
+        fetch_pace(f);
         f->requests++;
         struct httpc_resp r;
         int rc = httpc_request("GET", url.ptr, headers, NULL, 0, NULL, &r);
@@ -103,7 +106,7 @@ cJSON *fetch_json(struct fetch *f, const char *path_query, char *err, size_t err
         f->retries++;
         if (!f->quiet)
             fprintf(stderr, "recorder: %s; retrying in %lld s\n", err, (long long)(backoff / 1000));
-        sleep_ms(backoff);
+        f->sleep(backoff);
         if (backoff < 64000)
             backoff *= 2;
     }

@@ -21,9 +21,15 @@ struct fetch {
     int head, count;
     long requests, retries;        /* statistics */
     int quiet;
+    /* Clock and sleep (monotonic ms); tests give fakes. */
+    int64_t (*now)(void);
+    void (*sleep)(int64_t ms);
 };
 
 void fetch_init(struct fetch *f, const char *base, const char *token, int per_minute);
+/* Waits until one more request keeps the rolling minute within the
+ * limit, then counts it as started now. */
+void fetch_pace(struct fetch *f);
 /* GET base + path_query; on 200 returns the parsed JSON body (caller frees),
  * else NULL with a message in err (never the token). */
 cJSON *fetch_json(struct fetch *f, const char *path_query, char *err, size_t errlen);
