@@ -17,7 +17,7 @@
 # live in <folder>/tests/test_*.c, one cmocka binary each, linked with the
 # folder's modules (all but main.c) and the common library.
 
-PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen
+PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen recorder
 
 # The kit's version (VERSION) and the contract's (the first line of
 # conformance/CONTRACT.md: "# The connector contract, version X.Y").

@@ -52,7 +52,7 @@ for f in share/sscas-kit/fixtures/mapping/smartsheet-cas.json \
     [ -f "$kit/$f" ] || fail "not installed: $f"
 done
 n=0
-for p in mock-smartsheet mock-cas connector conformance fixture-gen; do
+for p in mock-smartsheet mock-cas connector conformance fixture-gen recorder; do
     exe=$kit/bin/sscas-$p
     [ -x "$exe" ] || fail "not installed: bin/sscas-$p"
     [ -s "$kit/share/man/man1/sscas-$p.1" ] || [ -s "$kit/share/man/man1/sscas-$p.1.gz" ] ||
