@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,6 +176,9 @@ static void run_case(const struct scase *c)
     char conformance[4200], connector[4200], base[4200], dir[] = "/tmp/ct-self-XXXXXX";
     snprintf(conformance, sizeof conformance, "%s/conformance", bin);
     snprintf(base, sizeof base, "%s/connector", bin);
+    char abs_base[PATH_MAX];
+    if (base[0] != '/' && realpath(base, abs_base))   /* wrappers run in other folders */
+        snprintf(base, sizeof base, "%s", abs_base);
     if (c->kind == DEFECT)
         snprintf(connector, sizeof connector, "%s/connector-defective", tbin);
     else if (c->kind == WRAPPER)
@@ -255,7 +259,7 @@ static void run_case(const struct scase *c)
     if (same)
         check_reports(dir, c->expect, reports, sizeof reports);
     char cmd[100];
-    snprintf(cmd, sizeof cmd, "rm -rf %s /tmp/kit-selftest-leak-*", dir);
+    snprintf(cmd, sizeof cmd, getenv("SELFTEST_KEEP") ? "cp -r %s /tmp/selftest-kept" : "rm -rf %s /tmp/kit-selftest-leak-*", dir);
     if (system(cmd) != 0)
         printf("  (could not remove %s)\n", dir);
     /* Everything released before a failure ends the test. */
