@@ -197,6 +197,27 @@ char *buf_take(struct buf *b, size_t *len)
     return p;
 }
 
+char *buf_read_file(const char *path, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b;
+    buf_init(&b, cap);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(&b, chunk, n))
+            break;
+    int bad = ferror(f) || b.err;
+    fclose(f);
+    if (bad) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_take(&b, len);
+}
+
 void buf_clear(struct buf *b)
 {
     b->len = 0;

@@ -38,6 +38,10 @@ int buf_urlenc(struct buf *b, const char *s, size_t len);
 /* Returns the bytes (never NULL: "" for an empty buffer) and resets b.
  * The caller frees the result. */
 char *buf_take(struct buf *b, size_t *len);
+/* The whole file at path (at most cap bytes) as a NUL-terminated string the
+ * caller frees, its length in *len (may be NULL); NULL when it cannot be
+ * opened or read, or is larger than cap. */
+char *buf_read_file(const char *path, size_t cap, size_t *len);
 void buf_clear(struct buf *b);     /* keeps the allocation, len = 0 */
 void buf_release(struct buf *b);   /* frees everything */
 

@@ -913,26 +913,6 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 /* ------------------------------------------------------------------ */
 /* Start and stop                                                       */
 
-static char *read_file(const char *path, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b;
-    buf_init(&b, cap);
-    char tmp[8192];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (buf_append(&b, tmp, n))
-            break;
-    int bad = ferror(f) || b.err;
-    fclose(f);
-    if (bad) {
-        buf_release(&b);
-        return NULL;
-    }
-    return buf_take(&b, NULL);
-}
 
 /* Lets the process open as many sockets as the connection limit needs
  * (and some for files); lowers the limit when the system will not. */
@@ -1028,8 +1008,8 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cfg->tls_cert_file) {
-        srv->tls_cert = read_file(cfg->tls_cert_file, 1024 * 1024);
-        srv->tls_key = read_file(cfg->tls_key_file, 1024 * 1024);
+        srv->tls_cert = buf_read_file(cfg->tls_cert_file, 1024 * 1024, NULL);
+        srv->tls_key = buf_read_file(cfg->tls_key_file, 1024 * 1024, NULL);
         if (!srv->tls_cert || !srv->tls_key) {
             snprintf(err, errlen, "cannot read TLS %s file '%.200s'",
                      srv->tls_cert ? "key" : "certificate",

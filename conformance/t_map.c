@@ -17,20 +17,14 @@ static cJSON *load_table(char *err, size_t errlen)
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/mapping/smartsheet-cas.json",
              ct_opts.fixtures[0] ? ct_opts.fixtures : KIT_SOURCE_FIXTURES);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %.250s", path);
+    size_t len;
+    char *text = buf_read_file(path, 8 * 1024 * 1024, &len);
+    if (!text) {
+        snprintf(err, errlen, "cannot read %.250s (at most 8 MiB)", path);
         return NULL;
     }
-    struct buf b;
-    buf_init(&b, 8 * 1024 * 1024);
-    char tmp[8192];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 && !b.err)
-        buf_append(&b, tmp, n);
-    fclose(f);
-    cJSON *t = b.err ? NULL : cJSON_ParseWithLength(b.ptr, b.len);
-    buf_release(&b);
+    cJSON *t = cJSON_ParseWithLength(text, len);
+    free(text);
     if (!t)
         snprintf(err, errlen, "%.250s is not readable JSON", path);
     return t;

@@ -22,31 +22,11 @@
 #define KIT_APP "{\"name\":\"Cloud App Security connector\",\"clientId\":\"dvw1gqh1ppf5bi99ewqptfvqd1\"," \
                 "\"secret\":\"83su5s8shjbnv4ozgne4v6m9jp\",\"redirectUrl\":\"http://127.0.0.1/api/oauth/saga\"}"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b;
-    buf_init(&b, MAX_FILE);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (buf_append(&b, chunk, n))
-            break;
-    int bad = ferror(f) || b.err;
-    fclose(f);
-    if (bad) {
-        buf_release(&b);
-        return NULL;
-    }
-    return buf_take(&b, len);
-}
 
 static cJSON *read_json(const char *path)
 {
     size_t len;
-    char *s = slurp(path, &len);
+    char *s = buf_read_file(path, MAX_FILE, &len);
     cJSON *j = s ? cJSON_Parse(s) : NULL;
     free(s);
     return j;
