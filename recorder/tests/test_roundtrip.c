@@ -386,8 +386,13 @@ static void test_record_replay(void **st)
     /* An interrupted recording resumes: the third events request is
      * refused (403), the rerun meets a 429 and last pages without
      * nextStreamPosition, and ends with every event of the window once. */
-    assert_non_null(call(up.url, "POST", "/_mock/page-limit", "{\"events\":1000}", NULL, NULL));
-    assert_non_null(call(up.url, "POST", "/_mock/last-page", "{\"nextStreamPosition\":\"omit\"}", NULL, NULL));
+    cJSON *ok1 = call(up.url, "POST", "/_mock/page-limit", "{\"events\":1000}", NULL, NULL);
+    cJSON *ok2 = call(up.url, "POST", "/_mock/last-page", "{\"nextStreamPosition\":\"omit\"}", NULL,
+                      NULL);
+    assert_non_null(ok1);
+    assert_non_null(ok2);
+    cJSON_Delete(ok1);
+    cJSON_Delete(ok2);
     cJSON_Delete(call(up.url, "POST", "/_mock/faults",
                       "{\"path\":\"/2.0/events\",\"nth\":3,\"action\":\"error\",\"errorCode\":1004}",
                       NULL, NULL));
