@@ -93,6 +93,34 @@ static int body_choice(const struct http_req *req, struct http_resp *resp, const
     return rc;
 }
 
+/* POST /_mock/wide-queries {"overMs":N,"answer":"timeout"|"slow","delayMs":M}:
+ * `since` queries spanning more than N ms of calendar time (0: off). */
+static void admin_wide_queries(struct ss_server *s, const struct http_req *req,
+                               struct http_resp *resp)
+{
+    cJSON *j = body_object(req, resp);
+    if (!j)
+        return;
+    const cJSON *over = cJSON_GetObjectItemCaseSensitive(j, "overMs");
+    const cJSON *ans = cJSON_GetObjectItemCaseSensitive(j, "answer");
+    const cJSON *delay = cJSON_GetObjectItemCaseSensitive(j, "delayMs");
+    const char *a = cJSON_IsString(ans) ? ans->valuestring : "timeout";
+    int64_t over_ms = 0, delay_ms = 0;
+    if (!cJSON_IsNumber(over) || double_to_i64(over->valuedouble, &over_ms) || over_ms < 0 ||
+        (ans && !cJSON_IsString(ans)) || (strcmp(a, "timeout") && strcmp(a, "slow")) ||
+        (delay && (!cJSON_IsNumber(delay) || double_to_i64(delay->valuedouble, &delay_ms) ||
+                   delay_ms < 0 || delay_ms > 86400000LL))) {
+        reply_error(resp, 400, "want {\"overMs\": N >= 0 (0: off), \"answer\": \"timeout\" or "
+                    "\"slow\", \"delayMs\": 0 to 86400000}");
+    } else {
+        atomic_store(&s->events_wide_timeout, !strcmp(a, "timeout"));
+        atomic_store(&s->events_wide_delay_ms, delay_ms);
+        atomic_store(&s->events_wide_over_ms, over_ms);
+        reply_ok(resp);
+    }
+    cJSON_Delete(j);
+}
+
 static void admin_reset(struct ss_server *s, const char *name, struct http_resp *resp)
 {
     char err[512];
@@ -465,6 +493,8 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
             atomic_store(&s->events_omit_last_position, omit);
             reply_ok(resp);
         }
+    } else if (!strcmp(route, "wide-queries") && post) {
+        admin_wide_queries(s, req, resp);
     } else if (!strcmp(route, "ratelimit") && post) {
         admin_ratelimit(s, req, resp);
     } else if (!strcmp(route, "stats") && get) {

@@ -34,15 +34,31 @@ struct events_memo {
     struct events_params params;
 };
 
+/* Event Reporting keeps about six months: older events are never served
+ * (a modelled bound, docs/smartsheet-model.md). */
+#define EVENTS_RETENTION_MS (183LL * 24 * 3600 * 1000)
+
+/* How /events answers beyond what the scenario holds (admin settings). */
+struct events_shape {
+    /* > 0: at most that many events a page whatever maxCount asks (a
+     * stream still generating: shorter pages, moreAvailable true) */
+    size_t page_limit;
+    /* the last page (moreAvailable false) carries no nextStreamPosition,
+     * as in Smartsheet's own "no more available" fixture */
+    int omit_last_position;
+    /* > 0: a `since` query whose window (to `to`, or now) is longer is
+     * wide: answered 500 errorCode 4002 (wide_timeout), or after
+     * wide_delay_ms of duration time */
+    int64_t wide_over_ms;
+    int wide_timeout;
+    int64_t wide_delay_ms;
+};
+
 /* GET /2.0/events - requires a System Admin and Event Reporting.  memo
- * (may be NULL) is the connection's.  page_limit > 0 answers at most that
- * many events a page whatever maxCount asks (a stream still generating:
- * shorter pages, moreAvailable true).  omit_last_position: the last page
- * (moreAvailable false) carries no nextStreamPosition, as in Smartsheet's
- * own "no more available" fixture. */
+ * (may be NULL) is the connection's; shape NULL: none of its settings. */
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
                 const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
-                size_t page_limit, int omit_last_position, struct http_resp *resp);
+                const struct events_shape *shape, struct http_resp *resp);
 /* GET /2.0/users */
 void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller,
                     const struct http_req *req, struct http_resp *resp);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "dclock.h"
 #include "kit_limits.h"
 #include "sserror.h"
 #include "sspos.h"
@@ -175,19 +176,47 @@ static int resolve(const struct ss_scenario *sc, const struct events_params *p,
         return 0;
     }
     q->start = scenario_event_at(sc, p->since_ms - p->since_ms % HOUR_MS);
-    if (!p->has_to)
-        return 0;
-    int64_t to_ms = p->to_ms > now_wall_ms ? now_wall_ms : p->to_ms;
-    q->end = to_ms <= p->since_ms ? q->start : scenario_event_at(sc, to_ms);
+    if (p->has_to) {
+        int64_t to_ms = p->to_ms > now_wall_ms ? now_wall_ms : p->to_ms;
+        q->end = to_ms <= p->since_ms ? q->start : scenario_event_at(sc, to_ms);
+    }
+    return 0;
+}
+
+/* Events older than the retention bound are gone, whichever way a client
+ * asks (a `since` before it, or a position saved long ago). */
+static void apply_retention(const struct ss_scenario *sc, int64_t now_wall_ms, struct ev_query *q)
+{
+    size_t horizon = scenario_event_at(sc, now_wall_ms - EVENTS_RETENTION_MS);
+    if (q->start < horizon)
+        q->start = horizon;
     if (q->end < q->start)
         q->end = q->start;
+}
+
+/* A wide `since` query: 1 when answered with 4002, else 0 (maybe delayed). */
+static int wide_query(const struct events_params *p, const struct events_shape *shape,
+                      int64_t now_wall_ms, struct http_resp *resp)
+{
+    if (!shape || shape->wide_over_ms <= 0 || p->by_position)
+        return 0;
+    int64_t end = p->has_to && p->to_ms < now_wall_ms ? p->to_ms : now_wall_ms;
+    if (end - p->since_ms <= shape->wide_over_ms)
+        return 0;
+    if (shape->wide_timeout) {
+        ss_error(resp, 4002, NULL, NULL);
+        return 1;
+    }
+    resp->delay_ms = dclock_to_real_ms(shape->wide_delay_ms);
     return 0;
 }
 
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
                 const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
-                size_t page_limit, int omit_last_position, struct http_resp *resp)
+                const struct events_shape *shape, struct http_resp *resp)
 {
+    size_t page_limit = shape ? shape->page_limit : 0;
+    int omit_last_position = shape && shape->omit_last_position;
     if (!caller->is_admin) {
         ss_error(resp, 1004, NULL, NULL);
         return;
@@ -198,8 +227,10 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     }
     struct events_params p;
     struct ev_query q;
-    if (params_of(req, memo, &p, resp) || resolve(sc, &p, now_wall_ms, &q, resp))
+    if (params_of(req, memo, &p, resp) || resolve(sc, &p, now_wall_ms, &q, resp) ||
+        wide_query(&p, shape, now_wall_ms, resp))
         return;
+    apply_retention(sc, now_wall_ms, &q);
     if (page_limit && q.max > page_limit)
         q.max = page_limit;
     size_t n = q.end - q.start < q.max ? q.end - q.start : q.max;

@@ -260,11 +260,15 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     }
     struct ss_caller caller = {g.user_id, u->admin};
     switch (m->route) {
-    case R_EVENTS:
-        api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL,
-                   atomic_load(&s->events_page_limit), atomic_load(&s->events_omit_last_position),
-                   resp);
+    case R_EVENTS: {
+        struct events_shape shape = {atomic_load(&s->events_page_limit),
+                                     atomic_load(&s->events_omit_last_position),
+                                     atomic_load(&s->events_wide_over_ms),
+                                     atomic_load(&s->events_wide_timeout),
+                                     atomic_load(&s->events_wide_delay_ms)};
+        api_events(s->sc, &caller, req, req->real_ms, conn ? &conn->events : NULL, &shape, resp);
         break;
+    }
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
     case R_USER: api_users_get(s->sc, &caller, m->segment, req, resp); break;
@@ -429,6 +433,7 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     atomic_store(&s->requests, 0);
     atomic_store(&s->events_page_limit, 0);
     atomic_store(&s->events_omit_last_position, 0);
+    atomic_store(&s->events_wide_over_ms, 0);
     oauth_set_generic_token_errors(s->oauth, 1);
     pthread_rwlock_unlock(&s->lock);
     if (old)

@@ -33,6 +33,9 @@ struct ss_server {
     _Atomic int retry_after;        /* send Retry-After on 429 (admin API sets it) */
     _Atomic size_t events_page_limit; /* most events per /events page; 0 = maxCount rules */
     _Atomic int events_omit_last_position; /* last page without nextStreamPosition */
+    _Atomic int64_t events_wide_over_ms;   /* wide `since` queries (struct events_shape) */
+    _Atomic int events_wide_timeout;
+    _Atomic int64_t events_wide_delay_ms;
     /* --app-host: the consent pages answer only under this Host name and
      * the API never does, as app.smartsheet.com and api.smartsheet.com
      * ("" = one origin for both). */

@@ -45,11 +45,11 @@ static void call(const struct ss_caller *c, const char *query, struct http_resp 
     static struct events_memo memo;
     memset(resp, 0, sizeof *resp);
     struct http_req req = tfx_get("/2.0/events", query);
-    api_events(sc, c, &req, TFX_NOW, NULL, 0, 0, resp);
+    api_events(sc, c, &req, TFX_NOW, NULL, NULL, resp);
     for (int round = 0; round < 2; round++) {
         struct http_resp again;
         memset(&again, 0, sizeof again);
-        api_events(sc, c, &req, TFX_NOW, &memo, 0, 0, &again);
+        api_events(sc, c, &req, TFX_NOW, &memo, NULL, &again);
         assert_int_equal(again.status, resp->status);
         assert_int_equal(again.error_code, resp->error_code);
         if (resp->status == 200) {     /* error bodies differ in their refId only */
@@ -85,7 +85,7 @@ static void access_rules(void **state)
     struct http_req req = tfx_get("/2.0/events", "since=2020-01-01T00:00:00Z");
     struct ss_caller off_admin = {scenario_user(off, 0)->id, 1};
     memset(&resp, 0, sizeof resp);
-    api_events(off, &off_admin, &req, TFX_NOW, NULL, 0, 0, &resp);
+    api_events(off, &off_admin, &req, TFX_NOW, NULL, NULL, &resp);
     assert_int_equal(resp.status, 403);
     assert_int_equal(tfx_error_code(&resp), 1013);
     assert_string_equal(resp.content_type, "application/json;charset=UTF-8");
@@ -274,6 +274,7 @@ static size_t count_since(const char *query, int64_t *first_ts, int *more)
 static void last_page_without_position(void **state)
 {
     (void)state;
+    const struct events_shape omit = {.omit_last_position = 1};
     char q[160] = "since=2010-01-01T00:00:00Z&maxCount=1000";
     int more = 1, pages = 0;
     while (more && pages < 100000) {
@@ -281,7 +282,7 @@ static void last_page_without_position(void **state)
             struct http_resp resp;
             memset(&resp, 0, sizeof resp);
             struct http_req req = tfx_get("/2.0/events", q);
-            api_events(sc, &admin, &req, TFX_NOW, NULL, 0, 1, &resp);
+            api_events(sc, &admin, &req, TFX_NOW, NULL, &omit, &resp);
             assert_int_equal(resp.status, 200);
             cJSON *j = tfx_json(&resp);
             tfx_resp_done(&resp);
@@ -299,9 +300,73 @@ static void last_page_without_position(void **state)
     assert_true(pages > 1);
 }
 
+/* One /events answer for query q with shape; the status, body in *j. */
+static int events_with(const char *q, const struct events_shape *shape, int64_t now,
+                       cJSON **j, int64_t *delay_ms)
+{
+    struct http_resp resp;
+    memset(&resp, 0, sizeof resp);
+    struct http_req req = tfx_get("/2.0/events", q);
+    api_events(sc, &admin, &req, now, NULL, shape, &resp);
+    int st = resp.status;
+    *j = tfx_json(&resp);
+    if (delay_ms)
+        *delay_ms = resp.delay_ms;
+    tfx_resp_done(&resp);
+    return st;
+}
+
+/* About six months of retention: seen from far enough in the future the
+ * scenario's events are gone, by since and by position alike. */
+static void retention_bound(void **state)
+{
+    (void)state;
+    char pos[SSPOS_LEN + 1], q[160];
+    sspos_encode(0, pos);
+    snprintf(q, sizeof q, "streamPosition=%s&maxCount=10000", pos);
+    cJSON *j;
+    assert_int_equal(events_with(q, NULL, TFX_NOW, &j, NULL), 200);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "data")) > 0);
+    cJSON_Delete(j);
+    int64_t later = TFX_NOW + EVENTS_RETENTION_MS + 30LL * 86400000;
+    assert_int_equal(events_with(q, NULL, later, &j, NULL), 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "data")), 0);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "moreAvailable")));
+    cJSON_Delete(j);
+    assert_int_equal(events_with("since=2010-01-01T00:00:00Z", NULL, later, &j, NULL), 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "data")), 0);
+    cJSON_Delete(j);
+}
+
+/* Wide `since` windows: 4002 or a slow answer beyond overMs; a window cut
+ * with `to`, or a position, is not wide. */
+static void wide_queries(void **state)
+{
+    (void)state;
+    const struct events_shape timeout = {.wide_over_ms = 86400000, .wide_timeout = 1};
+    const struct events_shape slow = {.wide_over_ms = 86400000, .wide_delay_ms = 600000};
+    char since[32], to[32], q[200];
+    format_iso8601(TFX_NOW - 3 * DAY_MS, since);
+    format_iso8601(TFX_NOW - 3 * DAY_MS + 12 * 3600000LL, to);
+    cJSON *j;
+    int64_t delay = -1;
+    snprintf(q, sizeof q, "since=%s", since);
+    assert_int_equal(events_with(q, &timeout, TFX_NOW, &j, NULL), 500);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "errorCode")->valueint, 4002);
+    cJSON_Delete(j);
+    assert_int_equal(events_with(q, &slow, TFX_NOW, &j, &delay), 200);
+    assert_true(delay > 0);
+    cJSON_Delete(j);
+    snprintf(q, sizeof q, "since=%s&to=%s", since, to);
+    assert_int_equal(events_with(q, &timeout, TFX_NOW, &j, &delay), 200);
+    assert_int_equal(delay, 0);
+    cJSON_Delete(j);
+}
+
 static void page_limit_shortens_pages(void **state)
 {
     (void)state;
+    const struct events_shape limit250 = {.page_limit = 250};
     size_t total = scenario_event_count(sc), seen = 0;
     char q[160] = "since=2010-01-01T00:00:00Z&maxCount=10000";
     int pages = 0, more = 1;
@@ -309,7 +374,7 @@ static void page_limit_shortens_pages(void **state)
         struct http_resp resp;
         memset(&resp, 0, sizeof resp);
         struct http_req req = tfx_get("/2.0/events", q);
-        api_events(sc, &admin, &req, TFX_NOW, NULL, 250, 0, &resp);
+        api_events(sc, &admin, &req, TFX_NOW, NULL, &limit250, &resp);
         assert_int_equal(resp.status, 200);
         cJSON *j = tfx_json(&resp);
         int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "data"));
@@ -447,6 +512,8 @@ int main(void)
         cmocka_unit_test(other_page_sizes_render),
         cmocka_unit_test(page_limit_shortens_pages),
         cmocka_unit_test(last_page_without_position),
+        cmocka_unit_test(retention_bound),
+        cmocka_unit_test(wide_queries),
         cmocka_unit_test(since_forms_and_hour),
         cmocka_unit_test(to_windows),
         cmocka_unit_test(appended_events_follow),

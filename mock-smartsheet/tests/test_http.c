@@ -322,6 +322,18 @@ static void every_event_exactly_once(void **state)
     assert_null(cJSON_GetObjectItem(live, "nextStreamPosition"));
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(live, "moreAvailable")));
     cJSON_Delete(live);
+    /* a wide `since` window answered as a timeout (the preset) */
+    cJSON_Delete(call(e, "POST", "/_mock/wide-queries", NULL, "{\"overMs\":-1}", &st));
+    assert_int_equal(st, 400);
+    cJSON_Delete(call(e, "POST", "/_mock/wide-queries", NULL,
+                      "{\"overMs\":3600000,\"answer\":\"timeout\"}", &st));
+    assert_int_equal(st, 200);
+    cJSON *wide = call(e, "GET", "/2.0/events?since=2000-01-01T00:00:00Z", h, NULL, &st);
+    assert_int_equal(st, 500);
+    assert_int_equal(cJSON_GetObjectItem(wide, "errorCode")->valueint, 4002);
+    cJSON_Delete(wide);
+    cJSON_Delete(call(e, "POST", "/_mock/wide-queries", NULL, "{\"overMs\":0}", &st));
+    assert_int_equal(st, 200);
     cJSON_Delete(ids);
     cJSON_Delete(all);
 }
