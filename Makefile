@@ -146,7 +146,7 @@ mutation: deps
 	    MUTATION_FILES='$(MUTATION_FILES)' MUTATION_OPS='$(MUTATION_OPS)' \
 	    MUTATION_SAMPLE='$(MUTATION_SAMPLE)' MUTATION_SEED='$(MUTATION_SEED)' \
 	    MUTATION_JOBS='$(MUTATION_JOBS)' MUTATION_TIMEOUT='$(MUTATION_TIMEOUT)' \
-	    sh mk/mutation.sh
+	    MUTATION_IDS='$(MUTATION_IDS)' sh mk/mutation.sh
 
 deps:
 	@sh mk/ensure-deps.sh

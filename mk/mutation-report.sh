@@ -16,7 +16,7 @@ touch "$OUT/results.tsv"
     [ -f "$EQUIV" ] && grep -v '^[[:space:]]*#' "$EQUIV" | grep -v '^[[:space:]]*$' | sed 's/^/E\t/'
     grep -v '^#' "$OUT/results.tsv" | sed 's/^/R\t/'
     sed 's/^/M\t/' "$OUT/mutants.tsv"
-} | awk -F'\t' -v out="$OUT/report.md" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
+} | awk -F'\t' -v out="$OUT/report.md" -v dir="$OUT" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
         -v fp="$(sed -n 's/^# fingerprint //p' "$OUT/results.tsv" | head -n 1)" '
 function key(id,    p) { split(id, p, ":"); return p[1] ":" p[3] ":" p[4] ":" p[5] }
 function code(s) { gsub(/`/, "'\''", s); return "`" s "`" }
@@ -85,6 +85,10 @@ END {
         printf "\n%d entr%s of equivalent.tsv matched no mutant of this selection", stale, stale == 1 ? "y" : "ies" > out
         printf " (expected for a sample or a subset; otherwise the line changed: judge it again):\n\n" > out
         for (e = 1; e <= eqn; e++) if (!(key(eqid[e]) in used)) printf "- %s\n", code(eqid[e]) > out
+    }
+    if ((getline l < (dir "/lapsed")) > 0) {
+        printf "\n## Lapsed\n\nIds of the fixed set (MUTATION_IDS) whose line has changed since the set was recorded: not run, not counted.\n\n" > out
+        do printf "- %s\n", code(l) > out; while ((getline l < (dir "/lapsed")) > 0)
     }
     printf "\n## Kills by requirement\n\nThe MUST that failed first for each killed mutant (several when tests finished together).\n\n" > out
     printf "| requirement | mutants killed |\n|---|---:|\n" > out

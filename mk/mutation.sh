@@ -16,6 +16,9 @@
 #   MUTATION_OPS      operators (mutagen ops), default all
 #   MUTATION_SAMPLE   run a sample of this many mutants, chosen by
 #   MUTATION_SEED     this seed (default 1)
+#   MUTATION_IDS      a file of mutant keys (file:column:operator:hash, one a
+#                     line, '#' comments): run exactly these, e.g. the
+#                     recorded sample conformance/mutation/sample-seed1.ids
 #   MUTATION_JOBS     mutants at once (default 1)
 #   MUTATION_TIMEOUT  seconds before a run counts as killed by timeout (300)
 #   MUTATION_KEEP     set: keep each mutant's folder in build/mutation/tmp
@@ -177,6 +180,25 @@ rm -rf "$OUT/tmp"
 mkdir -p "$OUT/tmp"
 # shellcheck disable=SC2086
 "$GEN" list --skip-func usage "$@" $files >"$OUT/mutants.tsv" || die "mutagen failed"
+
+# A fixed set of mutants: keep the listed keys (the id without its line
+# number, as equivalent.tsv matches), and say which ones no longer exist
+# (their line changed since the set was recorded).
+if [ -n "${MUTATION_IDS:-}" ]; then
+    [ -f "$MUTATION_IDS" ] || die "no file $MUTATION_IDS"
+    awk -F'\t' -v lapsed="$OUT/lapsed" '
+        function key(id,  a) { split(id, a, ":"); return a[1] ":" a[3] ":" a[4] ":" a[5] }
+        NR == FNR { if ($0 !~ /^#/ && NF) want[$1] = 1; next }
+        (key($1) in want) { print; seen[key($1)] = 1 }
+        END { n = 0; for (k in want) if (!(k in seen)) { print k > lapsed; n++ }
+              if (!n) printf "" > lapsed }' \
+        "$MUTATION_IDS" "$OUT/mutants.tsv" >"$OUT/mutants.sel" || die "cannot filter by $MUTATION_IDS"
+    mv "$OUT/mutants.sel" "$OUT/mutants.tsv"
+    n=$(wc -l <"$OUT/lapsed")
+    [ "$n" -gt 0 ] && echo "mutation: $n of the ids in $MUTATION_IDS name lines that have changed (listed in $OUT/lapsed)"
+else
+    rm -f "$OUT/lapsed"
+fi
 
 # Results hold only for the programs and fixtures they came from (a mutant
 # id names its mutated text: file, place, operator, hash of the lines).

@@ -1193,6 +1193,46 @@ static void sort_sites(struct mg_site *v, size_t n)
     }
 }
 
+/* The id without its line number ("file:col:op:hash"): what equivalent.tsv
+ * and MUTATION_IDS match on. */
+static void id_key(const char *id, char *key, size_t cap)
+{
+    const char *a = strchr(id, ':');
+    const char *b = a ? strchr(a + 1, ':') : NULL;
+    if (!b) {
+        snprintf(key, cap, "%s", id);
+        return;
+    }
+    snprintf(key, cap, "%.*s%s", (int)(a - id), id, b);
+}
+
+/* Identical lines of one function (two `return -1;`) hash alike.  The k-th
+ * repeat (k >= 1, in source order) of a key gets "#k" mixed into its hash,
+ * so every id names one mutant; the first keeps the plain hash, so ids
+ * recorded before this rule still name what they named. */
+static void disambiguate_ids(struct mg_site *v, size_t n)
+{
+    if (n < 2)
+        return;
+    char (*key)[MG_ID_MAX] = xcalloc(n, sizeof *key);   /* the keys before any rewrite */
+    for (size_t i = 0; i < n; i++)
+        id_key(v[i].id, key[i], sizeof key[i]);
+    for (size_t i = 1; i < n; i++) {
+        unsigned k = 0;
+        for (size_t j = 0; j < i; j++)
+            k += !strcmp(key[i], key[j]);
+        char *colon = strrchr(v[i].id, ':');
+        if (!k || !colon)
+            continue;
+        uint32_t h = (uint32_t)strtoul(colon + 1, NULL, 16);
+        char tag[16];
+        int tl = snprintf(tag, sizeof tag, "#%u", k);
+        h = fnv1a(h, tag, (size_t)tl);
+        snprintf(colon + 1, sizeof v[i].id - (size_t)(colon + 1 - v[i].id), "%08x", (unsigned)h);
+    }
+    free(key);
+}
+
 int mg_scan(const char *name, const char *src, size_t len, const struct mg_options *opt,
             struct mg_sites *out, char *err, size_t errlen)
 {
@@ -1238,6 +1278,7 @@ int mg_scan(const char *name, const char *src, size_t len, const struct mg_optio
             body_sites(&sc, (long)i);
         }
         sort_sites(out->v + sc.first_new, out->n - sc.first_new);
+        disambiguate_ids(out->v + sc.first_new, out->n - sc.first_new);
     }
     free(pp);
     free(lx.t);

@@ -279,6 +279,31 @@ static void test_refuses_what_it_cannot_lex(void **st)
     }
 }
 
+/* Two identical lines of one function used to share an id; the repeats now
+ * mix their rank into the hash, and the first keeps the plain hash. */
+static void test_identical_lines_get_distinct_ids(void **st)
+{
+    (void)st;
+    static const char once[] = "int f(int a)\n{\n    if (a)\n        return -1;\n    return 0;\n}\n";
+    static const char twice[] =
+        "int f(int a)\n{\n    if (a)\n        return -1;\n    if (a > 2)\n        return -1;\n"
+        "    return 0;\n}\n";
+    struct mg_options opt = {1u << MG_RET, NULL};
+    struct mg_sites a, b;
+    scan_ok(once, &opt, &a);
+    scan_ok(twice, &opt, &b);
+    const struct mg_site *x = find(&a, MG_RET, 4, 16), *y1 = find(&b, MG_RET, 4, 16),
+                         *y2 = find(&b, MG_RET, 6, 16);
+    assert_non_null(x);
+    assert_non_null(y1);
+    assert_non_null(y2);
+    assert_string_equal(x->id, y1->id);                     /* the first keeps its id */
+    const char *h1 = strrchr(y1->id, ':'), *h2 = strrchr(y2->id, ':');
+    assert_string_not_equal(h1, h2);                        /* the repeat differs */
+    mg_sites_release(&a);
+    mg_sites_release(&b);
+}
+
 static void test_sample(void **st)
 {
     (void)st;
@@ -304,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_operator_and_function_filters),
         cmocka_unit_test(test_lexer_edges),
         cmocka_unit_test(test_refuses_what_it_cannot_lex),
+        cmocka_unit_test(test_identical_lines_get_distinct_ids),
         cmocka_unit_test(test_sample),
     };
     return cmocka_run_group_tests_name("mutagen", tests, NULL, NULL);
