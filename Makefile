@@ -174,9 +174,13 @@ check: deps
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory ci-test)
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory doc-test)
 
+# The test programs run in one lane per core (the self-test split among
+# them, mk/run-tests.sh); TEST_JOBS=1 runs them one after another.
+TEST_JOBS ?= $(NPROC)
 unit-tests: all $(ALL_TESTS) $(DEFECTIVE)
 	@mkdir -p $(BUILD)/reports
-	@$(TEST_ENV) UNIT_REPORT_DIR=$(BUILD)/reports/unit sh mk/run-tests.sh $(ALL_TESTS)
+	@$(TEST_ENV) UNIT_REPORT_DIR=$(BUILD)/reports/unit TEST_JOBS=$(TEST_JOBS) \
+	    sh mk/run-tests.sh $(ALL_TESTS)
 
 # The runner exits 0 (pass), 1 (a MUST failed or was not judged) or 2
 # (usage); make turns any failure into its own exit 2: CI jobs that need the
