@@ -541,6 +541,9 @@ static int admin_until(const struct child *c, const char *path, const char *want
         struct buf raw;
         call(c, "GET", path, NULL, NULL, NULL, &raw);
         int found = raw.ptr && strstr(raw.ptr, want);
+        if (!found && i == 29999)          /* what was there instead, for the failure */
+            print_error("%s never showed '%s'; last answer: %.2000s\n", path, want,
+                        raw.ptr ? raw.ptr : "(none)");
         buf_release(&raw);
         if (found)
             return 1;
