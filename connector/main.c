@@ -50,7 +50,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *config = NULL, *callback = NULL;
-    conn_jarena_install();
+    jarena_install();
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return CONN_OK;
@@ -143,7 +143,8 @@ int main(int argc, char **argv)
     }
     conn_ctx_release(&x);
     conn_config_release(&cfg);
-    conn_jarena_release();
+    if (!jarena_live(jarena_mine()))       /* a page still held: left to exit */
+        jarena_free(jarena_mine());
     curl_global_cleanup();
     if (rc)
         log_error("%s: %s (exit %d)", cmd, conn_rc_text(rc), (int)rc);

@@ -241,9 +241,9 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
                      LIM_RESPONSE_BODY >> 20);
             return CONN_ERR_OTHER;
         }
-        conn_jarena_begin();               /* pages are big trees, freed whole */
+        jarena_use(jarena_mine(), 1);      /* pages are big trees, freed whole */
         cJSON *j = t ? NULL : cJSON_ParseWithLength(r.body.ptr ? r.body.ptr : "", r.body.len);
-        conn_jarena_end();
+        jarena_use(jarena_mine(), 0);      /* still bound: the page's frees go back */
         char msg[200] = "";
         int code = j ? error_code_of(j, msg, sizeof msg) : 0;
         long status = t ? 0 : r.status;

@@ -8,7 +8,7 @@
 #include "../common/dclock.h"
 #include "../common/log.h"
 #include "../mock-cas/app.h"
-#include "../mock-cas/jarena.h"
+#include "../common/jarena.h"
 
 static struct cas_app app;
 static char token[65];

@@ -109,7 +109,7 @@ static void item_refused(const struct jstrict_issue *is, size_t i, struct verdic
 static void *run_slice(void *arg)
 {
     struct slice *sl = arg;
-    jarena_use(&sl->arena);
+    jarena_use(&sl->arena, 1);
     for (size_t i = sl->lo; i < sl->hi; i++) {
         if (sl->issues && sl->issues[i].kind) {
             item_refused(&sl->issues[i], i, &sl->v[i]);
@@ -124,8 +124,21 @@ static void *run_slice(void *arg)
             store_prepare(sl->app->store, sl->instance, sl->now, sl->acts[i], &sl->v[i],
                           &sl->spans[i], &sl->rows[i]);
     }
-    jarena_use(NULL);
+    jarena_use(NULL, 0);
     return NULL;
+}
+
+/* Frees a slice's trees: dropped whole with its arena when every node came
+ * from it, else node by node with the arena bound (it holds some of them). */
+static void drop_trees(struct slice *sl)
+{
+    if (!jarena_installed() || sl->arena.spills) {
+        jarena_use(&sl->arena, 0);
+        for (size_t i = sl->lo; i < sl->hi; i++)
+            cJSON_Delete(sl->acts[i]);
+        jarena_use(NULL, 0);
+    }
+    jarena_free(&sl->arena);
 }
 
 /* Whether the body outside the array's elements is a valid JSON object:
@@ -193,7 +206,7 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
     int64_t now = dclock_wall_ms();
     for (size_t k = 0; k < parts; k++)
         sl[k] = (struct slice){app, instance, now, spans, issues, acts, v, rows,
-                               n * k / parts, n * (k + 1) / parts, 0, {NULL}};
+                               n * k / parts, n * (k + 1) / parts, 0, {{NULL}}};
     for (size_t k = 1; k < parts; k++)
         started[k] = pthread_create(&th[k], NULL, run_slice, &sl[k]) == 0;
     run_slice(&sl[0]);
@@ -217,14 +230,10 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
         }
         rc = 0;
     }
-    int in_arena = jarena_installed();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         free(rows[i].json);
-        if (!in_arena)
-            cJSON_Delete(acts[i]);
-    }
     for (size_t k = 0; k < parts; k++)
-        jarena_free(&sl[k].arena);
+        drop_trees(&sl[k]);
     free(rows);
     free(acts);
     free(v);
