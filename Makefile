@@ -3,7 +3,7 @@
 #   make                    build every program into $(BUILD)/bin
 #   make check              install missing packages, build, run every test
 #                           (JUnit XML per test program in $(BUILD)/reports/unit/)
-#   make doc-test           run the examples of README.md and docs/ (docs/doctest.md)
+#   make doc-test           check every shell example of README.md and docs/ (docs/doctest.md)
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)

@@ -162,6 +162,9 @@ match(line, /^ ? ? ?(```+|~~~+)/) {
 # line. One whose first line looks like a command must become a fenced block.
 line ~ /^(    |\t)/ && (prevblank || ind) {
     if (!ind) { ind = 1; iprobed = 0; iline = NR }
+    # A fence indented this far is text of the indented block, never read.
+    if (line ~ /^[ \t]*(```|~~~)[ \t]*(sh|shell|bash|console)([ \t]|$)/)
+        refuse(NR, "a shell block indented by four spaces or more is not read: indent its fence by three at most")
     if (!iprobed && !ignorable(line)) {
         iprobed = 1
         if (looks_cmd(line))
