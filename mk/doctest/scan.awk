@@ -15,7 +15,8 @@ BEGIN {
     REASONS = "long-job installed fixed-port server syntax real-service edits-tree"
     nr = split(REASONS, r, " ")
     for (i = 1; i <= nr; i++) known[r[i]] = 1
-    # Words that start a command line (besides paths, VAR=value and $ prompts).
+    # Words that start a command line (besides paths, VAR=value and $ prompts);
+    # docs/doctest.md lists them, and the reasons, too: keep them in step.
     nc = split("make sh bash curl jq cat echo printf cd mkdir cp mv rm ln export " \
                "nohup git sudo apt-get dpkg xmllint wc umask kill timeout env sed " \
                "awk grep diff tee head tail sort cut ls chmod tar test read set " \
