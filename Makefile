@@ -3,7 +3,7 @@
 #   make                    build every program into $(BUILD)/bin
 #   make check              install missing packages, build, run every test
 #                           (JUnit XML per test program in $(BUILD)/reports/unit/)
-#   make doc-test           run the examples of README.md and docs/ (docs/doctest.md)
+#   make doc-test           check every shell example of README.md and docs/ (docs/doctest.md)
 #   make conformance        run the conformance suite on the default fixtures
 #   make bench              run the benchmarks (docs/benchmarks.md has figures)
 #   make mutation           mutation score of the suite (docs/mutation.md)
@@ -192,12 +192,17 @@ conformance: deps
 	rc=$$?; [ $$rc -eq 0 ] || echo "make conformance: the runner exited $$rc (1: a MUST failed" \
 	    "or was not judged, 2: usage or report folder); make reports it as 2"; exit $$rc
 
-# Every example of README.md and docs/*.md marked to run (docs/doctest.md),
-# against freshly started doubles.
+# Every shell example of README.md and docs/*.md: run, or shown only for a
+# known reason (docs/doctest.md), against freshly started doubles. First the
+# runner's self-test: it must fail the two wrong examples and refuse the four
+# unmarked or badly marked ones of mk/doctest/selftest.md.
 .PHONY: doc-test
-doc-test: all
-	@out=$$(sh mk/doctest.sh $(CURDIR) $(BIN) mk/doctest/selftest.md 2>&1); \
-	    case $$out in *"FAIL mk/doctest/selftest.md:31"*"FAIL mk/doctest/selftest.md:36"*"doc examples: 4 run, 2 passed") ;; \
+DOCTEST_SELF := FAIL mk/doctest/selftest.md
+doc-test: all $(MUTAGEN)
+	@out=$$(sh mk/doctest.sh $(CURDIR) $(BIN) mk/doctest/selftest.md 2>&1); rc=$$?; \
+	    case $$rc:$$out in 1:*"$(DOCTEST_SELF):60: unmarked"*"$(DOCTEST_SELF):64: unknown reason"*\
+	"$(DOCTEST_SELF):68: indented"*"$(DOCTEST_SELF):70: unmarked"*"$(DOCTEST_SELF):49 "*"$(DOCTEST_SELF):54 "*\
+	"doc examples: 4 run, 2 passed, 1 shown only (reasons: syntax 1)"*"doctest: 4 shell example(s) not marked"*) ;; \
 	    *) printf '%s\n' "$$out"; echo "doc-test: the runner's self-test (mk/doctest/selftest.md) failed" >&2; exit 1 ;; esac
 	@sh mk/doctest.sh $(CURDIR) $(BIN)
 

@@ -1,11 +1,13 @@
 #!/bin/sh
-# The doc-test runner (docs/doctest.md): runs every shell example of README.md
-# and docs/*.md that is marked to run (a fenced block whose info string is
-# "sh doctest") against freshly started doubles, and compares the output a
-# block shows with what the commands print.
+# The doc-test runner (docs/doctest.md): finds every shell example of
+# README.md and docs/*.md (mk/doctest/scan.awk), runs those marked
+# `sh doctest` against freshly started doubles and compares the output a block
+# shows with what the commands print; the others must name why they are shown
+# only (`sh norun=REASON`). An unmarked shell example fails, like a wrong one.
 #   usage: sh mk/doctest.sh ROOT BIN_DIR [FILE.md ...]
 #   env:   DOCTEST_TIMEOUT  seconds one file's examples may take (default 60)
-# Exit 0 when every example passed, 1 otherwise, 2 for a bad invocation.
+# Exit 0 when every example passed and none is unmarked, 1 otherwise, 2 for a
+# bad invocation.
 set -u
 ROOT=${1:?usage: doctest.sh ROOT BIN_DIR [FILE.md ...]}
 BIN=${2:?usage: doctest.sh ROOT BIN_DIR [FILE.md ...]}
@@ -15,6 +17,8 @@ ROOT=$(pwd)
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 [ $# -gt 0 ] || set -- README.md docs/*.md
 TIMEOUT=${DOCTEST_TIMEOUT:-60}
+SCAN=$ROOT/mk/doctest/scan.awk
+[ -f "$SCAN" ] || { echo "doctest: $SCAN is missing" >&2; exit 2; }
 for p in mock-smartsheet mock-cas; do
     [ -x "$BIN/$p" ] || { echo "doctest: $BIN/$p is missing (make all)" >&2; exit 2; }
 done
@@ -49,61 +53,10 @@ start_double() {
     esac
 }
 
-# extract FILE: writes $W/script.sh (the commands, each with its output and
-# exit status captured), $W/cmds (one line per command: block line, command
-# line, the command's first line) and $W/expect.K (the output it shows).
+# extract FILE: runs the scanner (mk/doctest/scan.awk) on FILE, which writes
+# $W/script.sh, $W/cmds, $W/expect.K, $W/shown and $W/bad.
 extract() {
-    awk -v W="$W" '
-    function flush_cmd() {
-        if (k == 0 || cmd == "") return
-        printf "{\n%s\n} >\"%s/out.%d\" 2>&1\necho $? >\"%s/rc.%d\"\n", cmd, W, k, W, k > (W "/script.sh")
-        cmd = ""
-    }
-    BEGIN { inb = 0; k = 0; nb = 0; cont = 0; hd = "" }
-    /^```/ {
-        if (!inb && $0 ~ /^```[ \t]*sh[ \t]+doctest[ \t]*$/) { inb = 1; nb++; bline = NR; cur = 0; next }
-        if (inb) { flush_cmd(); inb = 0; cont = 0; hd = ""; next }
-    }
-    !inb { next }
-    # heredoc(LINE): the word of a here-document LINE opens, else "".
-    function heredoc(l,    w) {
-        if (!match(l, /<<-?[ \t]*[\047"]?[A-Za-z_][A-Za-z0-9_]*/)) return ""
-        w = substr(l, RSTART, RLENGTH)
-        sub(/^<<-?[ \t]*[\047"]?/, "", w)
-        return w
-    }
-    {
-        line = $0
-        if (hd != "") {
-            cmd = cmd "\n" line
-            if (line == hd) hd = ""
-            next
-        }
-        if (cont || (cmd != "" && substr(line, 1, 2) == "> ")) {
-            if (!cont) line = substr(line, 3)
-            cmd = cmd "\n" line
-            cont = (line ~ /(\\|[|]|&&)$/)
-            hd = heredoc(line)
-            next
-        }
-        if (substr(line, 1, 2) == "$ ") {
-            flush_cmd()
-            k++
-            cmd = substr(line, 3)
-            cont = (cmd ~ /(\\|[|]|&&)$/)
-            hd = heredoc(cmd)
-            printf "%d\t%d\t%d\t%s\n", nb, bline, NR, cmd > (W "/cmds")
-            if (cur) close(W "/expect." cur)
-            cur = k
-            printf "" > (W "/expect." k)
-            next
-        }
-        if (cur) {
-            flush_cmd()
-            print line > (W "/expect." cur)
-        }
-    }
-    END { flush_cmd() }' "$1"
+    awk -v W="$W" -f "$SCAN" "$1"
 }
 
 # matches EXPECTED ACTUAL: the shown output matches the printed one.  White
@@ -147,11 +100,21 @@ run_file() {
     mkdir -p "$W/cwd" || return 1
     : >"$W/cmds"
     : >"$W/script.sh"
-    extract "$f"
+    : >"$W/shown"
+    : >"$W/bad"
+    extract "$f" || { echo "  FAIL $f: the scanner failed"; REFUSED=$((REFUSED + 1)); return 1; }
+    while IFS="$(printf '\t')" read -r line why; do
+        echo "  FAIL $f:$line: $why"
+        REFUSED=$((REFUSED + 1))
+    done <"$W/bad"
+    cut -f2 "$W/shown" >>"$WORK/reasons"
     [ -s "$W/cmds" ] || return 0
     # Examples run in a scratch folder that sees the source tree's top level
-    # (build/, fixtures/, ...), so files they write land there.
-    for e in "$ROOT"/*; do ln -s "$e" "$W/cwd/"; done
+    # (build/, fixtures/, ...), so files they write land there. Not out/: the
+    # documents' report folder, which the examples' suite runs would empty.
+    for e in "$ROOT"/*; do
+        [ "$e" = "$ROOT/out" ] || ln -s "$e" "$W/cwd/"
+    done
     start_double mock-smartsheet 3 || { FAILED=$((FAILED + 1)); return 1; }
     SS=$URL SS_PID=$PID
     start_double mock-cas 4 || { stop_doubles; FAILED=$((FAILED + 1)); return 1; }
@@ -189,11 +152,21 @@ run_file() {
     return 0
 }
 
-RUN=0 PASSED=0 FAILED=0
+RUN=0 PASSED=0 FAILED=0 REFUSED=0
+: >"$WORK/reasons"
 for f in "$@"; do
     [ -f "$f" ] || { echo "doctest: no file $f" >&2; exit 2; }
     run_file "$f"
 done
 RUN=$((RUN + FAILED))
-echo "doc examples: $RUN run, $PASSED passed"
+SHOWN=$(wc -l <"$WORK/reasons" | tr -d ' ')
+# Each reason with its count, by name.
+REASONS=$(sort "$WORK/reasons" | uniq -c | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')
+printf 'doc examples: %d run, %d passed, %d shown only' "$RUN" "$PASSED" "$SHOWN"
+[ "$SHOWN" -gt 0 ] && printf ' (reasons: %s)' "$REASONS"
+echo
+if [ "$REFUSED" -gt 0 ]; then
+    echo "doctest: $REFUSED shell example(s) not marked to run or with a reason (docs/doctest.md)" >&2
+    exit 1
+fi
 [ "$RUN" -eq "$PASSED" ]

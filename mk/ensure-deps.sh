@@ -4,7 +4,8 @@
 # help2man makes the man pages; openssl makes the suite's test certificates;
 # ca-certificates is named by the CI templates (make ci-test checks it is here);
 # jq is used by the documented curl walk-throughs (make doc-test runs them);
-# xmllint (libxml2-utils) validates the JUnit files against conformance/junit.xsd.
+# xmllint (libxml2-utils) validates the JUnit files against conformance/junit.xsd
+# (in the tests, and in docs/conformance.md's example that make doc-test runs).
 set -u
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev \
 libcjson-dev libssl-dev libsqlite3-dev zlib1g-dev sqlite3 curl help2man \
