@@ -184,6 +184,11 @@ static const struct ct_req reqs[] = {
      "An event without an email address is attributed to its user's email address from the "
      "user list",
      CONTRACT " 6 (since 1.2)"},
+    {"MAP-007", "MAP", CT_MUST,
+     "Smartsheet's log-in and log-out events (the table's authentication rows) are each "
+     "delivered, and none becomes a CAS log on, log out or failed log on",
+     "CAS docs, Connect Smartsheet to Defender for Cloud Apps (limitations); "
+     CONTRACT " 6 (since 1.4)"},
     {"SEC-001", "SEC", CT_MUST,
      "No secret (client secret, code, access or refresh token, CAS token) appears in the "
      "connector's output or logs",

@@ -1,5 +1,5 @@
 /* t_map.c - judges stored activities against the mapping table and the
- * documented limitations (MAP-001..006).  Called by the backfill test,
+ * documented limitations (MAP-001..007).  Called by the backfill test,
  * which has a full default-scenario delivery in hand. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -227,6 +227,98 @@ static int raw_equal(const cJSON *raw, const cJSON *ev)
     return eq;
 }
 
+/* Whether the event's pair is one of the table's authentication rows
+ * (Smartsheet's log-in and log-out events, contract 6). */
+static int is_auth_event(const cJSON *table, const cJSON *ev)
+{
+    const char *ot = ct_jstr(ev, "objectType"), *ac = ct_jstr(ev, "action");
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(table, "rows")) {
+        const char *o = ct_jstr(row, "objectType"), *a = ct_jstr(row, "action");
+        if (o && a && ot && ac && !strcmp(o, ot) && !strcmp(a, ac))
+            return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "authentication"));
+    }
+    return 0;
+}
+
+/* A CAS log on, log out or failed log on: by type name, code or category. */
+static int is_logon_activity(const cJSON *act)
+{
+    const char *at = ct_jstr(act, "activityType"), *cat = ct_jstr(act, "eventTypeName");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(act, "eventType");
+    double c = cJSON_IsNumber(code) ? code->valuedouble : 0;
+    return (at && (!strcasecmp(at, "Log on") || !strcasecmp(at, "Log out") ||
+                   !strcasecmp(at, "Failed log on"))) ||
+           (cat && (!strcmp(cat, "EVENT_CATEGORY_LOGIN") || !strcmp(cat, "EVENT_CATEGORY_LOGOUT") ||
+                    !strcmp(cat, "EVENT_CATEGORY_FAILED_LOGIN") ||
+                    !strcmp(cat, "EVENT_CATEGORY_LOG_ON") ||
+                    !strcmp(cat, "EVENT_CATEGORY_LOG_OUT") ||
+                    !strcmp(cat, "EVENT_CATEGORY_FAILED_LOG_ON"))) ||
+           (c >= 2424839 && c <= 2424841) || c == 196352 || c == 196355 || c == 1024;
+}
+
+/* MAP-007: every authentication event the sync had to deliver (one sure
+ * to be inside the backfill window, or added by ct_map_cover_table) is
+ * stored at CAS, and none as a log on; a log on CAS refused (its LIM
+ * rule, by eventId) counts as one. */
+static void judge_auth(const cJSON *table, const cJSON *events, const cJSON *acts,
+                       const cJSON *viol, const char *failed, int64_t sync_start_ms)
+{
+    int64_t sure = sync_start_ms - 7 * CT_DAY_MS + 2 * CT_HOUR_MS;
+    int want = 0, dropped = 0, logon = 0;
+    char ex[200] = "";
+    const cJSON *ev, *a, *v;
+    /* The stored activities of authentication events: eventId -> log on? */
+    cJSON *seen = cJSON_CreateObject();
+    cJSON_ArrayForEach(a, acts) {
+        cJSON *tmp;
+        const cJSON *raw = ct_activity_raw(a, &tmp);
+        const char *rid = ct_jstr(raw, "eventId");
+        if (rid && is_auth_event(table, raw) && !cJSON_GetObjectItemCaseSensitive(seen, rid))
+            cJSON_AddItemToObject(seen, rid, cJSON_CreateString(
+                                      is_logon_activity(a) ? ct_jstr(a, "activityType") : ""));
+        cJSON_Delete(tmp);
+    }
+    cJSON_ArrayForEach(ev, events) {
+        if (!is_auth_event(table, ev))
+            continue;
+        const char *id = ct_jstr(ev, "eventId");
+        const char *stored = id ? ct_jstr(seen, id) : NULL;   /* "" or the log-on type */
+        int refused_logon = 0;
+        cJSON_ArrayForEach(v, viol) {
+            const char *vid = ct_jstr(v, "eventId"), *rule = ct_jstr(v, "rule");
+            if (vid && id && rule && !strcmp(vid, id) && !strncmp(rule, "LIM-001", 7))
+                refused_logon = 1;
+        }
+        int expected = ct_event_ms(ev) >= sure;
+        want += expected || stored || refused_logon;
+        if ((stored && stored[0]) || refused_logon) {
+            if (!logon++ && !ex[0])
+                snprintf(ex, sizeof ex, "event %.60s (%s %s) became a CAS %s", id ? id : "?",
+                         ct_jstr(ev, "objectType"), ct_jstr(ev, "action"),
+                         stored && stored[0] ? stored : "log on, which CAS refused");
+        } else if (!stored && expected) {
+            if (!dropped++ && !ex[0])
+                snprintf(ex, sizeof ex, "event %.60s (%s %s) was not delivered", id ? id : "?",
+                         ct_jstr(ev, "objectType"), ct_jstr(ev, "action"));
+        }
+    }
+    cJSON_Delete(seen);
+    if (!want) {
+        ct_blocked("MAP-007", "the stream has no authentication event to deliver (a 2021 "
+                   "profile scenario, or a table without authentication rows)");
+        return;
+    }
+    if (!logon && dropped && failed) {
+        ct_blocked("MAP-007", "the sync failed (%.200s); %d of %d authentication events were "
+                   "not delivered, none as a log on", failed, dropped, want);
+        return;
+    }
+    ct_verdict("MAP-007", !logon && !dropped,
+               "of %d authentication events, %d became a CAS log on or log out and %d were not "
+               "delivered%s%s", want, logon, dropped, ex[0] ? "; first: " : "", ex);
+}
+
 /* What one requirement found: how many activities broke it, the first. */
 struct finding {
     const char *id;
@@ -311,9 +403,9 @@ int ct_map_cover_table(struct ct_env *e)
     return rc;
 }
 
-void ct_map_judge(struct ct_env *e, const char *failed)
+void ct_map_judge(struct ct_env *e, const char *failed, int64_t sync_start_ms)
 {
-    const char *reqs = "MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006";
+    const char *reqs = "MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006,MAP-007";
     /* MAP-006 has no CAS rule family: mock-cas cannot tell whose an
      * address-less event is. */
     struct finding f[6] = {{"MAP-001", "ACT"}, {"MAP-002", "RAW"}, {"MAP-003", "MAP"},
@@ -376,6 +468,8 @@ void ct_map_judge(struct ct_env *e, const char *failed)
             note(&f[3], "activity %d carries %s", n, k ? k : at);
         cJSON_Delete(tmp);
     }
+    if (n || cJSON_GetArraySize(viol))
+        judge_auth(table, events, acts, viol, failed, sync_start_ms);
     if (n == 0 && cJSON_GetArraySize(viol) == 0) {
         if (failed)
             ct_blocked(reqs, "not judged, because %s (no activity was delivered)", failed);

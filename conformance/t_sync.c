@@ -150,7 +150,8 @@ out:
 static void test_backfill(void **st)
 {
     (void)st;
-    const char *reqs = "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006";
+    const char *reqs = "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006,"
+                       "MAP-007";
     struct ct_env e;
     if (setup(&e, "default", reqs))
         goto out;
@@ -165,7 +166,7 @@ static void test_backfill(void **st)
         char why[sizeof e.err];
         snprintf(why, sizeof why, "%s", e.err);
         ct_blocked("BF-001,BF-002,BF-003,USR-001,RL-005", "the first sync failed: %s", why);
-        ct_map_judge(&e, why);
+        ct_map_judge(&e, why, t0);
         goto out;
     }
     int64_t t1 = dclock_wall_ms();
@@ -200,7 +201,7 @@ static void test_backfill(void **st)
     cJSON *users = ct_ss_users(&e);
     ct_rl_judge_frugal(&e, cJSON_GetArraySize(users), d.expected);
     cJSON_Delete(users);
-    ct_map_judge(&e, NULL);
+    ct_map_judge(&e, NULL, t0);
 out:
     ct_env_stop(&e);
     ct_verdict_end();
@@ -359,7 +360,8 @@ static void test_empty_org(void **st)
 
 const struct ct_test ct_sync_tests[] = {
     {"backfill_and_mapping",
-     "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006",
+     "BF-001,BF-002,BF-003,USR-001,RL-005,MAP-001,MAP-002,MAP-003,MAP-004,MAP-005,MAP-006,"
+                       "MAP-007",
      test_backfill},
     {"backfill_many_pages", "BF-002", test_backfill_pages},
     {"incremental", "INC-001,INC-002,INC-003", test_incremental},

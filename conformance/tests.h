@@ -4,6 +4,7 @@
 #ifndef CT_TESTS_H
 #define CT_TESTS_H
 
+#include <stdint.h>
 #include <stddef.h>
 
 struct ct_test {
@@ -19,9 +20,10 @@ const struct ct_test *ct_test_at(size_t i);
 int ct_list_has(const char *list, const char *id);
 
 /* Per-group tables (t_*.c). */
-/* Judges MAP-001..005 on what e's doubles hold after a full sync. */
+/* Judges MAP-001..007 on what e's doubles hold after a full sync that
+ * started at sync_start_ms (a backfill of seven days). */
 struct ct_env;
-void ct_map_judge(struct ct_env *e, const char *failed);
+void ct_map_judge(struct ct_env *e, const char *failed, int64_t sync_start_ms);
 /* Appends a live event for every row of the mapping table and for pairs
  * it does not know, so that the judgement covers the whole table.
  * Returns 0, or -1 with e->err. */

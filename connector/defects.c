@@ -49,6 +49,8 @@
  * template-unfilled         MAP-003 descriptions keep their {placeholders}
  * wrong-system-user         MAP-005 system events keep the email address
  * email-less-by-id          MAP-006 an event without an address is named by its user id
+ * login-as-log-on           MAP-007 Smartsheet log-in/log-out events become CAS Log on/Log out
+ * auth-events-dropped       MAP-007 Smartsheet log-in/log-out events are left out (a warning)
  * secret-in-log             SEC-001 the client secret is logged
  * state-world-readable      SEC-002 state files are written 0644
  * no-tls-verify             SEC-003 certificates are not verified

@@ -488,6 +488,11 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
     }
     const char *ot = str_field(event, "objectType"), *ac = str_field(event, "action");
     const struct map_row *row = find_row(m, ot, ac);
+    int auth_event = ot && !strcmp(ot, "AUTHENTICATION");
+    if (conn_defect("auth-events-dropped") && auth_event) {
+        snprintf(err, errlen, "authentication event left out");
+        return MAP_SKIP;
+    }
 
     char oid_buf[32];
     /* objectIdStr when present, even empty (docs/mapping.md), as CAS checks it */
@@ -525,7 +530,16 @@ enum conn_map_result conn_mapping_activity(const struct conn_mapping *m, const c
 
     buf_puts(out, m->head);
     buf_printf(out, "%lld,", (long long)(conn_defect("timestamp-in-seconds") ? ms / 1000 : ms));
-    buf_puts(out, row->fixed);
+    if (conn_defect("login-as-log-on") && auth_event)
+        buf_puts(out, ac && !strcmp(ac, "LOGOUT")
+                          ? "\"eventTypeValue\":\"EVENT_SMARTSHEET_LOGOUT\",\"activityType\":"
+                            "\"Log out\",\"eventType\":2424841,\"eventTypeName\":"
+                            "\"EVENT_CATEGORY_LOGOUT\""
+                          : "\"eventTypeValue\":\"EVENT_SMARTSHEET_LOGIN\",\"activityType\":"
+                            "\"Log on\",\"eventType\":2424840,\"eventTypeName\":"
+                            "\"EVENT_CATEGORY_LOGIN\"");
+    else
+        buf_puts(out, row->fixed);
     buf_puts(out, ",\"description\":\"");
     if (conn_defect("template-unfilled")) {
         json_escape_in(out, row->description, strlen(row->description));

@@ -29,7 +29,14 @@ struct gen_opts {
     int64_t recorded_ms;         /* the recorded "now" */
     uint32_t rl_requests;        /* 0: no rateLimit block */
     uint32_t rl_seconds;
+    int profile;                 /* 2021 (the default) or 2026 */
 };
+
+/* Most stillGenerating gaps a 2026 scenario gets (docs/fixtures.md). */
+#define FG_MAX_GAPS 2u
+/* The stillGenerating event indexes of a 2026 scenario into gaps
+ * (ascending, each inside the stream); returns how many. */
+size_t gen_gaps(const struct gen_opts *o, uint64_t gaps[FG_MAX_GAPS]);
 
 struct gen_user {
     int64_t id;

@@ -70,8 +70,21 @@ static const struct pair pairs[] = {
     {"ACCOUNT", "CREATE_RECURRING_BACKUP", 1},
     {"ACCESS_TOKEN", "AUTHORIZE", 3}, {"ACCESS_TOKEN", "REFRESH", 6},
     {"ACCESS_TOKEN", "REVOKE", 1},
+    /* Profile 2026 only (Smartsheet's June 2026 additions).  The strings are
+     * modelled assumptions (Smartsheet has not published them), named after
+     * the event-types page's groups "Authentication events" and "Admin
+     * Center events": docs/smartsheet-model.md. */
+    {"AUTHENTICATION", "LOGIN", 40}, {"AUTHENTICATION", "LOGOUT", 25},
+    {"ADMIN_CENTER", "UPDATE_SETTINGS", 2}, {"ADMIN_CENTER", "UPDATE_SEAT_TYPE", 2},
+    {"ADMIN_CENTER", "DOWNLOAD_REPORT", 1},
 };
-#define NPAIRS (sizeof pairs / sizeof pairs[0])
+#define NPAIRS_ALL (sizeof pairs / sizeof pairs[0])
+#define NPAIRS_2026_ONLY 5u
+/* The pairs a profile draws from: the first n of the table. */
+static size_t npairs_of(const struct gen_opts *o)
+{
+    return o->profile == 2026 ? NPAIRS_ALL : NPAIRS_ALL - NPAIRS_2026_ONLY;
+}
 
 /* System users (Smartsheet's documented ids) and what they typically do. */
 static const int64_t system_users[] = {
@@ -90,21 +103,22 @@ static const char *const token_names[] = {"CAS connector", "Nightly backup scrip
                                           "Power BI refresh", "Zapier", "Data Shuttle"};
 #define NTOKENS (sizeof token_names / sizeof token_names[0])
 
-static unsigned total_weight(void)
+static unsigned total_weight(size_t npairs)
 {
     unsigned w = 0;
-    for (size_t i = 0; i < NPAIRS; i++)
+    for (size_t i = 0; i < npairs; i++)
         w += pairs[i].weight;
     return w;
 }
 
-static size_t pick_pair(struct prng *p, uint64_t i, uint64_t nevents, unsigned wsum)
+static size_t pick_pair(struct prng *p, uint64_t i, uint64_t nevents, unsigned wsum,
+                        size_t npairs)
 {
-    uint64_t stride = nevents / NPAIRS;
-    if (stride >= 2 && i % stride == 0 && i / stride < NPAIRS)
+    uint64_t stride = nevents / npairs;
+    if (stride >= 2 && i % stride == 0 && i / stride < npairs)
         return (size_t)(i / stride);    /* coverage: each pair at least once */
     uint64_t r = gen_below(p, wsum);
-    for (size_t k = 0; k < NPAIRS; k++) {
+    for (size_t k = 0; k < npairs; k++) {
         if (r < pairs[k].weight)
             return k;
         r -= pairs[k].weight;
@@ -144,14 +158,65 @@ struct ev_ctx {
     const struct gen_org *org;
     struct prng p;
     unsigned wsum;
+    size_t npairs;
     int64_t start_s;            /* first possible event second */
     int64_t span_s;
 };
 
+/* The type-specific additionalDetails of profile 2026 (after the common
+ * ones; modelled on the event-types page's per-type lists and the login
+ * history report's columns: docs/smartsheet-model.md). */
+static void write_details_2026(struct ev_ctx *c, const struct pair *pr, struct buf *b)
+{
+    static const char *const agents[] = {
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/137.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/18.0 Safari/605.1.15",
+        "Smartsheet/9.12 (iPhone; iOS 18.5)"};
+    static const char *const methods[] = {"PASSWORD", "SAML", "GOOGLE", "MICROSOFT"};
+    static const char *const levels[] = {"VIEWER", "COMMENTER", "EDITOR", "EDITOR_SHARE", "ADMIN"};
+    static const char *const seats[] = {"MEMBER", "VIEWER", "CONTRIBUTOR", "GUEST"};
+    struct prng *p = &c->p;
+    const char *t = pr->type, *a = pr->action;
+    if (!strcmp(t, "AUTHENTICATION")) {
+        buf_printf(b, ",\"userAgent\":\"%s\"", agents[gen_below(p, 3)]);
+        if (!strcmp(a, "LOGIN"))
+            buf_printf(b, ",\"loginMethod\":\"%s\",\"loginResult\":\"SUCCESS\"",
+                       methods[gen_below(p, 4)]);
+        else
+            buf_printf(b, ",\"logoutReason\":\"%s\"",
+                       gen_below(p, 3) ? "USER" : "SESSION_TIMEOUT");
+    } else if (!strcmp(t, "ADMIN_CENTER") && !strcmp(a, "UPDATE_SETTINGS")) {
+        int on = (int)gen_below(p, 2);
+        buf_printf(b, ",\"settingName\":\"%s\",\"oldValue\":\"%s\",\"newValue\":\"%s\"",
+                   gen_below(p, 2) ? "publishing.allowPublishToAnyone" : "sharing.allowExternal",
+                   on ? "false" : "true", on ? "true" : "false");
+    } else if (!strcmp(t, "ADMIN_CENTER") && !strcmp(a, "UPDATE_SEAT_TYPE")) {
+        const struct gen_user *u = &c->org->users[gen_below(p, c->org->nusers)];
+        size_t from = (size_t)gen_below(p, 4), to = (from + 1 + (size_t)gen_below(p, 3)) % 4;
+        buf_puts(b, ",\"targetEmailAddress\":");
+        buf_json_str(b, u->email, strlen(u->email));
+        buf_printf(b, ",\"oldSeatType\":\"%s\",\"newSeatType\":\"%s\"", seats[from], seats[to]);
+    } else if (!strcmp(t, "ADMIN_CENTER")) {
+        buf_printf(b, ",\"reportName\":\"%s\"",
+                   gen_below(p, 2) ? "Login history" : "Sheet access report");
+    } else if (!strcmp(a, "ADD_SHARE") || !strcmp(a, "ADD_WORKSPACE_SHARE") ||
+               !strcmp(a, "ADD_SHARE_MEMBER")) {
+        const struct gen_user *u = &c->org->users[gen_below(p, c->org->nusers)];
+        buf_puts(b, ",\"sharedWithEmailAddress\":");
+        buf_json_str(b, u->email, strlen(u->email));
+        buf_printf(b, ",\"accessLevel\":\"%s\"", levels[gen_below(p, 5)]);
+    } else if (!strcmp(t, "SHEET") && !strcmp(a, "UPDATE") && gen_below(p, 4) == 0) {
+        buf_printf(b, ",\"rowId\":\"%lld\",\"columnName\":\"Status\",\"oldValue\":\"%s\","
+                   "\"newValue\":\"%s\"", (long long)object_id(c->o->seed, "ROW", gen_below(p, 5000)),
+                   "In progress", "Done");
+    }
+}
+
 static void write_event(struct ev_ctx *c, uint64_t i, struct buf *b)
 {
     struct prng *p = &c->p;
-    const struct pair *pr = &pairs[pick_pair(p, i, c->o->events, c->wsum)];
+    const struct pair *pr = &pairs[pick_pair(p, i, c->o->events, c->wsum, c->npairs)];
+    int auth = strcmp(pr->type, "AUTHENTICATION") == 0;
     double x = ((double)i + prng_unit(p)) / (double)c->o->events;
     int64_t ts = (c->start_s + (int64_t)((double)c->span_s * x)) * 1000;
 
@@ -167,6 +232,7 @@ static void write_event(struct ev_ctx *c, uint64_t i, struct buf *b)
     }
     const char *source = system ? "UNKNOWN"
                        : strcmp(pr->type, "ACCESS_TOKEN") == 0 ? "API_INTEGRATED_APP"
+                       : auth ? (gen_below(p, 100) < 80 ? "WEB_APP" : "MOBILE_IOS")
                        : pick_source(p);
 
     /* eventId: random bytes plus a bijective mix of the index (unique),
@@ -200,7 +266,9 @@ static void write_event(struct ev_ctx *c, uint64_t i, struct buf *b)
         obj = -1;                        /* non-numeric identifier */
     } else {
         uint64_t pool = strcmp(pr->type, "ACCOUNT") == 0 ? 1 : 400;
-        obj = strcmp(pr->type, "ACCOUNT") == 0 ? c->org->account_id
+        obj = strcmp(pr->type, "ACCOUNT") == 0 || strcmp(pr->type, "ADMIN_CENTER") == 0
+                  ? c->org->account_id
+              : auth ? actor->id
               : strcmp(pr->type, "USER") == 0
                   ? c->org->users[gen_below(p, c->org->nusers)].id
                   : object_id(c->o->seed, pr->type, gen_below(p, pool));
@@ -224,9 +292,13 @@ static void write_event(struct ev_ctx *c, uint64_t i, struct buf *b)
         (strcmp(pr->action, "CREATE") == 0 || strcmp(pr->action, "RENAME") == 0))
         buf_printf(b, ",\"sheetName\":\"Project plan %u\"", (unsigned)gen_below(p, 1000));
     if (strcmp(pr->type, "ATTACHMENT") == 0 && strcmp(pr->action, "CREATE") == 0)
-        buf_printf(b, ",\"sheetId\":%lld,\"attachmentName\":\"invoice-%u.pdf\"",
+        buf_printf(b, c->o->profile == 2026    /* a string in 2026's fixtures */
+                          ? ",\"sheetId\":\"%lld\",\"attachmentName\":\"invoice-%u.pdf\""
+                          : ",\"sheetId\":%lld,\"attachmentName\":\"invoice-%u.pdf\"",
                    (long long)object_id(c->o->seed, "SHEET", gen_below(p, 400)),
                    (unsigned)gen_below(p, 10000));
+    if (c->o->profile == 2026)
+        write_details_2026(c, pr, b);
     if (strcmp(pr->type, "ACCESS_TOKEN") == 0 && strcmp(pr->action, "REVOKE") != 0) {
         char exp[32];
         format_iso8601(ts + 7 * DAY_MS, exp);
@@ -237,6 +309,17 @@ static void write_event(struct ev_ctx *c, uint64_t i, struct buf *b)
                    (unsigned)gen_below(p, 10000), exp, c->org->client_id);
     }
     buf_puts(b, "}}");
+}
+
+size_t gen_gaps(const struct gen_opts *o, uint64_t gaps[FG_MAX_GAPS])
+{
+    /* Two places, about 4/9 and 7/9 into the stream, moved a little by
+     * the seed: enough events on either side to page through. */
+    if (o->profile != 2026 || o->events < 20)
+        return 0;
+    gaps[0] = o->events * 4 / 9 + o->seed % 7;
+    gaps[1] = o->events * 7 / 9 + o->seed % 5;
+    return 2;
 }
 
 size_t gen_page_count(const struct gen_opts *o)
@@ -289,7 +372,8 @@ int gen_write_events(const struct gen_opts *o, const struct gen_org *org)
         fprintf(stderr, "fixture-gen: %s: %s\n", dir, strerror(errno));
         return -1;
     }
-    struct ev_ctx c = {.o = o, .org = org, .wsum = total_weight()};
+    struct ev_ctx c = {.o = o, .org = org, .npairs = npairs_of(o)};
+    c.wsum = total_weight(c.npairs);
     prng_seed(&c.p, o->seed ^ 0x6576656e7473ull);
     c.span_s = (int64_t)o->days * 86400 - 60;
     c.start_s = o->recorded_ms / 1000 - (int64_t)o->days * 86400;

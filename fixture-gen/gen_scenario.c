@@ -83,6 +83,14 @@ int gen_write_scenario(const struct gen_opts *o, const struct gen_org *org)
     str_field(&b, "name", o->name, ",\n  ");
     str_field(&b, "description", desc, ",\n  ");
     str_field(&b, "recordedAt", iso, ",\n  ");
+    if (o->profile == 2026) {          /* 2021 scenarios are written as before */
+        uint64_t gaps[FG_MAX_GAPS];
+        size_t ng = gen_gaps(o, gaps);
+        buf_puts(&b, "\"profile\":\"2026\",\n  \"stillGenerating\":[");
+        for (size_t k = 0; k < ng; k++)
+            buf_printf(&b, "%s%llu", k ? "," : "", (unsigned long long)gaps[k]);
+        buf_puts(&b, "],\n  ");
+    }
     buf_printf(&b, "\"account\":{\"id\":%lld,\"name\":\"Northwind Traders (test)\","
                "\"plan\":\"ENTERPRISE\",\"eventReporting\":%s},\n",
                (long long)org->account_id, o->event_reporting ? "true" : "false");

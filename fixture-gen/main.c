@@ -17,11 +17,13 @@ static const char usage[] =
     "Options: [--name NAME] [--event-reporting on|off]\n"
     "  [--consent-admin | --consent-non-admin] [--consent-mode approve|deny|page]\n"
     "  [--page-size N] [--recorded-at ISO-8601] [--rate-limit REQ/SEC|none]\n"
-    "  [--description TEXT] [--app-seed N]\n\n"
+    "  [--description TEXT] [--app-seed N] [--profile 2021|2026]\n\n"
     "Writes DIR/scenario.json and DIR/events/page-NNNN.json.  Defaults: page size 1000,\n"
     "Event Reporting on, the System Admin consents (approve), recordedAt\n"
     "2026-11-20T12:00:00Z, rate limit 300/60, app seed 1 (every scenario made with the\n"
-    "same app seed registers the same app: client id, secret, redirect URL).\n\n"
+    "same app seed registers the same app: client id, secret, redirect URL), profile\n"
+    "2021 (2026: Admin Center and authentication events, type-specific details, a\n"
+    "stream still generating in places).\n\n"
     "exit: 0 written, 1 cannot write, 2 usage\n";
 
 static int num_arg(const char *opt, const char *v, int64_t min, int64_t max, int64_t *out)
@@ -99,6 +101,9 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
         } else if (strcmp(a, "--event-reporting") == 0 && val &&
                    (strcmp(val, "on") == 0 || strcmp(val, "off") == 0)) {
             o->event_reporting = strcmp(val, "on") == 0;
+        } else if (strcmp(a, "--profile") == 0 && val &&
+                   (strcmp(val, "2021") == 0 || strcmp(val, "2026") == 0)) {
+            o->profile = strcmp(val, "2026") == 0 ? 2026 : 2021;
         } else if (strcmp(a, "--consent-mode") == 0 && val &&
                    (strcmp(val, "approve") == 0 || strcmp(val, "deny") == 0 ||
                     strcmp(val, "page") == 0)) {
@@ -200,6 +205,7 @@ int main(int argc, char **argv)
         .recorded_ms = 1795176000000LL,    /* 2026-11-20T12:00:00Z */
         .rl_requests = 300,
         .rl_seconds = 60,
+        .profile = 2021,
     };
     if (parse_args(argc, argv, &o) != 0 || pick_name(&o) != 0)
         return 2;

@@ -5,8 +5,8 @@
 set -eu
 G=${1:?usage: regenerate-fixtures.sh path/to/fixture-gen [scenarios-dir]}
 S=${2:-$(dirname "$0")/../fixtures/scenarios}
-"$G" --out "$S/default" --seed 20261120 --users 160 --events 3200 --days 8 \
-    --description "The default organisation: 160 users (one System Admin who consents, one PENDING invitee), 3,200 events over the eight days before recordedAt in pages of 1000, every object type, system users and an action no SDK knows."
+"$G" --out "$S/default" --seed 20261120 --users 160 --events 3200 --days 8 --profile 2026 \
+    --description "The default organisation, as Smartsheet answers in 2026: 160 users (one System Admin who consents, one PENDING invitee), 3,200 events over the eight days before recordedAt in pages of 1000, every object type, system users, an action no SDK knows, log-in/log-out and Admin Center events, type-specific details, and two places where the stream was still generating."
 "$G" --out "$S/no-event-reporting" --seed 2 --users 8 --events 30 --days 8 --event-reporting off \
     --description "Event Reporting is not enabled on the account: /2.0/events answers 403."
 "$G" --out "$S/not-admin" --seed 3 --users 8 --events 30 --days 8 --consent-non-admin \

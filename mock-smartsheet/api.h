@@ -34,6 +34,12 @@ struct events_memo {
     struct events_params params;
 };
 
+/* A position past a stillGenerating gap (scenario_next_gap) carries this
+ * bit in its index: the empty page a reader gets at a gap names the same
+ * index with it, so the reader moves on and a request from there is
+ * answered normally (docs/smartsheet-model.md). */
+#define EVENTS_POS_RESUMED (1ull << 62)
+
 /* Event Reporting keeps about six months: older events are never served
  * (a modelled bound, docs/smartsheet-model.md). */
 #define EVENTS_RETENTION_MS (183LL * 24 * 3600 * 1000)

@@ -53,6 +53,7 @@ static int parse_time(const char *s, int numeric, int64_t *out)
 
 struct ev_query {
     size_t start, end;          /* event index range the request may see */
+    int resumed;                /* the position is past a gap at start */
     size_t max;                 /* maxCount */
     int numeric;
     int has_to;
@@ -165,14 +166,18 @@ static int resolve(const struct ss_scenario *sc, const struct events_params *p,
     q->numeric = p->numeric;
     q->has_to = p->has_to;
     q->end = total;
+    q->resumed = 0;
     if (p->by_position) {
-        if (p->position > total) {
+        uint64_t index = p->position & ~EVENTS_POS_RESUMED;
+        int resumed = (p->position & EVENTS_POS_RESUMED) != 0;
+        if (index > total || (resumed && !scenario_is_gap(sc, (size_t)index))) {
             char pos[SSPOS_LEN + 1];
             sspos_encode(p->position, pos);   /* the value as sent: encodings are unique */
             bad_value(resp, pos, "streamPosition");
             return -1;
         }
-        q->start = (size_t)p->position;
+        q->start = (size_t)index;
+        q->resumed = resumed;
         return 0;
     }
     q->start = scenario_event_at(sc, p->since_ms - p->since_ms % HOUR_MS);
@@ -233,8 +238,19 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
     apply_retention(sc, now_wall_ms, &q);
     if (page_limit && q.max > page_limit)
         q.max = page_limit;
-    size_t n = q.end - q.start < q.max ? q.end - q.start : q.max;
+    /* A stream still generating (profile 2026): an answer stops at the
+     * next gap, and a request starting at one gets an empty page whose
+     * position moves past it. */
+    uint64_t next_index = 0;
+    if (q.start < q.end && !q.resumed && scenario_is_gap(sc, q.start)) {
+        q.max = 0;
+        next_index = EVENTS_POS_RESUMED;
+    }
+    size_t gap = scenario_next_gap(sc, q.start);
+    size_t stop = gap < q.end ? gap : q.end;
+    size_t n = stop - q.start < q.max ? stop - q.start : q.max;
     int more = q.start + n < q.end;
+    next_index |= q.start + n;
 
     size_t psize = scenario_page_size(sc);
     int omit = omit_last_position && !more;
@@ -250,7 +266,7 @@ void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
         }
     }
     char next[SSPOS_LEN + 1];
-    sspos_encode(q.start + n, next);
+    sspos_encode(next_index, next);
     struct buf b;
     http_resp_buf(resp, &b, LIM_FIXTURE_FILE, 128 + n * 512);  /* an event is ~400 bytes */
     if (omit) {

@@ -378,6 +378,47 @@ static int load_account(struct ss_scenario *sc, const cJSON *root, const char *f
                     err, errlen);
 }
 
+/* "profile" (optional, "2021" or "2026") and "stillGenerating"
+ * (optional, 2026 only): ascending event indexes inside the recorded
+ * stream, at most SC_MAX_GAPS.  Read after the pages. */
+#define SC_MAX_GAPS 1000u
+static int load_profile(struct ss_scenario *sc, const cJSON *root, const char *file,
+                        char *err, size_t errlen)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "profile");
+    sc->profile = 2021;
+    if (p && (!cJSON_IsString(p) || (strcmp(p->valuestring, "2021") &&
+                                     strcmp(p->valuestring, "2026")))) {
+        snprintf(err, errlen, "%s: profile: \"2021\" or \"2026\"", file);
+        return -1;
+    }
+    if (p && !strcmp(p->valuestring, "2026"))
+        sc->profile = 2026;
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, "stillGenerating"), *it;
+    if (!g)
+        return 0;
+    int n = cJSON_GetArraySize(g);
+    if (!cJSON_IsArray(g) || sc->profile != 2026 || n > (int)SC_MAX_GAPS) {
+        snprintf(err, errlen, "%s: stillGenerating: %s", file,
+                 sc->profile != 2026 ? "needs profile \"2026\""
+                                     : "an array of at most 1000 event indexes");
+        return -1;
+    }
+    sc->gaps = xcalloc(n ? (size_t)n : 1, sizeof *sc->gaps);
+    cJSON_ArrayForEach(it, g) {
+        int64_t v;
+        int64_t lo = sc->ngaps ? (int64_t)sc->gaps[sc->ngaps - 1] + 1 : 1;
+        if (sc_json_int(it, lo, (int64_t)sc->nevents - 1, &v)) {
+            snprintf(err, errlen, "%s: stillGenerating[%zu]: not an event index above the "
+                     "previous one and inside the stream (1..%zu)", file, sc->ngaps,
+                     sc->nevents ? sc->nevents - 1 : 0);
+            return -1;
+        }
+        sc->gaps[sc->ngaps++] = (size_t)v;
+    }
+    return 0;
+}
+
 static int valid_name(const char *name)
 {
     size_t n = strlen(name);
@@ -437,7 +478,7 @@ int scenario_load(const char *fixtures_dir, const char *name, int64_t now_wall_m
         snprintf(err, errlen, "%s: eventPages: %s", file, pages ? "not an array" : "missing");
         goto done;
     }
-    if (sc_load_pages(sc, dir, pages, err, errlen))
+    if (sc_load_pages(sc, dir, pages, err, errlen) || load_profile(sc, root, file, err, errlen))
         goto done;
     rc = 0;
 done:
@@ -477,6 +518,7 @@ void scenario_free(struct ss_scenario *sc)
     free((char *)sc->account.name);
     free((char *)sc->account.plan);
     sc_free_events(sc);
+    free(sc->gaps);
     free(sc->name);
     free(sc->description);
     free(sc);
@@ -489,6 +531,25 @@ size_t scenario_app_count(const struct ss_scenario *sc) { return sc->napps; }
 struct ss_consent scenario_consent(const struct ss_scenario *sc) { return sc->consent; }
 struct ss_ratelimit_cfg scenario_ratelimit(const struct ss_scenario *sc) { return sc->ratelimit; }
 int64_t scenario_now_ms(const struct ss_scenario *sc) { return sc->recorded_ms + sc->shift_ms; }
+int scenario_profile(const struct ss_scenario *sc) { return sc->profile; }
+
+size_t scenario_next_gap(const struct ss_scenario *sc, size_t after)
+{
+    size_t lo = 0, hi = sc->ngaps;         /* first gap > after */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sc->gaps[mid] <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sc->ngaps ? sc->gaps[lo] : SIZE_MAX;
+}
+
+int scenario_is_gap(const struct ss_scenario *sc, size_t i)
+{
+    return i > 0 && scenario_next_gap(sc, i - 1) == i;
+}
 
 const struct ss_user *scenario_user(const struct ss_scenario *sc, size_t i)
 {

@@ -88,6 +88,18 @@ struct ss_consent scenario_consent(const struct ss_scenario *sc);
 struct ss_ratelimit_cfg scenario_ratelimit(const struct ss_scenario *sc);
 size_t scenario_event_count(const struct ss_scenario *sc);
 
+/* The API vintage the scenario was recorded from (scenario.json
+ * "profile"): 2021 (the seed's, the default) or 2026 (Admin Center and
+ * authentication events, type-specific additionalDetails, a stream that
+ * may still be generating).  docs/fixtures.md. */
+int scenario_profile(const struct ss_scenario *sc);
+/* The first "stillGenerating" index after `after` (an event index where
+ * the stream was still generating when recorded: answers stop there, and
+ * a request starting there gets an empty page first), or SIZE_MAX. */
+size_t scenario_next_gap(const struct ss_scenario *sc, size_t after);
+/* Whether index i is one of the scenario's stillGenerating indexes. */
+int scenario_is_gap(const struct ss_scenario *sc, size_t i);
+
 /* Appends live events (a JSON array of Event objects, or one object) at the
  * end of the stream; events without eventTimestamp get now_wall_ms, events
  * without eventId get a fresh one.  Returns the number appended, or -1 with

@@ -29,6 +29,9 @@ struct ss_scenario {
     size_t napps;
     struct ss_consent consent;
     struct ss_ratelimit_cfg ratelimit;
+    int profile;                /* 2021 or 2026 */
+    size_t *gaps;               /* stillGenerating, ascending */
+    size_t ngaps;
 
     struct ss_event *events;
     size_t nevents, events_cap;

@@ -92,6 +92,8 @@ static const struct scase cases[] = {
     {DEFECT, "ip-in-activity", "MAP", "MAP-004"},
     {DEFECT, "wrong-system-user", "MAP", "MAP-005"},
     {DEFECT, "email-less-by-id", "MAP", "MAP-006"},
+    {DEFECT, "login-as-log-on", "MAP", "MAP-003,MAP-004,MAP-007"},
+    {DEFECT, "auth-events-dropped", "MAP", "MAP-007"},
     {DEFECT, "secret-in-log", "SEC", "SEC-001"},
     {DEFECT, "state-world-readable", "SEC", "SEC-002"},
     {DEFECT, "no-tls-verify", "SEC", "SEC-003,SEC-006"},

@@ -48,7 +48,7 @@ static struct gen_opts opts(const char *sub, uint64_t seed, uint64_t events)
                          .users = 40, .events = events, .days = 8, .page_size = 100,
                          .event_reporting = 1, .consent_mode = "approve",
                          .recorded_ms = 1795176000000LL, .rl_requests = 300,
-                         .rl_seconds = 60};
+                         .rl_seconds = 60, .profile = 2021};
     return o;
 }
 
@@ -205,6 +205,58 @@ static void consent_and_users(void **state)
 
 /* A shorter generation over a longer one leaves only its own pages, also
  * when the page names change width (more than 9,999 pages: six digits). */
+/* Whether any page of o holds needle. */
+static int pages_hold(const struct gen_opts *o, const char *needle)
+{
+    int found = 0;
+    for (size_t k = 0; k < gen_page_count(o) && !found; k++) {
+        char name[64], path[256];
+        gen_page_name(o, k, name, sizeof name);
+        snprintf(path, sizeof path, "%s/%s", o->out_dir, name);
+        char *text = slurp(path, NULL);
+        found = text && strstr(text, needle) != NULL;
+        free(text);
+    }
+    return found;
+}
+
+/* Profile 2026: the field, two stillGenerating places inside the stream,
+ * log-in/log-out and Admin Center events with their details; profile 2021
+ * from the same seed has none of them. */
+static void profile_2026(void **state)
+{
+    (void)state;
+    struct gen_opts n = opts("p2026", 9, 950), old = opts("p2021", 9, 950);
+    n.profile = 2026;
+    generate(&n);
+    generate(&old);
+    char path[256];
+    snprintf(path, sizeof path, "%s/scenario.json", n.out_dir);
+    char *text = slurp(path, NULL);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_string_equal(cJSON_GetObjectItem(j, "profile")->valuestring, "2026");
+    const cJSON *g = cJSON_GetObjectItem(j, "stillGenerating");
+    assert_int_equal(cJSON_GetArraySize(g), 2);
+    double g0 = cJSON_GetArrayItem(g, 0)->valuedouble, g1 = cJSON_GetArrayItem(g, 1)->valuedouble;
+    assert_true(g0 > 0 && g0 < g1 && g1 < 950);
+    cJSON_Delete(j);
+    assert_true(pages_hold(&n, "\"objectType\":\"AUTHENTICATION\",\"action\":\"LOGIN\""));
+    assert_true(pages_hold(&n, "\"objectType\":\"AUTHENTICATION\",\"action\":\"LOGOUT\""));
+    assert_true(pages_hold(&n, "\"objectType\":\"ADMIN_CENTER\""));
+    assert_true(pages_hold(&n, "\"loginMethod\":"));
+    assert_true(pages_hold(&n, "\"accessLevel\":"));
+    assert_false(pages_hold(&old, "AUTHENTICATION"));
+    assert_false(pages_hold(&old, "ADMIN_CENTER"));
+    snprintf(path, sizeof path, "%s/scenario.json", old.out_dir);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    assert_null(strstr(text, "\"profile\""));
+    assert_null(strstr(text, "stillGenerating"));
+    free(text);
+}
+
 static void leftover_pages_removed(void **state)
 {
     (void)state;
@@ -255,6 +307,7 @@ int main(void)
         cmocka_unit_test(consent_and_users),
         cmocka_unit_test(too_many_pages_refused),
         cmocka_unit_test(leftover_pages_removed),
+        cmocka_unit_test(profile_2026),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
