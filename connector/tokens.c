@@ -71,8 +71,9 @@ enum conn_rc conn_tokens_accept(struct conn_ctx *x, const cJSON *answer)
     if (!at || !rt || !cJSON_IsNumber(ei) || !isfinite(ei->valuedouble) ||
         ei->valuedouble <= 0) {
         log_error("the token endpoint's answer lacks access_token, refresh_token or "
-                  "expires_in");
-        return CONN_ERR_OTHER;
+                  "expires_in; run authorize-url again");
+        /* an unreadable answer (CONTRACT 4): the code is spent, nothing kept */
+        return CONN_ERR_TRANSIENT;
     }
     double life = ei->valuedouble * 1000.0 / x->cfg->time_scale;
     if (life > 1e15)
