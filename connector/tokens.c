@@ -129,6 +129,11 @@ int conn_tokens_save(struct conn_ctx *x)
 void conn_tokens_forget(struct conn_ctx *x)
 {
     char err[512];
+    if (conn_defect("tokens-kept-after-refusal")) {
+        conn_tokens_release(&x->tokens);
+        x->have_tokens = 0;
+        return;
+    }
     if (conn_state_remove(x->cfg->state_dir, TOKENS_FILE, err, sizeof err))
         log_warn("%s", err);
     conn_tokens_release(&x->tokens);
