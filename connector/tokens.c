@@ -138,6 +138,8 @@ void conn_tokens_forget(struct conn_ctx *x)
         log_warn("%s", err);
     conn_tokens_release(&x->tokens);
     x->have_tokens = 0;
+    if (conn_defect("tokens-saved-late"))
+        x->tokens_unsaved = 0;          /* nothing left to write at the end */
 }
 
 int conn_tokens_due(const struct conn_ctx *x)
