@@ -39,12 +39,12 @@ struct fault_set {
 static const char *const action_names[] = {
     [FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
     [FAULT_CLOSE] = "close", [FAULT_TRUNCATE] = "truncate", [FAULT_MALFORM] = "malformed",
-    [FAULT_DRIBBLE] = "dribble", [FAULT_HOLD] = "hold",
+    [FAULT_DRIBBLE] = "dribble", [FAULT_HOLD] = "hold", [FAULT_EDIT] = "edit",
 };
 
 const char *fault_action_name(enum fault_action a)
 {
-    return a >= FAULT_ERROR && a <= FAULT_HOLD ? action_names[a] : "?";
+    return a >= FAULT_ERROR && a <= FAULT_EDIT ? action_names[a] : "?";
 }
 
 struct fault_set *fault_set_new(void)
@@ -101,6 +101,32 @@ static int get_num(const cJSON *obj, const char *name, double min, double max, d
     return 0;
 }
 
+/* An edit rule's `field` (required) and `value` (any JSON; absent = leave
+ * the field out), kept as compact JSON text. */
+static int parse_edit(const cJSON *obj, struct fault_fire *f, char *err, size_t errlen)
+{
+    if (get_str(obj, "field", f->field, sizeof f->field, err, errlen))
+        return -1;
+    if (!f->field[0]) {
+        snprintf(err, errlen, "fault field 'field' is required for action 'edit'");
+        return -1;
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "value");
+    if (!v)
+        return 0;
+    char *text = cJSON_PrintUnformatted(v);
+    int ok = text && strlen(text) < sizeof f->value;
+    if (ok)
+        memcpy(f->value, text, strlen(text) + 1);
+    free(text);
+    if (!ok) {
+        snprintf(err, errlen, "fault field 'value' must be JSON shorter than %zu bytes",
+                 sizeof f->value);
+        return -1;
+    }
+    return 0;
+}
+
 unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allowed_codes,
                         int64_t now_ms, char *err, size_t errlen)
 {
@@ -115,7 +141,7 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     static const char *const known[] = {"method", "path", "token", "nth", "count",
                                         "probability", "seed", "afterMs", "untilMs",
                                         "action", "errorCode", "status", "delayMs",
-                                        "newToken", NULL};
+                                        "newToken", "field", "value", NULL};
     for (const cJSON *f = obj->child; f; f = f->next) {
         int ok = 0;
         for (size_t i = 0; known[i]; i++)
@@ -150,12 +176,12 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     if (cJSON_IsTrue(fresh))
         r.new_token_ms = now_ms;
     int a = 0;
-    for (int i = FAULT_ERROR; i <= FAULT_HOLD; i++)
+    for (int i = FAULT_ERROR; i <= FAULT_EDIT; i++)
         if (!strcmp(action, action_names[i]))
             a = i;
     if (!a) {
         snprintf(err, errlen, "fault field 'action' must be one of error, status, delay, "
-                              "close, truncate, malformed, dribble, hold");
+                              "close, truncate, malformed, dribble, hold, edit");
         return 0;
     }
     if (a == FAULT_ERROR) {
@@ -177,6 +203,8 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
         snprintf(err, errlen, "fault field 'delayMs' is required for action '%s'", action);
         return 0;
     }
+    if (a == FAULT_EDIT && parse_edit(obj, &r.fire, err, errlen))
+        return 0;
     r.nth = (uint64_t)nth;
     r.count = (uint64_t)count;
     r.after_ms = (int64_t)after;
@@ -293,13 +321,20 @@ int fault_list_json(struct fault_set *fs, struct buf *out)
         buf_printf(out, ",\"nth\":%llu,\"count\":%llu,\"probability\":%g,"
                    "\"afterMs\":%lld,\"untilMs\":%lld,\"action\":\"%s\",\"errorCode\":%d,"
                    "\"status\":%d,\"delayMs\":%lld,\"newToken\":%s,\"matched\":%llu,"
-                   "\"fired\":%llu}",
+                   "\"fired\":%llu",
                    (unsigned long long)r->nth, (unsigned long long)r->count,
                    r->probability, (long long)r->after_ms, (long long)r->until_ms,
                    fault_action_name(r->fire.action), r->fire.error_code, r->fire.status,
                    (long long)r->fire.delay_ms, r->new_token_ms >= 0 ? "true" : "false",
                    (unsigned long long)r->matched,
                    (unsigned long long)r->fired);
+        if (r->fire.action == FAULT_EDIT) {
+            buf_puts(out, ",\"field\":");
+            buf_json_str(out, r->fire.field, strlen(r->fire.field));
+            if (r->fire.value[0])
+                buf_printf(out, ",\"value\":%s", r->fire.value);
+        }
+        buf_puts(out, "}");
     }
     pthread_mutex_unlock(&fs->lock);
     return buf_puts(out, "]");

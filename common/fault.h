@@ -4,8 +4,8 @@
  * in '*'), token id, a duration-time window, the n-th matching request and
  * a seeded probability; it fires at most `count` times.  What it does is
  * an action the double turns into a response: a service error, a bare HTTP
- * status, a delay, a closed connection, a truncated or malformed body, or a
- * slow dribble.  Rules are tried in the order added; the first that fires
+ * status, a delay, a closed connection, a truncated or malformed body, a
+ * slow dribble, or an answer with one field left out or changed.  Rules are tried in the order added; the first that fires
  * wins.  Thread-safe. */
 #ifndef KIT_FAULT_H
 #define KIT_FAULT_H
@@ -27,6 +27,8 @@ enum fault_action {
     FAULT_DRIBBLE,     /* send the body slowly over delay_ms */
     FAULT_HOLD,        /* keep the request unhandled for delay_ms; dropped if the
                         * client left meanwhile */
+    FAULT_EDIT,        /* handle, then leave out or replace one field of the JSON
+                        * object answered */
 };
 
 struct fault_fire {
@@ -35,6 +37,8 @@ struct fault_fire {
     int error_code;    /* FAULT_ERROR */
     int status;        /* FAULT_ERROR (0 = from the code) or FAULT_STATUS */
     int64_t delay_ms;  /* duration time, for DELAY and DRIBBLE */
+    char field[64];    /* FAULT_EDIT: the top-level key to edit */
+    char value[256];   /* FAULT_EDIT: its new value as JSON text; "" leaves it out */
 };
 
 struct fault_set;

@@ -56,6 +56,10 @@ enum fault_outcome fault_apply_http(const struct fault_fire *f, struct http_resp
     case FAULT_HOLD:
         resp->hold_ms = dclock_to_real_ms(f->delay_ms);
         return FAULT_HELD;
+    case FAULT_EDIT:
+        snprintf(resp->edit_field, sizeof resp->edit_field, "%s", f->field);
+        snprintf(resp->edit_value, sizeof resp->edit_value, "%s", f->value);
+        break;
     }
     return FAULT_GO_ON;
 }

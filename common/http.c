@@ -29,6 +29,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 #include "dclock.h"
 #include "strutil.h"
@@ -424,10 +426,41 @@ static void slow_free(void *cls)
     free(sb);
 }
 
+/* A fault "edit": leaves out, or replaces, one top-level key of a JSON
+ * object body.  Any other body is sent as it is. */
+static void apply_edit(struct http_resp *resp)
+{
+    cJSON *j = resp->body ? cJSON_ParseWithLength(resp->body, resp->len) : NULL;
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(j, resp->edit_field);
+    if (resp->edit_value[0]) {
+        cJSON *v = cJSON_Parse(resp->edit_value);
+        if (v)
+            cJSON_AddItemToObject(j, resp->edit_field, v);
+    }
+    char *printed = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!printed)
+        return;
+    /* a copy of our own: a double may route cJSON's allocations elsewhere */
+    size_t n = strlen(printed);
+    char *text = xstrndup(printed, n);
+    cJSON_free(printed);
+    http_resp_take(resp, resp->status, resp->content_type, text, n);
+    resp_release_borrowed(resp);
+    resp->gz_body = NULL;
+    resp->gz_len = 0;
+}
+
 /* Builds the libmicrohttpd response for resp, consuming its body. */
 static struct MHD_Response *build_response(struct req_state *st)
 {
     struct http_resp *resp = &st->resp;
+    if (resp->edit_field[0])
+        apply_edit(resp);
     const char *body = resp->body ? resp->body : "";
     size_t len = resp->body ? resp->len : 0;
     int gz = 0;

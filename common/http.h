@@ -91,6 +91,10 @@ struct http_resp {
      * and the completion hook sees transport HTTP_CLOSE, note "held; client
      * gone").  A fault "hold": a service that has not yet taken the request. */
     int64_t hold_ms;
+    /* A fault "edit": once handled, the top-level key edit_field of a JSON
+     * object body is left out (edit_value "") or given edit_value (JSON). */
+    char edit_field[64];
+    char edit_value[256];
 
     /* Annotations for the completion hook (journal); not sent. */
     int error_code;                /* service error code, 0 if none */

@@ -63,6 +63,18 @@ static const struct ct_req reqs[] = {
     {"OAUTH-013", "OAUTH", CT_MUST,
      "A callback with the right state but no code is refused (exit 3) without a token request",
      CONTRACT " 4"},
+    {"OAUTH-014", "OAUTH", CT_MUST,
+     "An access token refused (401) again right after a successful refresh exits 3 and reports "
+     "error (stage Authorize, \"reconnect\") to CAS",
+     CONTRACT " 4, 5"},
+    {"OAUTH-015", "OAUTH", CT_MUST,
+     "A code exchange answered 200 without access_token or expires_in, or with expires_in 0, "
+     "exits 5 and keeps no tokens: a sync then exits 3 without calling the Smartsheet API",
+     CONTRACT " 4"},
+    {"OAUTH-016", "OAUTH", CT_MUST,
+     "A code holding RFC 3986's unreserved characters - . _ ~ is accepted and sent to the "
+     "token endpoint unchanged",
+     "RFC 3986 2.3; RFC 6749 4.1.2"},
     {"PRE-001", "PRE", CT_MUST,
      "Test now with a user who is not System Admin reports error naming System Admin and exits 4",
      CAS_DOC},
@@ -86,6 +98,10 @@ static const struct ct_req reqs[] = {
     {"PRE-009", "PRE", CT_MUST,
      "A sync without Event Reporting (the events request refused with 403) exits 4",
      CONTRACT " 4"},
+    {"PRE-010", "PRE", CT_MUST,
+     "Test now where the user request fails otherwise (404) reports error at stage Get user "
+     "with a message naming the problem",
+     CONTRACT " 3"},
     {"BF-001", "BF", CT_MUST,
      "The first sync asks for events since seven days before the connection (within one hour)",
      CAS_DOC},

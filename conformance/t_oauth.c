@@ -1,4 +1,4 @@
-/* t_oauth.c - OAuth requirements (OAUTH-001..011): consent URL, state,
+/* t_oauth.c - OAuth requirements (OAUTH-001..016): consent URL, state,
  * denied consent, the code exchange, refresh and its refusal. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -771,13 +771,35 @@ static int refused_refresh_once(struct ct_env *e, const char *shape, char *ev, s
                *msg = ct_jstr(last, "message");
     int reported = status && !strcmp(status, "error") && stage && !strcmp(stage, "Authorize") &&
                    msg && strstr(msg, "reconnect");
-    int ok = r.exited && r.code == 3 && at && after == 0 && reported;
+    /* The calls stay stopped: a rerun of sync must not try the dead tokens
+     * again (as PRE-004: no authorization, no API request). */
+    char how2[64] = "not run";
+    long long again = -1;
+    int rerun_ok = 0;
+    struct run_result r2;
+    if (!ct_ss_do(e, "DELETE", "/_mock/journal", NULL) &&
+        !ct_env_run(e, "sync", NULL, NULL, RUN_MS, -1, &r2)) {
+        ct_run_outcome(&r2, how2, sizeof how2);
+        cJSON *j2 = ct_ss_journal(e, "/2.0/");
+        again = j2 ? 0 : -1;
+        cJSON_ArrayForEach(it, j2) {
+            const char *p = ct_jstr(it, "path");
+            if (p && strncmp(p, "/2.0/token", 10))
+                again++;
+        }
+        cJSON_Delete(j2);
+        rerun_ok = r2.exited && r2.code == 3 && again == 0;
+        run_result_release(&r2);
+    }
+    int ok = r.exited && r.code == 3 && at && after == 0 && reported && rerun_ok;
     char shown[200];
     str_sanitize(msg ? msg : "", shown, sizeof shown);
     snprintf(ev, cap, "%s token errors: sync %s (want exit 3); %s at request #%lld; %lld API "
-             "request%s after it (want 0); last CAS status %s/%s \"%s\"", shape, how, refusal, at,
-             after, after == 1 ? "" : "s", status ? status : "none", stage ? stage : "-", shown);
-    *evidence_only = after > 0;
+             "request%s after it (want 0); last CAS status %s/%s \"%s\"; a rerun of sync %s "
+             "(want exit 3) with %lld API request%s (want 0)", shape, how, refusal, at,
+             after, after == 1 ? "" : "s", status ? status : "none", stage ? stage : "-", shown,
+             how2, again, again == 1 ? "" : "s");
+    *evidence_only = after > 0 || again > 0;
     cJSON_Delete(last);
     cJSON_Delete(j);
     run_result_release(&r);
@@ -825,6 +847,181 @@ out:
     ct_verdict_end();
 }
 
+/* OAUTH-014: every users request refused with 401 (errorCode 1002, "Your
+ * Access Token is invalid"): the refresh a connector may try succeeds, and
+ * its new token is refused too.  Only a new authorization can help. */
+static void test_refused_after_refresh(void **st)
+{
+    (void)st;
+    const char *reqs = "OAUTH-014";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "empty-org"};
+    if (env_up(&e, &cfg, reqs) || connect_or_block(&e, reqs))
+        goto out;
+    struct run_result r;
+    if (ct_ss_do(&e, "POST", "/_mock/faults",
+                 "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":1002}") ||
+        ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    char how[64];
+    ct_run_outcome(&r, how, sizeof how);
+    cJSON *j = ct_ss_journal(&e, "/2.0/");
+    int refused = 0, renewed = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j) {
+        const char *p = ct_jstr(it, "path"), *f = ct_jstr(it, "form");
+        char g[64];
+        if (p && !strncmp(p, "/2.0/users", 10) && ct_jnum(it, "status") == 401)
+            refused++;
+        if (p && !strncmp(p, "/2.0/token", 10) && ct_jnum(it, "status") == 200 && f &&
+            form_get(f, strlen(f), "grant_type", g, sizeof g) == 1 && !strcmp(g, "refresh_token"))
+            renewed++;
+    }
+    cJSON *last = ct_cas_last_status(&e);
+    const char *status = ct_jstr(last, "status"), *stage = ct_jstr(last, "stage"),
+               *msg = ct_jstr(last, "message");
+    int reported = status && !strcmp(status, "error") && stage && !strcmp(stage, "Authorize") &&
+                   msg && strstr(msg, "reconnect");
+    char shown[200];
+    str_sanitize(msg ? msg : "", shown, sizeof shown);
+    ct_judge(&e, "OAUTH-014", r.exited && r.code == 3 && reported,
+             "every users request answered 401 (errorCode 1002): sync %s (want exit 3); %d users "
+             "request%s refused, %d successful refresh%s; last CAS status %s/%s \"%s\" (want "
+             "error/Authorize naming reconnect)", how, refused, refused == 1 ? "" : "s", renewed,
+             renewed == 1 ? "" : "es", status ? status : "none", stage ? stage : "-", shown);
+    cJSON_Delete(last);
+    cJSON_Delete(j);
+    run_result_release(&r);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+/* API requests (not the token endpoint) in mock-smartsheet's journal, or
+ * -1 when it cannot be read. */
+static int api_requests(struct ct_env *e)
+{
+    cJSON *j = ct_ss_journal(e, "/2.0/");
+    if (!j)
+        return -1;
+    int n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j) {
+        const char *p = ct_jstr(it, "path");
+        n += p && strncmp(p, "/2.0/token", 10) != 0;
+    }
+    cJSON_Delete(j);
+    return n;
+}
+
+/* OAUTH-015: the code exchange answered 200 with a token answer that
+ * cannot be used (mock-smartsheet fault action "edit").  An unreadable
+ * answer exits 5 (CONTRACT 4) and leaves the connector unauthorized. */
+static void test_token_answers(void **st)
+{
+    (void)st;
+    const char *reqs = "OAUTH-015";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "empty-org"};
+    if (env_up(&e, &cfg, reqs))
+        goto out;
+    static const char *const edits[3] = {
+        "\"field\":\"access_token\"", "\"field\":\"expires_in\"",
+        "\"field\":\"expires_in\",\"value\":0"};
+    static const char *const what[3] = {"without access_token", "without expires_in",
+                                        "with expires_in 0"};
+    struct buf ev;
+    buf_init(&ev, 4096);
+    int all = 1;
+    for (int k = 0; k < 3; k++) {
+        char url[4096], loc[4096], rule[200];
+        snprintf(rule, sizeof rule, "{\"path\":\"/2.0/token\",\"method\":\"POST\","
+                 "\"action\":\"edit\",%s,\"count\":1}", edits[k]);
+        struct run_result ra, rs;
+        if (ct_env_authorize_url(&e, url, sizeof url) || ct_env_consent(&e, url, loc, sizeof loc) ||
+            ct_ss_do(&e, "POST", "/_mock/faults", rule) ||
+            ct_ss_do(&e, "DELETE", "/_mock/journal", NULL) ||
+            ct_env_run(&e, "authorize", "--callback-url", loc, RUN_MS, -1, &ra)) {
+            ct_blocked(reqs, "setup (%s): %s", what[k], e.err);
+            buf_release(&ev);
+            goto out;
+        }
+        char ha[64], hs[64] = "not run";
+        ct_run_outcome(&ra, ha, sizeof ha);
+        int aok = ra.exited && ra.code == 5;
+        run_result_release(&ra);
+        int n = -1, sok = 0;
+        if (!ct_ss_do(&e, "DELETE", "/_mock/faults", NULL) &&
+            !ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &rs)) {
+            ct_run_outcome(&rs, hs, sizeof hs);
+            n = api_requests(&e);
+            sok = rs.exited && rs.code == 3 && n == 0;
+            run_result_release(&rs);
+        }
+        all &= aok && sok;
+        buf_printf(&ev, "%sa token answer %s: authorize %s (want exit 5), then sync %s (want exit "
+                   "3) with %d API request%s (want 0)", k ? "; " : "", what[k], ha, hs, n,
+                   n == 1 ? "" : "s");
+    }
+    ct_judge(&e, "OAUTH-015", all, "%s", ev.ptr ? ev.ptr : "");
+    buf_release(&ev);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+/* OAUTH-016: mock-smartsheet's codes carry - . _ ~ (POST
+ * /_mock/code-alphabet): the callback is a valid URL and the code must
+ * reach the token endpoint as it was issued. */
+static void test_unreserved_code(void **st)
+{
+    (void)st;
+    const char *reqs = "OAUTH-016";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "empty-org"};
+    if (env_up(&e, &cfg, reqs))
+        goto out;
+    char url[4096], loc[4096], code[256] = "";
+    struct run_result r;
+    if (ct_ss_do(&e, "POST", "/_mock/code-alphabet", "{\"alphabet\":\"unreserved\"}") ||
+        ct_env_authorize_url(&e, url, sizeof url) || ct_env_consent(&e, url, loc, sizeof loc)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    if (qget(loc, "code", code, sizeof code) || !strchr(code, '~')) {
+        ct_blocked(reqs, "mock-smartsheet's consent gave no code with '~'");
+        goto out;
+    }
+    if (ct_env_run(&e, "authorize", "--callback-url", loc, RUN_MS, -1, &r)) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    char how[64];
+    ct_run_outcome(&r, how, sizeof how);
+    cJSON *calls = NULL;
+    int n = token_calls(&e, &calls);
+    char sent[256] = "";
+    const char *f = n > 0 ? ct_jstr(cJSON_GetArrayItem(calls, 0), "form") : NULL;
+    if (f)
+        form_get(f, strlen(f), "code", sent, sizeof sent);
+    /* The journal keeps a code as REDACTED-<its token id>. */
+    char id[9], want[32];
+    rng_token_id(code, id);
+    snprintf(want, sizeof want, "REDACTED-%s", id);
+    int same = sent[0] && !strcmp(sent, want);
+    ct_judge(&e, "OAUTH-016", r.exited && r.code == 0 && same,
+             "a code with - . _ ~ in it: authorize %s (want exit 0); %d token request%s, the "
+             "code %s", how, n < 0 ? 0 : n, n == 1 ? "" : "s",
+             n <= 0 ? "never sent" : same ? "sent unchanged" : "sent changed");
+    cJSON_Delete(calls);
+    run_result_release(&r);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 const struct ct_test ct_oauth_tests[] = {
     {"oauth_consent_url", "OAUTH-001,OAUTH-002", test_consent_url},
     {"oauth_state_refused", "OAUTH-003", test_state_refused},
@@ -835,5 +1032,8 @@ const struct ct_test ct_oauth_tests[] = {
     {"oauth_refresh_on_expiry", "OAUTH-007,OAUTH-009,OAUTH-011", test_refresh_expiry},
     {"oauth_refresh_on_1003", "OAUTH-008", test_refresh_1003},
     {"oauth_refused_refresh", "OAUTH-010", test_refused_refresh},
+    {"oauth_refused_after_refresh", "OAUTH-014", test_refused_after_refresh},
+    {"oauth_token_answers", "OAUTH-015", test_token_answers},
+    {"oauth_unreserved_code", "OAUTH-016", test_unreserved_code},
 };
 const size_t ct_oauth_test_count = sizeof ct_oauth_tests / sizeof ct_oauth_tests[0];

@@ -1,4 +1,4 @@
-/* t_pre.c - prerequisites and "Test now" (PRE-001..009). */
+/* t_pre.c - prerequisites and "Test now" (PRE-001..010). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,6 +69,54 @@ static void test_no_event_reporting(void **st)
 {
     (void)st;
     check_case("PRE-002", "no-event-reporting", 4, "error", "Get events", "Event Reporting");
+}
+
+/* PRE-010: Test now where the user request fails with a 4xx that is neither
+ * a token problem nor a missing right (404, Smartsheet's "Not Found"). */
+static void test_get_user_fails(void **st)
+{
+    (void)st;
+    const char *id = "PRE-010";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {0};
+    struct run_result r;
+    int ran = 0;
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(id, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (ct_env_connect(&e)) {
+        ct_blocked(id, "not judged, because %s", e.err);
+        goto out;
+    }
+    if (ct_ss_do(&e, "POST", "/_mock/faults",
+                 "{\"path\":\"/2.0/users/me\",\"action\":\"error\",\"errorCode\":1006}") ||
+        ct_env_run(&e, "check", NULL, NULL, RUN_MS, -1, &r)) {
+        ct_blocked(id, "%s", e.err);
+        goto out;
+    }
+    ran = 1;
+    cJSON *last = ct_cas_last_status(&e);
+    const char *status = ct_jstr(last, "status"), *stage = ct_jstr(last, "stage"),
+               *msg = ct_jstr(last, "message");
+    char how[64], shown[200];
+    ct_run_outcome(&r, how, sizeof how);
+    str_sanitize(msg ? msg : "", shown, sizeof shown);
+    /* The problem is named by the HTTP status, Smartsheet's errorCode or its
+     * message. */
+    int named = msg && (strstr(msg, "404") || strstr(msg, "1006") || strcasestr(msg, "not found"));
+    int ok = r.exited && r.code != 0 && status && !strcmp(status, "error") && stage &&
+             !strcmp(stage, "Get user") && named;
+    ct_judge(&e, id, ok,
+             "GET /users/me answered 404 (errorCode 1006, \"Not Found.\"): check %s (want a "
+             "failure); last CAS status %s/%s \"%s\" (want error/Get user naming 404, 1006 or "
+             "Not Found)", how, status ? status : "none", stage ? stage : "-", shown);
+    cJSON_Delete(last);
+out:
+    if (ran)
+        run_result_release(&r);
+    ct_env_stop(&e);
+    ct_verdict_end();
 }
 
 /* PRE-009: a sync (not only Test now) where Event Reporting is refused. */
@@ -266,6 +314,7 @@ const struct ct_test ct_pre_tests[] = {
     {"pre_no_event_reporting", "PRE-002", test_no_event_reporting},
     {"pre_healthy", "PRE-003", test_healthy},
     {"pre_sync_no_event_reporting", "PRE-009", test_sync_no_event_reporting},
+    {"pre_get_user_fails", "PRE-010", test_get_user_fails},
     {"pre_usage", "PRE-004,PRE-005,PRE-007", test_usage},
     {"pre_bad_config", "PRE-006,PRE-008", test_bad_config},
 };

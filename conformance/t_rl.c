@@ -74,6 +74,47 @@ out:
     ct_verdict_end();
 }
 
+/* RL-001 at the smallest budget that can be halved: rate_limit_per_minute 2,
+ * and the first two users requests answered 429.  A connector that lowers
+ * its own pace after 429s must not lower it to "no limit": the requests
+ * after the 429s still keep to 2 a minute (counted at the double). */
+static void test_halved(void **st)
+{
+    (void)st;
+    const char *reqs = "RL-001";
+    const int limit = 2;
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "users-200"};
+    if (setup(&e, &cfg, reqs))
+        goto out;
+    cJSON_AddNumberToObject(e.config, "rate_limit_per_minute", limit);
+    if (ct_env_write_config(&e) ||
+        ct_ss_do(&e, "POST", "/_mock/faults",
+                 "{\"path\":\"/2.0/users\",\"action\":\"error\",\"errorCode\":4003,\"count\":2}")) {
+        ct_blocked(reqs, "setup: %s", e.err);
+        goto out;
+    }
+    int s = ct_sync_ok(&e, RUN_MS);
+    cJSON *j = ct_ss_journal(&e, "/2.0/");
+    struct ct_req_time *r = NULL;
+    int n = j ? ct_api_requests(j, &r) : 0;
+    long long end = 0;
+    int best = ct_busiest_window(r, n, WINDOW_MS, &end);
+    if (n <= limit + 2)
+        ct_blocked(reqs, "only %d requests were made, too few to judge a limit of %d after two "
+                   "429s", n, limit);
+    else
+        ct_verdict("RL-001", best <= limit,
+                   "rate_limit_per_minute %d, the first two users requests answered 429: %d "
+                   "requests in the 60 s ending at request #%lld (%d requests in all, sync %s)",
+                   limit, best, end, n, s == 0 ? "succeeded" : "failed");
+    free(r);
+    cJSON_Delete(j);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 /* RL-001 at Smartsheet's own limit of 300 a minute, across runs: short
  * event pages make the backfill need far more requests than a minute
  * allows; the sync is killed once it has made more than a minute's worth,
@@ -285,6 +326,7 @@ void ct_rl_judge_frugal(struct ct_env *e, int users, int events_in_window)
 const struct ct_test ct_rl_tests[] = {
     {"rate_limit_window", "RL-001", test_window, 1},
     {"rate_limit_realistic", "RL-001", test_realistic, 1},
+    {"rate_limit_halved", "RL-001", test_halved, 1},
     {"rate_limit_429_backoff", "RL-002,RL-003", test_429},
     {"rate_limit_lower_service_limit", "RL-004", test_lower_limit, 1},
 };

@@ -47,6 +47,8 @@ enum conn_rc conn_cmd_check(struct conn_ctx *x)
         describe(&a, why, sizeof why);
         conn_ss_answer_release(&a);
         snprintf(msg, sizeof msg, "Get user failed (%s)", why);
+        if (conn_defect("get-user-unexplained"))
+            msg[0] = '\0';
         return fail(x, CONN_ERR_OTHER, "Get user", msg);
     }
     const cJSON *admin = cJSON_GetObjectItemCaseSensitive(a.json, "admin");

@@ -14,10 +14,13 @@
  * no-refresh                OAUTH-007/008 tokens are never refreshed
  * refresh-not-rotated       OAUTH-009 the old refresh token is kept
  * calls-after-refusal       OAUTH-010 a refused refresh is ignored
+ * tokens-kept-after-refusal OAUTH-010 the dead tokens stay: the next run calls the API again
+ * refused-after-refresh-exit-1 OAUTH-014 a token refused again after a refresh exits 1, unreported
  * needs-error-field         OAUTH-010 a refusal without OAuth's "error" field is retried
  * token-in-url              OAUTH-011 access_token also sent as a query parameter
  * admin-not-checked         PRE-001 Test now ignores admin:false
  * events-not-checked        PRE-002 Test now skips the events probe
+ * get-user-unexplained      PRE-010 a failed Get user is reported with an empty message
  * unknown-key-accepted      PRE-005 unknown config keys are ignored
  * backfill-30-days          BF-001/003 the first sync starts 30 days back
  * local-time                BF-001/002 the backfill start is local time written as UTC
@@ -29,6 +32,7 @@
  * no-rate-limit             RL-001 the client-side budget is off
  * budget-over               RL-001 the budget is 3% over the configured limit
  * budget-not-shared         RL-001 each run starts with a fresh budget
+ * halved-to-nothing         RL-001 halving an own limit of 1 gives 0, read as no limit
  * short-wait-after-429      RL-002/003 waits after a 429 are a 25th of the normal ones
  * no-backoff                RL-002/003 429 answers are retried at once
  * 429-gives-up              RL-004 four 429s in a row end the sync (exit 5)

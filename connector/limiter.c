@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "defects.h"
 
 uint32_t conn_limiter_effective(uint64_t configured)
 {
@@ -62,5 +63,9 @@ void conn_limiter_record(struct conn_limiter *l, int64_t now)
 
 void conn_limiter_halve(struct conn_limiter *l)
 {
+    if (conn_defect("halved-to-nothing")) {
+        l->limit /= 2;
+        return;
+    }
     l->limit = l->limit > 1 ? l->limit / 2 : 1;
 }

@@ -300,6 +300,8 @@ enum conn_rc conn_ss_get(struct conn_ctx *x, const char *path_query, struct conn
                 return r2;
             continue;
         }
+        if (status == 401 && refreshed && conn_defect("refused-after-refresh-exit-1"))
+            return CONN_ERR_OTHER;
         if (status == 401) {
             conn_ss_need_reconnect(x, why);
             return CONN_ERR_AUTH;

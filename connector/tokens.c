@@ -71,8 +71,9 @@ enum conn_rc conn_tokens_accept(struct conn_ctx *x, const cJSON *answer)
     if (!at || !rt || !cJSON_IsNumber(ei) || !isfinite(ei->valuedouble) ||
         ei->valuedouble <= 0) {
         log_error("the token endpoint's answer lacks access_token, refresh_token or "
-                  "expires_in");
-        return CONN_ERR_OTHER;
+                  "expires_in; run authorize-url again");
+        /* an unreadable answer (CONTRACT 4): the code is spent, nothing kept */
+        return CONN_ERR_TRANSIENT;
     }
     double life = ei->valuedouble * 1000.0 / x->cfg->time_scale;
     if (life > 1e15)
@@ -128,10 +129,17 @@ int conn_tokens_save(struct conn_ctx *x)
 void conn_tokens_forget(struct conn_ctx *x)
 {
     char err[512];
+    if (conn_defect("tokens-kept-after-refusal")) {
+        conn_tokens_release(&x->tokens);
+        x->have_tokens = 0;
+        return;
+    }
     if (conn_state_remove(x->cfg->state_dir, TOKENS_FILE, err, sizeof err))
         log_warn("%s", err);
     conn_tokens_release(&x->tokens);
     x->have_tokens = 0;
+    if (conn_defect("tokens-saved-late"))
+        x->tokens_unsaved = 0;          /* nothing left to write at the end */
 }
 
 int conn_tokens_due(const struct conn_ctx *x)

@@ -487,6 +487,12 @@ void ss_admin(struct ss_server *s, const struct http_req *req, struct http_resp 
             oauth_set_generic_token_errors(s->oauth, generic);
             reply_ok(resp);
         }
+    } else if (!strcmp(route, "code-alphabet") && post) {
+        int unreserved = body_choice(req, resp, "alphabet", "alnum", "unreserved");
+        if (unreserved >= 0) {
+            oauth_set_unreserved_codes(s->oauth, unreserved);
+            reply_ok(resp);
+        }
     } else if (!strcmp(route, "last-page") && post) {
         int omit = body_choice(req, resp, "nextStreamPosition", "send", "omit");
         if (omit >= 0) {

@@ -102,6 +102,11 @@ void oauth_set_generic_token_errors(struct ss_oauth *o, int generic)
     atomic_store(&o->generic_token_errors, generic != 0);
 }
 
+void oauth_set_unreserved_codes(struct ss_oauth *o, int on)
+{
+    atomic_store(&o->unreserved_codes, on != 0);
+}
+
 void oauth_free(struct ss_oauth *o)
 {
     if (!o)

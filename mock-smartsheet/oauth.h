@@ -41,6 +41,9 @@ void oauth_set_code_lifetime(struct ss_oauth *o, int64_t ms);
  * whatever the cause; 0 (oauth_new's default): a code per cause with
  * RFC 6749's error and error_description added (docs/oauth.md). */
 void oauth_set_generic_token_errors(struct ss_oauth *o, int generic);
+/* Admin: codes of letters and digits only (0, the default) or each also
+ * carrying RFC 3986's other unreserved characters - . _ ~ (1). */
+void oauth_set_unreserved_codes(struct ss_oauth *o, int on);
 /* Admin: {"lengths":[code, token],"sha256":[...]}, the SHA-256 hex of every code, access token and
  * refresh token issued (the newest 8,192), so that a test can tell a
  * leaked secret from a random word without the secrets themselves. */

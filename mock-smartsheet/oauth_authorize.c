@@ -86,6 +86,13 @@ static void approve(struct ss_oauth *o, const struct oa_authz *a, const char *ba
 {
     char code[CODE_LEN + 1], key[65];
     rng_token(code, CODE_LEN);
+    if (atomic_load(&o->unreserved_codes)) {
+        /* Smartsheet's code format is not documented: a client must take
+         * any unreserved character (a modelled assumption, docs/oauth.md). */
+        static const char extra[] = "-._~";
+        for (size_t i = 0; i < 4; i++)
+            code[1 + i * (CODE_LEN - 2) / 3] = extra[i];
+    }
     sha256_hex(code, CODE_LEN, key);
     int64_t now = dclock_now_ms();
     pthread_mutex_lock(&o->mu);

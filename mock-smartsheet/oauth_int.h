@@ -38,6 +38,7 @@ struct ss_oauth {
     struct oa_store *store;
     int64_t code_lifetime_ms;      /* duration time; CODE_LIFETIME_MS by default */
     _Atomic int generic_token_errors; /* token refusals in the one captured shape */
+    _Atomic int unreserved_codes;  /* codes carry - . _ ~ (POST /_mock/code-alphabet) */
     /* SHA-256 (hex) of every code and token issued, the newest ISSUED_MAX:
      * lets the conformance suite recognise a leaked secret exactly. */
     char (*issued)[65];

@@ -435,6 +435,7 @@ int ss_load_scenario(struct ss_server *s, const char *name, char *err, size_t er
     atomic_store(&s->events_omit_last_position, 0);
     atomic_store(&s->events_wide_over_ms, 0);
     oauth_set_generic_token_errors(s->oauth, 1);
+    oauth_set_unreserved_codes(s->oauth, 0);
     pthread_rwlock_unlock(&s->lock);
     if (old)
         sref_release(old);

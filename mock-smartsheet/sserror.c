@@ -48,7 +48,7 @@ static const struct ss_code ss_codes[] = {
                 "this error repeatedly, please contact api@smartsheet.com for assistance."},
 };
 
-const int ss_fault_codes[] = {1002, 1003, 1004, 4000, 4001, 4002, 4003, 4004, 0};
+const int ss_fault_codes[] = {1002, 1003, 1004, 1006, 4000, 4001, 4002, 4003, 4004, 0};
 
 static const struct ss_code *find_code(int code)
 {

@@ -112,6 +112,36 @@ static void new_token_and_hold(void **state)
     fault_set_free(fs);
 }
 
+/* An edit rule carries its field and its value as JSON text; the field
+ * is required. */
+static void edit_rule(void **state)
+{
+    (void)state;
+    struct fault_set *fs = fault_set_new();
+    char err[256];
+    assert_true(add(fs, "{\"path\":\"/2.0/token\",\"action\":\"edit\",\"field\":\"expires_in\","
+                        "\"value\":0}", err, sizeof err));
+    assert_true(add(fs, "{\"path\":\"/x\",\"action\":\"edit\",\"field\":\"access_token\"}", err,
+                    sizeof err));
+    struct fault_fire f;
+    assert_true(fault_check(fs, "POST", "/2.0/token", NULL, 0, &f));
+    assert_int_equal(f.action, FAULT_EDIT);
+    assert_string_equal(f.field, "expires_in");
+    assert_string_equal(f.value, "0");
+    assert_true(fault_check(fs, "GET", "/x", NULL, 0, &f));
+    assert_string_equal(f.field, "access_token");
+    assert_string_equal(f.value, "");
+    struct buf b;
+    buf_init(&b, 4096);
+    fault_list_json(fs, &b);
+    assert_non_null(strstr(b.ptr, "\"action\":\"edit\",\"errorCode\""));
+    assert_non_null(strstr(b.ptr, "\"field\":\"expires_in\",\"value\":0}"));
+    buf_release(&b);
+    assert_false(add(fs, "{\"action\":\"edit\"}", err, sizeof err));
+    assert_non_null(strstr(err, "'field'"));
+    fault_set_free(fs);
+}
+
 static int fires_in(struct fault_set *fs, int n)
 {
     struct fault_fire f;
@@ -268,6 +298,7 @@ int main(void)
         cmocka_unit_test(nth_and_count),
         cmocka_unit_test(token_method_and_window),
         cmocka_unit_test(new_token_and_hold),
+        cmocka_unit_test(edit_rule),
         cmocka_unit_test(seeded_probability_is_repeatable),
         cmocka_unit_test(bad_rules_are_refused_with_the_field),
         cmocka_unit_test(journal_ring_and_filters),
