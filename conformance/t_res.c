@@ -226,6 +226,23 @@ static void test_cas_refusal(void **st)
     fault_case("RES-006", "CAS answered 503 twice, then 429 twice", f, 2, RUN_MS, 0);
 }
 
+/* RES-011: CAS answers a delivery 200 with a page that is not JSON (a
+ * proxy's page: the batch was never stored), then 200 with a body spoiled
+ * after the batch was stored.  Neither is a delivery nor a refusal: the
+ * sync must go on by itself and every event arrive once. */
+static void test_cas_unreadable(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":\"status\","
+            "\"status\":200,\"count\":1}"},
+        {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":"
+            "\"malformed\",\"count\":1}"},
+    };
+    fault_case("RES-011", "CAS answered a delivery 200 with an HTML page (nothing stored), then "
+               "200 with a malformed body (stored)", f, 2, RUN_MS, 0);
+}
+
 /* How many times the first fault rule of a double has fired; -1 unknown. */
 static long long fault_fired(struct ct_env *e, int cas)
 {
@@ -530,6 +547,7 @@ const struct ct_test ct_res_tests[] = {
     {"resilience_stall", "RES-004", test_stall, 1},
     {"resilience_bad_pages", "RES-005", test_bad_pages},
     {"resilience_cas_refusal", "RES-006", test_cas_refusal},
+    {"resilience_cas_unreadable", "RES-011", test_cas_unreadable},
     {"resilience_crash_resume", "RES-007,RES-008,OAUTH-012", test_crash, 1},
     {"resilience_refused_delivery", "RES-009", test_refused_delivery},
 };

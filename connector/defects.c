@@ -26,6 +26,8 @@
  * trusts-next-position      INC-004 a last page without nextStreamPosition clears the position
  * users-first-page-only     USR-001/002 only the first users page is read
  * lone-user-dropped         USR-003 an organisation of one user delivers no entity
+ * empty-entity-batch        USR-004/005 an empty entity batch is posted when the last one was full
+ * entity-refusal-forgotten  USR-005 a refused entity batch inside the users walk is forgotten
  * no-rate-limit             RL-001 the client-side budget is off
  * budget-over               RL-001 the budget is 3% over the configured limit
  * budget-not-shared         RL-001 each run starts with a fresh budget
@@ -42,6 +44,7 @@
  * cas-refusal-fatal         RES-006 CAS answering 429 or 5xx ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped
+ * cas-unreadable-fatal      RES-011 a CAS 2xx answer that is not a JSON object ends the sync
  * position-at-end           RES-008 only a page's end is saved, never a batch inside it
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
