@@ -48,6 +48,7 @@
  * position-at-end           RES-008 only a page's end is saved, never a batch inside it
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
+ * escapes-ignored           BF-002  the raw scan ends a string at an escaped quote (\")
  * timestamp-in-seconds      MAP-001 the activity's timestamp is in seconds, not ms
  * template-unfilled         MAP-003 descriptions keep their {placeholders}
  * wrong-system-user         MAP-005 system events keep the email address

@@ -91,6 +91,7 @@ static const struct scase cases[] = {
     {DEFECT, "position-at-end", "RES", "RES-008"},
     {DEFECT, "timestamp-in-seconds", "MAP", "MAP-001"},
     {DEFECT, "raw-altered", "MAP", "MAP-002"},
+    {DEFECT, "escapes-ignored", "BF", "BF-002"},
     {DEFECT, "template-unfilled", "MAP", "MAP-003"},
     {DEFECT, "ip-in-activity", "MAP", "MAP-004"},
     {DEFECT, "wrong-system-user", "MAP", "MAP-005"},
