@@ -39,12 +39,13 @@ struct fault_set {
 static const char *const action_names[] = {
     [FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
     [FAULT_CLOSE] = "close", [FAULT_TRUNCATE] = "truncate", [FAULT_MALFORM] = "malformed",
-    [FAULT_DRIBBLE] = "dribble", [FAULT_HOLD] = "hold",
+    [FAULT_DRIBBLE] = "dribble", [FAULT_HOLD] = "hold", [FAULT_OMIT] = "omit",
+    [FAULT_REJECT] = "reject",
 };
 
 const char *fault_action_name(enum fault_action a)
 {
-    return a >= FAULT_ERROR && a <= FAULT_HOLD ? action_names[a] : "?";
+    return a >= FAULT_ERROR && a <= FAULT_REJECT ? action_names[a] : "?";
 }
 
 struct fault_set *fault_set_new(void)
@@ -115,7 +116,7 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     static const char *const known[] = {"method", "path", "token", "nth", "count",
                                         "probability", "seed", "afterMs", "untilMs",
                                         "action", "errorCode", "status", "delayMs",
-                                        "newToken", NULL};
+                                        "newToken", "field", NULL};
     for (const cJSON *f = obj->child; f; f = f->next) {
         int ok = 0;
         for (size_t i = 0; known[i]; i++)
@@ -132,6 +133,7 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
         get_str(obj, "path", r.path, sizeof r.path, err, errlen) ||
         get_str(obj, "token", r.token_id, sizeof r.token_id, err, errlen) ||
         get_str(obj, "action", action, sizeof action, err, errlen) ||
+        get_str(obj, "field", r.fire.field, sizeof r.fire.field, err, errlen) ||
         get_num(obj, "nth", 0, 1e12, &nth, err, errlen) ||
         get_num(obj, "count", 0, 1e12, &count, err, errlen) ||
         get_num(obj, "probability", 0.000001, 1, &r.probability, err, errlen) ||
@@ -150,12 +152,12 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     if (cJSON_IsTrue(fresh))
         r.new_token_ms = now_ms;
     int a = 0;
-    for (int i = FAULT_ERROR; i <= FAULT_HOLD; i++)
+    for (int i = FAULT_ERROR; i <= FAULT_REJECT; i++)
         if (!strcmp(action, action_names[i]))
             a = i;
     if (!a) {
         snprintf(err, errlen, "fault field 'action' must be one of error, status, delay, "
-                              "close, truncate, malformed, dribble, hold");
+                              "close, truncate, malformed, dribble, hold, omit, reject");
         return 0;
     }
     if (a == FAULT_ERROR) {
@@ -171,6 +173,10 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     }
     if (a == FAULT_STATUS && !status) {
         snprintf(err, errlen, "fault field 'status' is required for action 'status'");
+        return 0;
+    }
+    if (a == FAULT_OMIT && !r.fire.field[0]) {
+        snprintf(err, errlen, "fault field 'field' is required for action 'omit'");
         return 0;
     }
     if ((a == FAULT_DELAY || a == FAULT_DRIBBLE || a == FAULT_HOLD) && delay <= 0) {
@@ -293,13 +299,18 @@ int fault_list_json(struct fault_set *fs, struct buf *out)
         buf_printf(out, ",\"nth\":%llu,\"count\":%llu,\"probability\":%g,"
                    "\"afterMs\":%lld,\"untilMs\":%lld,\"action\":\"%s\",\"errorCode\":%d,"
                    "\"status\":%d,\"delayMs\":%lld,\"newToken\":%s,\"matched\":%llu,"
-                   "\"fired\":%llu}",
+                   "\"fired\":%llu",
                    (unsigned long long)r->nth, (unsigned long long)r->count,
                    r->probability, (long long)r->after_ms, (long long)r->until_ms,
                    fault_action_name(r->fire.action), r->fire.error_code, r->fire.status,
                    (long long)r->fire.delay_ms, r->new_token_ms >= 0 ? "true" : "false",
                    (unsigned long long)r->matched,
                    (unsigned long long)r->fired);
+        if (r->fire.field[0]) {
+            buf_puts(out, ",\"field\":");
+            buf_json_str(out, r->fire.field, strlen(r->fire.field));
+        }
+        buf_puts(out, "}");
     }
     pthread_mutex_unlock(&fs->lock);
     return buf_puts(out, "]");

@@ -4,8 +4,9 @@
  * in '*'), token id, a duration-time window, the n-th matching request and
  * a seeded probability; it fires at most `count` times.  What it does is
  * an action the double turns into a response: a service error, a bare HTTP
- * status, a delay, a closed connection, a truncated or malformed body, or a
- * slow dribble.  Rules are tried in the order added; the first that fires
+ * status, a delay, a closed connection, a truncated or malformed body, a
+ * slow dribble, an answer missing one member, or (mock-cas) a batch answer
+ * rejecting one activity.  Rules are tried in the order added; the first that fires
  * wins.  Thread-safe. */
 #ifndef KIT_FAULT_H
 #define KIT_FAULT_H
@@ -27,6 +28,8 @@ enum fault_action {
     FAULT_DRIBBLE,     /* send the body slowly over delay_ms */
     FAULT_HOLD,        /* keep the request unhandled for delay_ms; dropped if the
                         * client left meanwhile */
+    FAULT_OMIT,        /* handle, then drop the member `field` from the JSON answer */
+    FAULT_REJECT,      /* mock-cas: handle an activity batch, rejecting its last item */
 };
 
 struct fault_fire {
@@ -35,6 +38,7 @@ struct fault_fire {
     int error_code;    /* FAULT_ERROR */
     int status;        /* FAULT_ERROR (0 = from the code) or FAULT_STATUS */
     int64_t delay_ms;  /* duration time, for DELAY and DRIBBLE */
+    char field[64];    /* FAULT_OMIT: a top-level member name */
 };
 
 struct fault_set;

@@ -56,6 +56,11 @@ enum fault_outcome fault_apply_http(const struct fault_fire *f, struct http_resp
     case FAULT_HOLD:
         resp->hold_ms = dclock_to_real_ms(f->delay_ms);
         return FAULT_HELD;
+    case FAULT_OMIT:
+        snprintf(resp->omit, sizeof resp->omit, "%s", f->field);
+        break;
+    case FAULT_REJECT:     /* the double's own handler does it */
+        break;
     }
     return FAULT_GO_ON;
 }

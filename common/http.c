@@ -11,6 +11,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <malloc.h>
 #include <microhttpd.h>
@@ -30,6 +31,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "kit_limits.h"
 #include "dclock.h"
 #include "strutil.h"
 
@@ -433,6 +435,23 @@ static struct MHD_Response *build_response(struct req_state *st)
     int gz = 0;
     struct MHD_Response *r = NULL;
 
+    if (resp->omit[0] && len > 0 && len <= LIM_RESPONSE_BODY) {
+        cJSON *j = cJSON_ParseWithLength(body, len);
+        char *text = NULL;
+        if (cJSON_IsObject(j) && cJSON_GetObjectItemCaseSensitive(j, resp->omit)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(j, resp->omit);
+            text = cJSON_PrintUnformatted(j);
+        }
+        cJSON_Delete(j);
+        if (text) {
+            http_resp_take(resp, resp->status, resp->content_type, text, strlen(text));
+            resp_release_borrowed(resp);
+            resp->gz_body = NULL;      /* it compressed the answer before the cut */
+            resp->gz_len = 0;
+            body = resp->body;
+            len = resp->len;
+        }
+    }
     if (resp->transport == HTTP_MALFORM && len > 0) {
         /* keep the first half, then bytes no JSON parser accepts */
         static const char junk[] = "\x01<<malformed by fault injection>>";

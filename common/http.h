@@ -91,6 +91,9 @@ struct http_resp {
      * and the completion hook sees transport HTTP_CLOSE, note "held; client
      * gone").  A fault "hold": a service that has not yet taken the request. */
     int64_t hold_ms;
+    /* A fault "omit": the top-level member of that name is dropped from a
+     * JSON object answer before it is sent ("" none). */
+    char omit[64];
 
     /* Annotations for the completion hook (journal); not sent. */
     int error_code;                /* service error code, 0 if none */

@@ -176,6 +176,15 @@ static const struct ct_req reqs[] = {
      "An answer of CAS to a delivery that cannot be read (a 200 whose body is not JSON, a body "
      "cut short) is neither a delivery nor a refusal: it is retried and every event arrives once",
      CONTRACT " 3 (since 1.4)"},
+    {"RES-012", "RES", CT_MUST,
+     "A CAS answer 200 that rejects an activity of a batch is never taken as a delivery: the sync "
+     "fails (exit 1) without moving past the batch, and a rerun delivers every event once",
+     CONTRACT " 3 (since 1.2)"},
+    {"RES-013", "RES", CT_MUST,
+     "A users page without data, or a first users page without totalCount, never crashes the "
+     "connector: the sync ends with a documented exit (0, 1 or 5) and a rerun delivers every user "
+     "and event once",
+     CONTRACT " 3, 4 (since 1.4)"},
     {"MAP-001", "MAP", CT_MUST,
      "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
      "event's time as timestamp (no structural violation at CAS)",

@@ -45,6 +45,8 @@
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped
  * cas-unreadable-fatal      RES-011 a CAS 2xx answer that is not a JSON object ends the sync
+ * rejections-ignored        RES-012 a CAS answer 200 that rejects activities counts as delivered
+ * users-data-assumed        RES-013 a users page without data crashes the connector (abort)
  * position-at-end           RES-008 only a page's end is saved, never a batch inside it
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field

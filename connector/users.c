@@ -1,6 +1,7 @@
 #include "users.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -93,6 +94,8 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
         }
         const cJSON *tp = cJSON_GetObjectItemCaseSensitive(a.json, "totalPages");
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(a.json, "data");
+        if (!cJSON_IsArray(data) && conn_defect("users-data-assumed"))
+            abort();           /* as a client that takes data for granted */
         if (!cJSON_IsArray(data)) {
             log_error("the users page %ld has no data array", page);
             conn_ss_answer_release(&a);

@@ -88,6 +88,8 @@ static const struct scase cases[] = {
     {DEFECT, "save-before-deliver", "RES", "RES-007"},
     {DEFECT, "refusal-skipped", "RES", "RES-009"},
     {DEFECT, "cas-unreadable-fatal", "RES", "RES-011"},
+    {DEFECT, "rejections-ignored", "RES", "RES-012"},
+    {DEFECT, "users-data-assumed", "RES", "RES-013"},
     {DEFECT, "position-at-end", "RES", "RES-008"},
     {DEFECT, "timestamp-in-seconds", "MAP", "MAP-001"},
     {DEFECT, "raw-altered", "MAP", "MAP-002"},
