@@ -40,11 +40,12 @@ static const char *const action_names[] = {
     [FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
     [FAULT_CLOSE] = "close", [FAULT_TRUNCATE] = "truncate", [FAULT_MALFORM] = "malformed",
     [FAULT_DRIBBLE] = "dribble", [FAULT_HOLD] = "hold", [FAULT_EDIT] = "edit",
+    [FAULT_REJECT] = "reject",
 };
 
 const char *fault_action_name(enum fault_action a)
 {
-    return a >= FAULT_ERROR && a <= FAULT_EDIT ? action_names[a] : "?";
+    return a >= FAULT_ERROR && a <= FAULT_REJECT ? action_names[a] : "?";
 }
 
 struct fault_set *fault_set_new(void)
@@ -176,12 +177,12 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
     if (cJSON_IsTrue(fresh))
         r.new_token_ms = now_ms;
     int a = 0;
-    for (int i = FAULT_ERROR; i <= FAULT_EDIT; i++)
+    for (int i = FAULT_ERROR; i <= FAULT_REJECT; i++)
         if (!strcmp(action, action_names[i]))
             a = i;
     if (!a) {
         snprintf(err, errlen, "fault field 'action' must be one of error, status, delay, "
-                              "close, truncate, malformed, dribble, hold, edit");
+                              "close, truncate, malformed, dribble, hold, edit, reject");
         return 0;
     }
     if (a == FAULT_ERROR) {

@@ -5,7 +5,8 @@
  * a seeded probability; it fires at most `count` times.  What it does is
  * an action the double turns into a response: a service error, a bare HTTP
  * status, a delay, a closed connection, a truncated or malformed body, a
- * slow dribble, or an answer with one field left out or changed.  Rules are tried in the order added; the first that fires
+ * slow dribble, an answer with one field left out or changed, or (mock-cas)
+ * a batch answer rejecting one activity.  Rules are tried in the order added; the first that fires
  * wins.  Thread-safe. */
 #ifndef KIT_FAULT_H
 #define KIT_FAULT_H
@@ -29,6 +30,7 @@ enum fault_action {
                         * client left meanwhile */
     FAULT_EDIT,        /* handle, then leave out or replace one field of the JSON
                         * object answered */
+    FAULT_REJECT,      /* mock-cas: handle an activity batch, rejecting its last item */
 };
 
 struct fault_fire {

@@ -60,6 +60,8 @@ enum fault_outcome fault_apply_http(const struct fault_fire *f, struct http_resp
         snprintf(resp->edit_field, sizeof resp->edit_field, "%s", f->field);
         snprintf(resp->edit_value, sizeof resp->edit_value, "%s", f->value);
         break;
+    case FAULT_REJECT:     /* the double's own handler does it */
+        break;
     }
     return FAULT_GO_ON;
 }

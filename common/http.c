@@ -11,6 +11,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <malloc.h>
 #include <microhttpd.h>
@@ -32,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "kit_limits.h"
 #include "dclock.h"
 #include "strutil.h"
 

@@ -133,6 +133,14 @@ static const struct ct_req reqs[] = {
      "An organisation with only the System Admin and no events syncs successfully (exit 0) and "
      "delivers that user",
      "Smartsheet API docs, paging"},
+    {"USR-004", "USR", CT_MUST,
+     "A user count that is an exact multiple of the CAS entity batch (1,000) is delivered "
+     "completely and the sync succeeds",
+     CONTRACT " 3"},
+    {"USR-005", "USR", CT_MUST,
+     "CAS refusing (400) one entity batch of an organisation larger than a batch fails the sync "
+     "(exit 1) without dropping those users; a rerun delivers every user",
+     CONTRACT " 3, 4"},
     {"RL-001", "RL", CT_MUST,
      "Never more than rate_limit_per_minute requests per token in any rolling 60 s of duration time",
      CAS_DOC "; Smartsheet API docs, rate limiting"},
@@ -180,6 +188,19 @@ static const struct ct_req reqs[] = {
      "Answers from a load balancer in front of Smartsheet (HTML 502, 503 and 504 pages, a 429 "
      "without a JSON body) are retried, the 429 after a wait, and every event arrives once",
      "Smartsheet API docs, error codes; HTTP 429 (RFC 6585)"},
+    {"RES-011", "RES", CT_MUST,
+     "An answer of CAS to a delivery that cannot be read (a 200 whose body is not JSON, a body "
+     "cut short) is neither a delivery nor a refusal: it is retried and every event arrives once",
+     CONTRACT " 3 (since 1.5)"},
+    {"RES-012", "RES", CT_MUST,
+     "A CAS answer 200 that rejects an activity of a batch is never taken as a delivery: the sync "
+     "fails (exit 1) without moving past the batch, and a rerun delivers every event once",
+     CONTRACT " 3 (since 1.2)"},
+    {"RES-013", "RES", CT_MUST,
+     "A users page without data, or a first users page without totalCount, never crashes the "
+     "connector: the sync ends with a documented exit (0, 1 or 5) and a rerun delivers every user "
+     "and event once",
+     CONTRACT " 3, 4 (since 1.5)"},
     {"MAP-001", "MAP", CT_MUST,
      "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
      "event's time as timestamp (no structural violation at CAS)",

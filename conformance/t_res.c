@@ -209,9 +209,10 @@ static void test_bad_pages(void **st)
         {0, "{\"path\":\"/2.0/events\",\"action\":\"truncate\",\"count\":1}"},
         {0, "{\"path\":\"/2.0/events\",\"action\":\"malformed\",\"count\":1}"},
         {0, "{\"path\":\"/2.0/users\",\"action\":\"malformed\",\"count\":1}"},
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"truncate\",\"count\":1}"},
     };
-    fault_case("RES-005", "an events page truncated, then one malformed, a users page malformed",
-               f, 3, RUN_MS, 0);
+    fault_case("RES-005", "an events page truncated, then one malformed, a users page malformed, "
+               "then one truncated", f, 4, RUN_MS, 0);
 }
 
 static void test_cas_refusal(void **st)
@@ -224,6 +225,23 @@ static void test_cas_refusal(void **st)
             "\"errorCode\":429,\"count\":2}"},
     };
     fault_case("RES-006", "CAS answered 503 twice, then 429 twice", f, 2, RUN_MS, 0);
+}
+
+/* RES-011: CAS answers a delivery 200 with a page that is not JSON (a
+ * proxy's page: the batch was never stored), then 200 with a body spoiled
+ * after the batch was stored.  Neither is a delivery nor a refusal: the
+ * sync must go on by itself and every event arrive once. */
+static void test_cas_unreadable(void **st)
+{
+    (void)st;
+    const struct fault f[] = {
+        {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":\"status\","
+            "\"status\":200,\"count\":1}"},
+        {1, "{\"path\":\"/api/v1/app_connectors/*\",\"method\":\"POST\",\"action\":"
+            "\"malformed\",\"count\":1}"},
+    };
+    fault_case("RES-011", "CAS answered a delivery 200 with an HTML page (nothing stored), then "
+               "200 with a malformed body (stored)", f, 2, RUN_MS, 0);
 }
 
 /* How many times the first fault rule of a double has fired; -1 unknown. */
@@ -522,6 +540,144 @@ out:
     ct_verdict_end();
 }
 
+/* Runs syncs, one per fault rule (each rule is set before its sync and
+ * removed after it), then one without faults; outcomes in how[k], the
+ * last sync's error (if any) in err.  Returns the last sync's result (0
+ * success), or -2 when the setup failed (e->err says why). */
+static int faulted_syncs(struct ct_env *e, const struct fault *f, int nf, char how[][64],
+                         long long *fired, char *err, size_t cap)
+{
+    for (int k = 0; k < nf; k++) {
+        char rule[400];
+        snprintf(rule, sizeof rule, f[k].rule, e->instance_id);
+        struct run_result r;
+        int rc = f[k].cas ? ct_cas_do(e, "POST", "/_mock/faults", rule)
+                          : ct_ss_do(e, "POST", "/_mock/faults", rule);
+        if (rc || ct_env_run(e, "sync", NULL, NULL, RUN_MS, -1, &r))
+            return -2;
+        ct_run_outcome(&r, how[k], 64);
+        run_result_release(&r);
+        fired[k] = fault_fired(e, f[k].cas);
+        if (f[k].cas ? ct_cas_do(e, "DELETE", "/_mock/faults", NULL)
+                     : ct_ss_do(e, "DELETE", "/_mock/faults", NULL))
+            return -2;
+    }
+    int s = ct_sync_ok(e, RUN_MS);
+    snprintf(err, cap, "%s", s ? e->err : "");
+    return s;
+}
+
+/* RES-012: CAS answers 200 but rejects the last activity of the second
+ * batch: the sync must not take the batch as delivered (exit 1, position
+ * before it); a sync without faults then delivers every event once. */
+static void test_partial_rejection(void **st)
+{
+    (void)st;
+    const char *id = "RES-012";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(id, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (ct_env_connect(&e)) {
+        ct_blocked(id, "not judged, because %s", e.err);
+        goto out;
+    }
+    const struct fault f[] = {
+        {1, "{\"path\":\"/api/v1/app_connectors/%lld/activities*\",\"method\":\"POST\","
+            "\"nth\":2,\"action\":\"reject\",\"count\":1}"},
+    };
+    char how[1][64], err[600], text[600];
+    long long fired[1];
+    int64_t t0 = dclock_wall_ms();
+    int s = faulted_syncs(&e, f, 1, how, fired, err, sizeof err);
+    struct ct_delivery d;
+    if (s == -2 || ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    ct_delivery_text(&d, text, sizeof text);
+    char ev[1400];
+    snprintf(ev, sizeof ev, "CAS answered the second batch 200 with its last activity rejected: "
+             "sync %s (want exit 1); a sync without faults %s%.400s; %s", how[0],
+             s == 0 ? "succeeded" : "failed: ", err, text);
+    if (fired[0] < 1)
+        ct_blocked(id, "the rejection never fired (the sync sent fewer than two batches): %s", ev);
+    else if (!strcmp(how[0], "exit 0") || (s == 0 && !ct_delivery_ok(&d)))
+        ct_verdict(id, 0, "%s", ev);
+    else
+        ct_judge(&e, id, !strcmp(how[0], "exit 1") && s == 0 && ct_delivery_ok(&d), "%s", ev);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
+/* Whether a sync's outcome is one the contract documents (not a crash). */
+static int documented_exit(const char *how)
+{
+    return !strcmp(how, "exit 0") || !strcmp(how, "exit 1") || !strcmp(how, "exit 5");
+}
+
+/* RES-013: users pages that lack a member every page has (data, then the
+ * first page's totalCount): no crash, a documented exit, and a sync
+ * without faults then delivers every user and event. */
+static void test_users_fields(void **st)
+{
+    (void)st;
+    const char *id = "RES-013";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    if (ct_env_start(&e, &cfg)) {
+        ct_blocked(id, "setup failed: %s", e.err);
+        goto out;
+    }
+    if (ct_env_connect(&e)) {
+        ct_blocked(id, "not judged, because %s", e.err);
+        goto out;
+    }
+    const struct fault f[] = {
+        {0, "{\"path\":\"/2.0/users\",\"action\":\"edit\",\"field\":\"data\",\"count\":1}"},
+        {0, "{\"path\":\"/2.0/users\",\"nth\":1,\"action\":\"edit\",\"field\":\"totalCount\","
+            "\"count\":1}"},
+    };
+    char how[2][64], err[600], text[600];
+    long long fired[2];
+    int64_t t0 = dclock_wall_ms();
+    int s = faulted_syncs(&e, f, 2, how, fired, err, sizeof err);
+    struct ct_delivery d;
+    if (s == -2) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    cJSON *users = ct_ss_users(&e), *ents = users ? ct_cas_entities(&e) : NULL;
+    if (!ents || ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
+        ct_blocked(id, "%s", e.err);
+        cJSON_Delete(users);
+        cJSON_Delete(ents);
+        goto out;
+    }
+    int nu = cJSON_GetArraySize(users), ne = cJSON_GetArraySize(ents);
+    cJSON_Delete(users);
+    cJSON_Delete(ents);
+    ct_delivery_text(&d, text, sizeof text);
+    char ev[1400];
+    snprintf(ev, sizeof ev, "a users page without data: sync %s; a first users page without "
+             "totalCount: sync %s (want exit 0, 1 or 5, no crash); a sync without faults "
+             "%s%.400s; %d of %d users stored; %s", how[0], how[1],
+             s == 0 ? "succeeded" : "failed: ", err, ne, nu, text);
+    if (fired[0] < 1 || fired[1] < 1)
+        ct_blocked(id, "a fault never fired: %s", ev);
+    else if (!documented_exit(how[0]) || !documented_exit(how[1]) ||
+             (s == 0 && (!ct_delivery_ok(&d) || ne < nu)))
+        ct_verdict(id, 0, "%s", ev);
+    else
+        ct_judge(&e, id, s == 0 && ct_delivery_ok(&d) && ne >= nu, "%s", ev);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 const struct ct_test ct_res_tests[] = {
     {"resilience_5xx", "RES-001", test_5xx},
     {"resilience_4004", "RES-002", test_4004},
@@ -530,6 +686,9 @@ const struct ct_test ct_res_tests[] = {
     {"resilience_stall", "RES-004", test_stall, 1},
     {"resilience_bad_pages", "RES-005", test_bad_pages},
     {"resilience_cas_refusal", "RES-006", test_cas_refusal},
+    {"resilience_cas_unreadable", "RES-011", test_cas_unreadable},
+    {"resilience_partial_rejection", "RES-012", test_partial_rejection},
+    {"resilience_users_fields", "RES-013", test_users_fields},
     {"resilience_crash_resume", "RES-007,RES-008,OAUTH-012", test_crash, 1},
     {"resilience_refused_delivery", "RES-009", test_refused_delivery},
 };

@@ -46,24 +46,35 @@ static void judge_users(struct ct_env *e, const char *id)
     int nu = 0, missing = 0, wrong = 0;
     char first[64] = "", wrong_ex[200] = "";
     const cJSON *u, *en;
+    /* Entity ids as text, once: organisations of thousands of users. */
+    int ne0 = cJSON_GetArraySize(ents), k = 0;
+    char (*have)[40] = calloc(ne0 ? (size_t)ne0 : 1, sizeof *have);
+    const cJSON **byk = calloc(ne0 ? (size_t)ne0 : 1, sizeof *byk);
+    if (!have || !byk) {
+        ct_blocked(id, "out of memory");
+        free(have);
+        free(byk);
+        cJSON_Delete(users);
+        cJSON_Delete(ents);
+        return;
+    }
+    cJSON_ArrayForEach(en, ents) {
+        const cJSON *eid = cJSON_GetObjectItemCaseSensitive(en, "id");
+        if (cJSON_IsString(eid))
+            snprintf(have[k], sizeof have[k], "%s", eid->valuestring);
+        else if (cJSON_IsNumber(eid))
+            snprintf(have[k], sizeof have[k], "%.0f", eid->valuedouble);
+        byk[k++] = en;
+    }
     cJSON_ArrayForEach(u, users) {
         nu++;
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(u, "id");
         char want[40];
         snprintf(want, sizeof want, "%.0f", cJSON_IsNumber(uid) ? uid->valuedouble : -1.0);
         const cJSON *found = NULL;
-        cJSON_ArrayForEach(en, ents) {
-            const cJSON *eid = cJSON_GetObjectItemCaseSensitive(en, "id");
-            char have[40] = "";
-            if (cJSON_IsString(eid))
-                snprintf(have, sizeof have, "%s", eid->valuestring);
-            else if (cJSON_IsNumber(eid))
-                snprintf(have, sizeof have, "%.0f", eid->valuedouble);
-            if (!strcmp(have, want)) {
-                found = en;
-                break;
-            }
-        }
+        for (int i = 0; i < k && !found; i++)
+            if (!strcmp(have[i], want))
+                found = byk[i];
         if (!found) {
             if (!missing++)
                 snprintf(first, sizeof first, "%s", want);
@@ -77,6 +88,8 @@ static void judge_users(struct ct_env *e, const char *id)
             snprintf(wrong_ex, sizeof wrong_ex, " (first: user %s %s)", want,
                      !mail_ok ? "has another email" : "has the wrong isAdmin");
     }
+    free(have);
+    free(byk);
     int ne = cJSON_GetArraySize(ents);
     ct_judge(e, id, missing == 0 && wrong == 0 && ne == nu,
                "%d users, %d entities stored, %d users missing%s%s%s, %d with a wrong email or "
@@ -352,6 +365,74 @@ static void test_users_200(void **st)
     users_case("USR-002", "users-200");
 }
 
+/* USR-004, USR-005 on an organisation of 2,000 users (two full entity
+ * batches): CAS refuses the first entity batch once, so the sync must
+ * fail (exit 1) without dropping those users; a sync without refusals
+ * then delivers every user and succeeds, although its last batch is full
+ * and nothing is left for a final one. */
+static void test_users_batches(void **st)
+{
+    (void)st;
+    const char *reqs = "USR-004,USR-005";
+    struct ct_env e;
+    if (setup(&e, "users-2000", reqs))
+        goto out;
+    char rule[300];
+    snprintf(rule, sizeof rule, "{\"path\":\"/api/v1/app_connectors/%lld/entities*\","
+             "\"method\":\"POST\",\"nth\":1,\"action\":\"error\",\"errorCode\":400,"
+             "\"count\":1}", e.instance_id);
+    struct run_result r;
+    if (ct_cas_do(&e, "POST", "/_mock/faults", rule) ||
+        ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
+        ct_blocked(reqs, "setup: %s", e.err);
+        goto out;
+    }
+    char how[64];
+    ct_run_outcome(&r, how, sizeof how);
+    run_result_release(&r);
+    cJSON *f = ct_cas(&e, "GET", "/_mock/faults", NULL);
+    const cJSON *fl = cJSON_GetObjectItemCaseSensitive(f, "faults");
+    long long fired = cJSON_GetArraySize(fl) ? ct_jnum(cJSON_GetArrayItem(fl, 0), "fired") : 0;
+    cJSON_Delete(f);
+    if (ct_cas_do(&e, "DELETE", "/_mock/faults", NULL)) {
+        ct_blocked(reqs, "setup: %s", e.err);
+        goto out;
+    }
+    cJSON *ents = ct_cas_entities(&e);
+    int after_refusal = cJSON_GetArraySize(ents);
+    cJSON_Delete(ents);
+    int s = ct_sync_ok(&e, RUN_MS);
+    char err[600];
+    snprintf(err, sizeof err, "%s", s ? e.err : "");
+    cJSON *users = ct_ss_users(&e);
+    ents = users ? ct_cas_entities(&e) : NULL;
+    int nu = cJSON_GetArraySize(users), ne = cJSON_GetArraySize(ents);
+    cJSON_Delete(users);
+    cJSON_Delete(ents);
+    if (!users || !ents) {
+        ct_blocked(reqs, "%s", e.err);
+        goto out;
+    }
+    if (s)
+        ct_judge(&e, "USR-004", 0, "%d users (two full entity batches): a sync without "
+                 "refusals failed: %.400s", nu, err);
+    else
+        judge_users(&e, "USR-004");
+    char ev[900];
+    snprintf(ev, sizeof ev, "%d users; CAS refused the first entity batch with 400: sync %s "
+             "(want exit 1), %d entities stored; a sync without refusals %s%.300s; %d of %d "
+             "users stored", nu, how, after_refusal, s ? "failed: " : "succeeded", err, ne, nu);
+    if (fired < 1)
+        ct_blocked("USR-005", "the refusal never fired: %s", ev);
+    else if (!strcmp(how, "exit 0") || (s == 0 && ne < nu))
+        ct_verdict("USR-005", 0, "%s", ev);
+    else
+        ct_judge(&e, "USR-005", !strcmp(how, "exit 1") && s == 0 && ne >= nu, "%s", ev);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 static void test_empty_org(void **st)
 {
     (void)st;
@@ -368,5 +449,6 @@ const struct ct_test ct_sync_tests[] = {
     {"incremental_no_last_position", "INC-004", test_incremental_no_last_position},
     {"users_exact_pages", "USR-002", test_users_200},
     {"users_empty_org", "USR-003", test_empty_org},
+    {"users_entity_batches", "USR-004,USR-005", test_users_batches},
 };
 const size_t ct_sync_test_count = sizeof ct_sync_tests / sizeof ct_sync_tests[0];

@@ -66,6 +66,8 @@ enum conn_rc conn_cas_post_on(const struct conn_ctx *x, struct conn_http *h, uin
             return CONN_OK;
         }
         cJSON_Delete(j);
+        if (conn_defect("cas-unreadable-fatal") && status >= 200 && status < 300)
+            return CONN_ERR_OTHER;
         if (t || status == 429 || status >= 500 || (status >= 200 && status < 300)) {
             if (conn_defect("no-retry") ||
                 (conn_defect("cas-refusal-fatal") && (status == 429 || status >= 500)))

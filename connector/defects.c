@@ -29,6 +29,8 @@
  * trusts-next-position      INC-004 a last page without nextStreamPosition clears the position
  * users-first-page-only     USR-001/002 only the first users page is read
  * lone-user-dropped         USR-003 an organisation of one user delivers no entity
+ * empty-entity-batch        USR-004/005 an empty entity batch is posted when the last one was full
+ * entity-refusal-forgotten  USR-005 a refused entity batch inside the users walk is forgotten
  * no-rate-limit             RL-001 the client-side budget is off
  * budget-over               RL-001 the budget is 3% over the configured limit
  * budget-not-shared         RL-001 each run starts with a fresh budget
@@ -46,9 +48,13 @@
  * cas-refusal-fatal         RES-006 CAS answering 429 or 5xx ends the sync
  * save-before-deliver       RES-007 the position is saved before CAS accepted
  * refusal-skipped           RES-009 a batch CAS refuses (400) is skipped
+ * cas-unreadable-fatal      RES-011 a CAS 2xx answer that is not a JSON object ends the sync
+ * rejections-ignored        RES-012 a CAS answer 200 that rejects activities counts as delivered
+ * users-data-assumed        RES-013 a users page without data crashes the connector (abort)
  * position-at-end           RES-008 only a page's end is saved, never a batch inside it
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
+ * escapes-ignored           BF-002  the raw scan ends a string at an escaped quote (\")
  * timestamp-in-seconds      MAP-001 the activity's timestamp is in seconds, not ms
  * template-unfilled         MAP-003 descriptions keep their {placeholders}
  * wrong-system-user         MAP-005 system events keep the email address

@@ -80,7 +80,7 @@ static enum conn_rc post_batch(struct lane *l, struct slot *sl)
         const cJSON *rej = cJSON_GetObjectItemCaseSensitive(ans, "rejected");
         /* A rejected activity is never dropped silently: the batch counts
          * as refused, its position is not saved, the sync exits 1. */
-        if (cJSON_IsNumber(rej) && rej->valuedouble > 0) {
+        if (cJSON_IsNumber(rej) && rej->valuedouble > 0 && !conn_defect("rejections-ignored")) {
             log_error("CAS rejected %.0f of %zu activities (see its violations); stopping "
                       "before this batch", rej->valuedouble, sl->count);
             rc = CONN_ERR_OTHER;

@@ -1,6 +1,7 @@
 #include "users.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -54,7 +55,9 @@ static int append_entity(struct buf *b, const cJSON *u, int first)
 
 static enum conn_rc flush_entities(struct conn_ctx *x, struct buf *b, size_t *n)
 {
-    if (!*n)
+    if (!*n && conn_defect("empty-entity-batch") && !b->len)
+        buf_puts(b, "{\"entities\":[");
+    else if (!*n)
         return CONN_OK;
     buf_puts(b, "]}");
     if (b->err) {
@@ -91,6 +94,8 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
         }
         const cJSON *tp = cJSON_GetObjectItemCaseSensitive(a.json, "totalPages");
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(a.json, "data");
+        if (!cJSON_IsArray(data) && conn_defect("users-data-assumed"))
+            abort();           /* as a client that takes data for granted */
         if (!cJSON_IsArray(data)) {
             log_error("the users page %ld has no data array", page);
             conn_ss_answer_release(&a);
@@ -132,6 +137,11 @@ enum conn_rc conn_users_sync(struct conn_ctx *x)
         }
         int empty = !data->child;
         conn_ss_answer_release(&a);
+        if (rc && conn_defect("entity-refusal-forgotten")) {
+            log_warn("an entity batch was refused; going on");
+            rc = CONN_OK;
+            continue;
+        }
         if (rc || empty)
             break;
     }

@@ -15,3 +15,5 @@ S=${2:-$(dirname "$0")/../fixtures/scenarios}
     --description "Just the System Admin, no events."
 "$G" --out "$S/users-200" --seed 5 --users 200 --events 40 --days 8 \
     --description "Exactly 200 users (two full pages of the default pageSize 100) for pagination edges."
+"$G" --out "$S/users-2000" --seed 6 --users 2000 --events 40 --days 8 \
+    --description "Exactly 2,000 users: twenty full pages of the default pageSize 100 and two full CAS entity batches of 1,000."

@@ -136,7 +136,8 @@ const int cas_fault_codes[] = {400, 413, 429, 500, 502, 503, 504, 0};
 
 /* Applies a fault for a service request.  Returns 1 when the fault is the
  * whole answer, 0 to go on (transport faults and delays are set on resp). */
-static int apply_fault(struct cas_app *app, const struct http_req *req, struct http_resp *resp)
+static int apply_fault(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
+                       int *reject)
 {
     char token[256] = "", tid[9] = "";
     if (!fault_any(app->faults) || req->held)
@@ -147,6 +148,7 @@ static int apply_fault(struct cas_app *app, const struct http_req *req, struct h
     struct fault_fire f;
     if (!fault_check(app->faults, req->method, req->path, &caller, dclock_now_ms(), &f))
         return 0;
+    *reject = f.action == FAULT_REJECT;
     switch (fault_apply_http(&f, resp)) {
     case FAULT_GO_ON:
         return 0;
@@ -195,7 +197,8 @@ void cas_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
         return;
     }
     /* Transport faults keep the request's own handling; the rest answer here. */
-    if (apply_fault(app, req, resp))
+    int reject = 0;
+    if (apply_fault(app, req, resp, &reject))
         return;
     char token[256];
     if (cas_token(req, token, sizeof token))
@@ -223,7 +226,7 @@ void cas_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
                     what[wl - 1] = '\0';
                 if (!strcmp(what, "activities") || !strcmp(what, "entities") ||
                     !strcmp(what, "status")) {
-                    cas_ingest(app, req, resp, id, what);
+                    cas_ingest(app, req, resp, id, what, reject);
                     return;
                 }
             }

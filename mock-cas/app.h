@@ -58,8 +58,10 @@ struct cJSON *cas_parse_json(const char *text, size_t len);
  * (the service API); the admin API takes any (curl -d sends a form type). */
 struct cJSON *cas_json_body(const struct http_req *req, struct http_resp *resp, int strict_type);
 
+/* reject_last: a fault "reject" fired, the batch's last activity is
+ * rejected whatever it holds. */
 void cas_ingest(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
-                int64_t instance, const char *what);
+                int64_t instance, const char *what, int reject_last);
 void cas_query(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
                const char *rest);
 void cas_saga(struct cas_app *app, const struct http_req *req, struct http_resp *resp);

@@ -43,8 +43,20 @@ static cJSON *batch_items(cJSON *body, const char *key, struct http_resp *resp)
 
 /* The slow path: the whole body parsed as one tree (also gives the exact
  * error for a bad body). */
+/* A fault "reject": the item is rejected as if CAS had found a problem
+ * with it (modelled: the real service's reasons for a partial rejection
+ * are not documented). */
+static void fault_reject(struct verdict *v, size_t i)
+{
+    if (v->n)
+        return;
+    v->n = 1;
+    snprintf(v->v[0].rule, sizeof v->v[0].rule, "FAULT");
+    snprintf(v->v[0].reason, sizeof v->v[0].reason, "activity %zu: rejected by a fault rule", i);
+}
+
 static void ingest_tree(struct cas_app *app, const struct http_req *req, int64_t instance,
-                        struct http_resp *resp)
+                        struct http_resp *resp, int reject_last)
 {
     cJSON *body = cas_json_body(req, resp, 1);
     if (!body)
@@ -62,6 +74,8 @@ static void ingest_tree(struct cas_app *app, const struct http_req *req, int64_t
         acts[i] = a;
         validate_activity(&app->map, a, i, &v[i]);
     }
+    if (reject_last && n)
+        fault_reject(&v[n - 1], n - 1);
     int use_spans = !jspan_array(req->body, req->body_len, "activities", spans, n, &nspans) &&
                     nspans == n;
     struct buf out;
@@ -173,7 +187,7 @@ static int skeleton_ok(const char *body, size_t len, const struct jspan *first,
 /* The fast path: elements found in the text and parsed one by one, the
  * batch split across CPUs.  Returns 0 when it answered, -1 to fall back. */
 static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t instance,
-                        int strict, struct http_resp *resp)
+                        int strict, int reject_last, struct http_resp *resp)
 {
     if (req->body_too_large)
         return -1;
@@ -219,6 +233,11 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
         bad |= sl[k].bad_json;
     }
     int rc = -1;
+    if (!bad && reject_last) {
+        fault_reject(&v[n - 1], n - 1);
+        free(rows[n - 1].json);
+        memset(&rows[n - 1], 0, sizeof rows[n - 1]);
+    }
     if (!bad) {
         struct buf out;
         buf_init(&out, CAS_REPLY_MAX);
@@ -243,7 +262,7 @@ static int ingest_spans(struct cas_app *app, const struct http_req *req, int64_t
 }
 
 static void ingest_activities(struct cas_app *app, const struct http_req *req, int64_t instance,
-                              struct http_resp *resp)
+                              int reject_last, struct http_resp *resp)
 {
     /* One strict pass over the body, before any tree: bounds its values
      * and depth, and says whether some item must be refused. */
@@ -260,8 +279,8 @@ static void ingest_activities(struct cas_app *app, const struct http_req *req, i
     }
     /* Items a strict reader reads otherwise are refused one by one; the
      * tree path refuses such a body whole. */
-    if (ingest_spans(app, req, instance, strict, resp))
-        ingest_tree(app, req, instance, resp);
+    if (ingest_spans(app, req, instance, strict, reject_last, resp))
+        ingest_tree(app, req, instance, resp, reject_last);
 }
 
 static void ingest_entities(struct cas_app *app, cJSON *body, int64_t instance,
@@ -324,7 +343,7 @@ static void ingest_status(struct cas_app *app, cJSON *body, int64_t instance,
 }
 
 void cas_ingest(struct cas_app *app, const struct http_req *req, struct http_resp *resp,
-                int64_t instance, const char *what)
+                int64_t instance, const char *what, int reject_last)
 {
     if (strcmp(req->method, "POST")) {
         cas_reply_error(resp, 405, "the ingestion API takes POST only");
@@ -345,7 +364,7 @@ void cas_ingest(struct cas_app *app, const struct http_req *req, struct http_res
         return;
     }
     if (!strcmp(what, "activities")) {
-        ingest_activities(app, req, instance, resp);
+        ingest_activities(app, req, instance, reject_last, resp);
         return;
     }
     cJSON *body = cas_json_body(req, resp, 1);

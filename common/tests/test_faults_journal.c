@@ -77,6 +77,27 @@ static void token_method_and_window(void **state)
     fault_set_free(fs);
 }
 
+/* reject parses, fires on its path, and is listed under its name. */
+static void reject_rule(void **state)
+{
+    (void)state;
+    struct fault_set *fs = fault_set_new();
+    char err[256];
+    assert_true(add(fs, "{\"path\":\"/api/*\",\"action\":\"reject\",\"count\":1}", err,
+                    sizeof err));
+    struct fault_fire f;
+    assert_false(fault_check(fs, "GET", "/2.0/users", NULL, 0, &f));
+    assert_true(fault_check(fs, "POST", "/api/v1/x", NULL, 0, &f));
+    assert_int_equal(f.action, FAULT_REJECT);
+    assert_false(fault_check(fs, "POST", "/api/v1/x", NULL, 0, &f));   /* count 1 */
+    struct buf b;
+    buf_init(&b, 4096);
+    fault_list_json(fs, &b);
+    assert_non_null(strstr(b.ptr, "\"action\":\"reject\""));
+    buf_release(&b);
+    fault_set_free(fs);
+}
+
 /* A newToken rule matches only tokens issued at or after the rule was
  * added; a hold rule carries its duration. */
 static void new_token_and_hold(void **state)
@@ -296,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(secret_detection_sees_encoded_keys),
         cmocka_unit_test(nth_and_count),
+        cmocka_unit_test(reject_rule),
         cmocka_unit_test(token_method_and_window),
         cmocka_unit_test(new_token_and_hold),
         cmocka_unit_test(edit_rule),
