@@ -80,7 +80,10 @@ $(OBJ)/%.o: %.c
 	$(call say,CC,$<)$(CC) $(CFLAGS) -I$(call srcdir_of,$<) -c -o $@ $<
 
 # The version strings are compiled in: a new VERSION or contract version rebuilds them.
-$(OBJ)/common/kitpaths.o: VERSION conformance/CONTRACT.md
+# (Every file that names KIT_VERSION, KIT_CONTRACT_VERSION or CT_CONTRACT_VERSION.)
+$(OBJ)/common/kitpaths.o $(OBJ)/common/tests/test_kitpaths.o $(OBJ)/conformance/runmeta.o \
+$(OBJ)/conformance/tests/test_catalogue.o $(OBJ)/conformance/tests/test_reports.o: \
+    VERSION conformance/CONTRACT.md
 $(OBJ)/connector/http_client.o $(OBJ)/defects/connector/http_client.o: VERSION
 
 $(LIBKIT): $(COMMON_OBJ)

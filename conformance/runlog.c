@@ -26,6 +26,7 @@ static struct ct_env *live[CT_LIVE_ENVS];
 static int secrets_of(struct ct_env *e, struct ct_secrets *s)
 {
     char err[sizeof e->err];
+    memset(s, 0, sizeof *s);              /* released below even when never loaded */
     memcpy(err, e->err, sizeof err);     /* loading must not hide the caller's error */
     int loaded = e->ss.pid > 0 && ct_secrets_load(e, s) == 0;
     memcpy(e->err, err, sizeof err);
