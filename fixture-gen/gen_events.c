@@ -327,12 +327,14 @@ static void write_event(struct ev_ctx *c, uint64_t i, struct buf *b)
 
 size_t gen_gaps(const struct gen_opts *o, uint64_t gaps[FG_MAX_GAPS])
 {
-    /* Two places, about 4/9 and 7/9 into the stream, moved a little by
-     * the seed: enough events on either side to page through. */
-    if (o->profile != 2026 || o->events < 20)
+    /* Two places late in the stream, about 15/16 and 31/32 of it, moved a
+     * little by the seed: the stream's first long pages hold several CAS
+     * batches (the crash tests need batches inside one page), and the
+     * short and empty pages still come before the end. */
+    if (o->profile != 2026 || o->events < 64)
         return 0;
-    gaps[0] = o->events * 4 / 9 + o->seed % 7;
-    gaps[1] = o->events * 7 / 9 + o->seed % 5;
+    gaps[0] = o->events * 15 / 16 - o->seed % 7;
+    gaps[1] = o->events * 31 / 32 - o->seed % 5;
     return 2;
 }
 
