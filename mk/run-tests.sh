@@ -6,9 +6,10 @@
 # XML are shown.
 #
 # TEST_JOBS=N (default 1) runs the programs in N lanes at once.  The
-# self-test, by far the longest, is then split into N shards
-# (SELFTEST_SHARD=i/N), one at the head of each lane; the other programs are
-# dealt to the lanes in turn.  Each program's output is kept in a log and
+# self-test, by far the longest, is then run as N shards (SELFTEST_SHARD=i/N),
+# one at the head of each lane, that share its cases through a queue file
+# (SELFTEST_QUEUE): each takes the next case no other has taken.  The other
+# programs are dealt to the lanes in turn.  Each program's output is kept in a log and
 # shown only when it fails, so lanes do not interleave their lines.
 set -u
 dir=${UNIT_REPORT_DIR:-build/reports/unit}
@@ -17,13 +18,14 @@ case $jobs in ''|*[!0-9]*) echo "run-tests: TEST_JOBS must be a number" >&2; exi
 [ "$jobs" -ge 1 ] || jobs=1
 [ "$jobs" -le 16 ] || jobs=16
 mkdir -p "$dir"
-rm -f "$dir"/*.xml "$dir"/*.log "$dir"/lane-*.result
+rm -f "$dir"/*.xml "$dir"/*.log "$dir"/lane-*.result "$dir/selftest.queue"
 
 # run_one PROGRAM NAME [SHARD]: one program (or one shard of the self-test).
 run_one() {
     t=$1; name=$2; xml="$dir/$name.xml"; log="$dir/$name.log"
     if [ -n "${3:-}" ]; then
-        SELFTEST_SHARD=$3 CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$xml" "$t" >"$log" 2>&1
+        SELFTEST_SHARD=$3 SELFTEST_QUEUE="$dir/selftest.queue" \
+            CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$xml" "$t" >"$log" 2>&1
     else
         CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$xml" "$t" >"$log" 2>&1
     fi
@@ -87,7 +89,7 @@ while [ "$l" -le "$jobs" ]; do
     l=$((l + 1))
 done
 for p in $pids; do wait "$p"; done
-rm -f "$dir"/lane-*.todo "$dir"/lane-*.todo.rest
+rm -f "$dir"/lane-*.todo "$dir"/lane-*.todo.rest "$dir/selftest.queue"
 
 pass=$(cat "$dir"/lane-*.result 2>/dev/null | grep -c '^pass ')
 fail=$(cat "$dir"/lane-*.result 2>/dev/null | grep -c '^fail ')

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
@@ -298,15 +300,55 @@ static void run_case(const struct scase *c)
         fail_msg("%s: %s", c->name, msg);
 }
 
+/* SELFTEST_QUEUE=FILE (with SELFTEST_SHARD): the shards share the cases
+ * through FILE, the names already taken, one a line.  Each shard walks the
+ * whole list and runs the cases no other shard has taken, so a slow case
+ * does not leave one shard running long after the others.  A file that
+ * cannot be used means "run it": a case run twice costs time, one run by
+ * nobody would hide a failure. */
+static int claim(const char *name)
+{
+    const char *path = getenv("SELFTEST_QUEUE");
+    if (!path || !*path)
+        return 1;
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0600);
+    if (fd < 0)
+        return 1;
+    int mine = 1;
+    if (flock(fd, LOCK_EX) == 0) {
+        char text[16384];
+        ssize_t n = pread(fd, text, sizeof text - 1, 0);
+        text[n > 0 ? n : 0] = '\0';
+        size_t len = strlen(name);
+        for (const char *p = text; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n'))
+            if (strcspn(p, "\n") == len && !strncmp(p, name, len))
+                mine = 0;
+        if (mine) {
+            char line[128];
+            int l = snprintf(line, sizeof line, "%s\n", name);
+            if (l > 0 && write(fd, line, (size_t)l) != l)
+                mine = 1;
+        }
+        flock(fd, LOCK_UN);
+    }
+    close(fd);
+    return mine;
+}
+
 static void test_case(void **state)
 {
-    run_case(*state);
+    const struct scase *c = *state;
+    if (!claim(c->name))
+        skip();                 /* another shard runs it */
+    run_case(c);
 }
 
 /* Every MUST requirement is broken by at least one case. */
 static void test_every_must_is_broken(void **state)
 {
     (void)state;
+    if (!claim("every_must_is_broken"))
+        skip();
     struct buf missing;
     buf_init(&missing, 65536);
     for (size_t i = 0; i < ct_catalogue_count(); i++) {
@@ -322,9 +364,10 @@ static void test_every_must_is_broken(void **state)
     buf_release(&missing);
 }
 
-/* SELFTEST_SHARD=i/n (1 <= i <= n <= 16): this process runs the cases k
- * with k % n == i - 1, so that mk/run-tests.sh can run the self-test as n
- * processes at once.  Unset: every case.  Anything else: refused. */
+/* SELFTEST_SHARD=i/n (1 <= i <= n <= 16): one of n processes that run the
+ * self-test at once (mk/run-tests.sh): without SELFTEST_QUEUE it runs the
+ * cases k with k % n == i - 1, with it the cases no other shard has taken.
+ * Unset: every case.  Anything else: refused. */
 static int parse_shard(const char *v, unsigned *i, unsigned *n)
 {
     *i = 1;
@@ -346,11 +389,13 @@ int main(void)
     }
     struct CMUnitTest tests[NCASES + 1];
     size_t n = 0;
+    /* With a queue every shard lists every case and takes what is left. */
+    int queued = getenv("SELFTEST_QUEUE") && *getenv("SELFTEST_QUEUE");
     for (size_t k = 0; k < NCASES; k++)
-        if (k % shards == shard - 1)
+        if (queued || k % shards == shard - 1)
             tests[n++] = (struct CMUnitTest){cases[k].name, test_case, NULL, NULL,
                                              (void *)&cases[k]};
-    if (shard == 1)
+    if (queued || shard == 1)
         tests[n++] = (struct CMUnitTest){"every_must_is_broken", test_every_must_is_broken,
                                          NULL, NULL, NULL};
     /* SELFTEST_ONLY=pattern runs the matching cases (cmocka's glob). */
