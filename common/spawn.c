@@ -14,6 +14,34 @@
 
 #include "dclock.h"
 
+/* The last non-empty line of a double's log (what it said before it gave
+ * up, e.g. a scenario it could not load), or "" when there is none. */
+static void last_line_of(const char *path, char *out, size_t cap)
+{
+    out[0] = '\0';
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0)
+        return;
+    char tail[512];
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof tail - 1 ? end - (off_t)(sizeof tail - 1) : 0;
+    ssize_t n = end > 0 ? pread(fd, tail, (size_t)(end - from), from) : 0;
+    close(fd);
+    if (n <= 0)
+        return;
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+        n--;
+    tail[n] = '\0';
+    const char *line = strrchr(tail, '\n');
+    line = line ? line + 1 : tail;
+    size_t len = strlen(line);
+    if (len >= cap)
+        len = cap - 1;
+    for (size_t i = 0; i < len; i++)       /* printable only: it goes into reports */
+        out[i] = (unsigned char)line[i] < 0x20 ? ' ' : line[i];
+    out[len] = '\0';
+}
+
 int spawn_double(char *const argv[], const char *stderr_path, int timeout_ms,
                  struct child *out, char *err, size_t errlen)
 {
@@ -63,7 +91,10 @@ int spawn_double(char *const argv[], const char *stderr_path, int timeout_ms,
             continue;
         ssize_t n = read(pfd[0], line + len, sizeof line - 1 - len);
         if (n <= 0) {
-            snprintf(err, errlen, "'%s' exited before announcing its address", argv[0]);
+            char why[240];
+            last_line_of(stderr_path, why, sizeof why);
+            snprintf(err, errlen, "'%s' exited before announcing its address%s%s", argv[0],
+                     why[0] ? ": " : "", why);
             break;
         }
         len += (size_t)n;

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spawn.h"
 #include "strutil.h"
@@ -30,10 +31,29 @@ static void killed_command_returns_despite_a_grandchild_holding_the_pipes(void *
     run_result_release(&r);
 }
 
+/* A double that gives up before announcing its address: the error says
+ * what it wrote last in its log. */
+static void double_that_exits_early_says_why(void **state)
+{
+    (void)state;
+    char log[] = "/tmp/test-spawn-log-XXXXXX";
+    int fd = mkstemp(log);
+    assert_true(fd >= 0);
+    close(fd);
+    char *argv[] = {"/bin/sh", "-c",
+                    "echo 'starting' >&2; echo \"scenario 'x': cannot open\" >&2; exit 2", NULL};
+    struct child c;
+    char err[400];
+    assert_int_equal(spawn_double(argv, log, 10000, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "exited before announcing its address: scenario 'x': cannot open"));
+    unlink(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(killed_command_returns_despite_a_grandchild_holding_the_pipes),
+        cmocka_unit_test(double_that_exits_early_says_why),
     };
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
 }
