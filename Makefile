@@ -169,13 +169,14 @@ endif
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 JOBS   = $(if $(findstring jobserver,$(MAKEFLAGS)),,$(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC)))
 
+# After the unit tests, the browser, install, CI-template and doc tests run
+# side by side (-O: each one's output together, when it ends); they share
+# nothing but the built programs and man pages, made first.
 check: deps
-	+@$(MAKE) --no-print-directory $(JOBS) all $(ALL_TESTS) $(DEFECTIVE)
+	+@$(MAKE) --no-print-directory $(JOBS) all $(ALL_TESTS) $(DEFECTIVE) $(if $(SANITIZE),,man)
 	@$(MAKE) --no-print-directory unit-tests
-	@$(MAKE) --no-print-directory browser-test
-	@$(if $(SANITIZE),,$(MAKE) --no-print-directory install-test)
-	@$(if $(SANITIZE),,$(MAKE) --no-print-directory ci-test)
-	@$(if $(SANITIZE),,$(MAKE) --no-print-directory doc-test)
+	+@$(MAKE) --no-print-directory $(JOBS) -O browser-test \
+	    $(if $(SANITIZE),,install-test ci-test doc-test)
 
 # The test programs run in one lane per core (the self-test split among
 # them, mk/run-tests.sh); TEST_JOBS=1 runs them one after another.
