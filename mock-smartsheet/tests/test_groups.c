@@ -181,6 +181,13 @@ static void list_org_groups(void **state)
     cJSON_Delete(j);
     scenario_free(sc);
 
+    sc = tfx_load("default");                  /* fixture-gen's: six department groups */
+    assert_int_equal(scenario_group_count(sc), 6);
+    size_t n;
+    scenario_user_groups(sc, scenario_user(sc, 0), &n);
+    assert_int_equal(n, 1);
+    scenario_free(sc);
+
     sc = load_json(HEAD "\"eventPages\":[]}");             /* no groups: an empty list */
     j = get(sc, "/2.0/groups", "");
     assert_int_equal(num(j, "totalCount"), 0);
