@@ -23,14 +23,21 @@ static void str_field(struct buf *b, const char *key, const char *v, const char 
  * it was): licensed users are MEMBERs, one in six of them provisional;
  * the others mostly VIEWERs, some CONTRIBUTORs and GUESTs (GUESTs are
  * external). */
+static const char *const departments[] = {"Finance", "Engineering", "Operations",
+                                          "Marketing", "Sales", "People"};
+
+/* The hash the seat, profile and group of a user derive from. */
+static uint64_t user_hash(const struct gen_user *u)
+{
+    uint64_t h = (uint64_t)u->id * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
 static void write_seat_and_profile(struct buf *b, const struct gen_user *u)
 {
     static const char *const titles[] = {"Analyst", "Engineer", "Project Manager", "Designer",
                                          "Director", "Coordinator"};
-    static const char *const departments[] = {"Finance", "Engineering", "Operations",
-                                              "Marketing", "Sales", "People"};
-    uint64_t h = (uint64_t)u->id * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 29;
+    uint64_t h = user_hash(u);
     unsigned r = (unsigned)(h % 12);
     const char *seat = u->admin || (u->licensed && r != 0) ? "MEMBER"
                        : u->licensed                      ? "PROVISIONAL_MEMBER"
@@ -64,6 +71,39 @@ static void write_user(struct buf *b, const struct gen_user *u, int last)
         buf_puts(b, "null}");
     }
     buf_puts(b, last ? "\n" : ",\n");
+}
+
+/* 2026 scenarios: one group per department, owned by the System Admin
+ * (user 0), holding that department's users that are not DECLINED; ids
+ * and times derive from the account id and recordedAt, no draw from the
+ * generator (docs/fixtures.md). */
+static void write_groups(struct buf *b, const struct gen_opts *o, const struct gen_org *org)
+{
+    buf_puts(b, "  \"groups\":[");
+    for (size_t d = 0; d < 6; d++) {
+        char iso[32];
+        buf_printf(b, "%s\n    {\"id\":%lld,", d ? "," : "",
+                   (long long)(4000000000000000LL + (org->account_id % 1000000000LL) * 1000 +
+                               (int64_t)d));
+        str_field(b, "name", departments[d], ",");
+        buf_printf(b, "\"description\":\"Everyone in %s\",\"ownerId\":%lld,", departments[d],
+                   (long long)org->users[0].id);
+        format_iso8601(o->recorded_ms - (int64_t)(90 + 10 * d) * 86400000LL, iso);
+        str_field(b, "createdAt", iso, ",");
+        format_iso8601(o->recorded_ms - (int64_t)(1 + d) * 86400000LL, iso);
+        str_field(b, "modifiedAt", iso, ",");
+        buf_puts(b, "\"members\":[");
+        int first = 1;
+        for (size_t i = 0; i < org->nusers; i++) {
+            const struct gen_user *u = &org->users[i];
+            if ((user_hash(u) >> 16) % 6 != d || !strcmp(u->status, "DECLINED"))
+                continue;
+            buf_printf(b, "%s%lld", first ? "" : ",", (long long)u->id);
+            first = 0;
+        }
+        buf_puts(b, "]}");
+    }
+    buf_puts(b, "\n  ],\n");
 }
 
 int gen_write_scenario(const struct gen_opts *o, const struct gen_org *org)
@@ -108,7 +148,10 @@ int gen_write_scenario(const struct gen_opts *o, const struct gen_org *org)
     buf_puts(&b, "  \"users\":[\n");
     for (size_t i = 0; i < org->nusers; i++)
         write_user(&b, &org->users[i], i + 1 == org->nusers);
-    buf_puts(&b, "  ],\n  \"eventPages\":[");
+    buf_puts(&b, "  ],\n");
+    if (o->profile == 2026)            /* 2021 scenarios are written as before */
+        write_groups(&b, o, org);
+    buf_puts(&b, "  \"eventPages\":[");
     size_t n = gen_page_count(o);
     for (size_t k = 0; k < n; k++) {
         char name[64];

@@ -10,7 +10,7 @@
 #include "kit_limits.h"
 #include "strutil.h"
 
-enum ftype { F_INT, F_TIME, F_STR, F_ETYPE, F_ID, F_TEXT };
+enum ftype { F_INT, F_TIME, F_STR, F_ETYPE, F_ID, F_TEXT, F_ADMIN };
 
 enum {
     OP_EQ = 1 << 0, OP_NEQ = 1 << 1, OP_GT = 1 << 2, OP_GTE = 1 << 3, OP_LT = 1 << 4,
@@ -48,6 +48,8 @@ static const struct fspec {
      OP_EQ | OP_NEQ | OP_ISSET | OP_ISNOTSET},
     {"activity.eventType", NULL, F_ETYPE, OP_EQ | OP_NEQ},
     {"activity.id", NULL, F_ID, OP_EQ | OP_NEQ},
+    /* CAS's admin-activity flag (boolean, eq): see ADMIN_COND */
+    {"activity.type", NULL, F_ADMIN, OP_EQ},
     {"text", NULL, F_TEXT, OP_TEXT | OP_EQ | OP_CONTAINS | OP_STARTSWITH},
     {NULL, NULL, 0, 0},
 };
@@ -213,6 +215,40 @@ static int id_cond(struct act_query *q, const cJSON **items, size_t n, int neg)
     return 0;
 }
 
+/* The admin-activity flag CAS derives from an activity's type (modelled,
+ * docs/mock-cas.md): activities on the objects only administrators manage,
+ * the account, Admin Center, users and groups, told by the record's
+ * eventTypeValue EVENT_SMARTSHEET_<objectType>_<action>.  GLOB is
+ * case-sensitive, as eventTypeValue is. */
+#define ADMIN_COND                                                                      \
+    "(etype_value GLOB 'EVENT_SMARTSHEET_ACCOUNT_*' OR "                                \
+    "etype_value GLOB 'EVENT_SMARTSHEET_ADMIN_CENTER_*' OR "                            \
+    "etype_value GLOB 'EVENT_SMARTSHEET_USER_*' OR etype_value GLOB 'EVENT_SMARTSHEET_GROUP_*')"
+
+/* activity.type {"eq": true|false} (or a list of them): admin activities,
+ * the others, or (both listed) every activity. */
+static int admin_cond(struct act_query *q, const cJSON *v)
+{
+    int want[2] = {0, 0};
+    if (cJSON_IsBool(v)) {
+        want[cJSON_IsTrue(v)] = 1;
+    } else if (cJSON_IsArray(v) && v->child) {
+        size_t n = 0;
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (!cJSON_IsBool(c) || ++n > FILTER_MAX_VALUES)
+                return -1;
+            want[cJSON_IsTrue(c)] = 1;
+        }
+    } else {
+        return -1;
+    }
+    if (want[0] && want[1])
+        return 0;
+    buf_puts(&q->where, want[1] ? " AND " ADMIN_COND
+                                : " AND (etype_value IS NULL OR NOT " ADMIN_COND ")");
+    return 0;
+}
+
 /* EVENT_CATEGORY_* values match eventTypeName, others eventTypeValue; one
  * column per condition keeps the (column, ts) index usable. */
 static int etype_cond(struct act_query *q, const cJSON **items, size_t n, int neg)
@@ -274,6 +310,10 @@ static int one_op(struct act_query *q, const struct fspec *f, int op, const char
     const cJSON *items[FILTER_MAX_VALUES];
     size_t n = 0;
     const char *col = f->col;
+    if (f->type == F_ADMIN)
+        return admin_cond(q, v) ? fail(err, "filters", v, "%s.%s wants true or false, not %s",
+                                       f->name, opname)
+                                : 0;
     if (op & (OP_EQ | OP_NEQ | OP_CONTAINS | OP_STARTSWITH | OP_TEXT)) {
         if (list_items(v, items, &n))
             return fail(err, "filters", v, "%s.%s wants a value or a list of 1 to 100 values, not %s",

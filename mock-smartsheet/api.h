@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "http.h"
 #include "scenario.h"
 
@@ -65,6 +66,38 @@ struct events_shape {
 void api_events(const struct ss_scenario *sc, const struct ss_caller *caller,
                 const struct http_req *req, int64_t now_wall_ms, struct events_memo *memo,
                 const struct events_shape *shape, struct http_resp *resp);
+/* Shared by the list endpoints (users.c): the 400/1018 answer for a bad
+ * value of param; numericDates (1 or 0 into *numeric, or -1 with resp
+ * set); an integer parameter in [1, max], def when absent; whether a
+ * comma-separated include list holds name; page, pageSize and includeAll. */
+void api_bad_value(struct http_resp *resp, const char *value, const char *param);
+int api_numeric_dates(const struct http_req *req, int *numeric, struct http_resp *resp);
+int api_int_param(const struct http_req *req, const char *name, int64_t def, int64_t max,
+                  int64_t *out, struct http_resp *resp);
+int api_include_has(const char *list, const char *name);
+int api_paging(const struct http_req *req, int64_t def_size, int64_t max_size, int64_t *page,
+               int64_t *page_size, int *include_all, struct http_resp *resp);
+
+/* The slice of an IndexResult a page shows: past the last page, the last
+ * page; includeAll, everything. */
+struct api_window {
+    size_t first, count, total_pages;
+    int64_t page_number;
+};
+void api_page_window(size_t total, int include_all, int64_t page, int64_t page_size,
+                     struct api_window *w);
+/* Opens an IndexResult up to and including "data":[ (no pageSize with
+ * includeAll). */
+void api_window_open(struct buf *b, const struct api_window *w, int include_all,
+                     int64_t page_size, size_t total);
+
+/* A Group object (groups.c): id, name, description, owner, ownerId,
+ * createdAt, modifiedAt (epoch ms when numeric). */
+void api_group_json(struct buf *b, const struct ss_group *g, int numeric);
+/* GET /2.0/groups - the organisation's groups, paged like /users. */
+void api_groups_list(const struct ss_scenario *sc, const struct ss_caller *caller,
+                     const struct http_req *req, struct http_resp *resp);
+
 /* GET /2.0/users */
 void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller,
                     const struct http_req *req, struct http_resp *resp);

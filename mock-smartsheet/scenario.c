@@ -59,7 +59,7 @@ int sc_json_int(const cJSON *v, int64_t min, int64_t max, int64_t *out)
 }
 
 /* A required (or optional, when def is given) string field, copied. */
-static int get_str(const cJSON *obj, const char *key, const char *def, char **out,
+int sc_get_str(const cJSON *obj, const char *key, const char *def, char **out,
                    const char *file, const char *where, char *err, size_t errlen)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -92,7 +92,7 @@ static int get_bool(const cJSON *obj, const char *key, int def, int *out, const 
     return 0;
 }
 
-static int get_time(const cJSON *obj, const char *key, int64_t *out, const char *file,
+int sc_get_time(const cJSON *obj, const char *key, int64_t *out, const char *file,
                     const char *where, char *err, size_t errlen)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -115,13 +115,13 @@ static int load_user_profile(const cJSON *u, struct ss_user *out, const char *fi
                              const char *where, char *err, size_t errlen)
 {
     for (int k = 0; k < SS_PROFILE_FIELDS; k++)
-        if (get_str(u, ss_profile_fields[k], "", (char **)&out->profile[k], file, where, err,
+        if (sc_get_str(u, ss_profile_fields[k], "", (char **)&out->profile[k], file, where, err,
                     errlen))
             return -1;
     if (get_bool(u, "isInternal", 1, &out->is_internal, file, where, err, errlen))
         return -1;
     const char *def = out->licensed_sheet_creator || out->admin ? "MEMBER" : "VIEWER";
-    if (get_str(u, "seatType", def, (char **)&out->seat_type, file, where, err, errlen))
+    if (sc_get_str(u, "seatType", def, (char **)&out->seat_type, file, where, err, errlen))
         return -1;
     for (size_t k = 0; k < sizeof seat_types / sizeof seat_types[0]; k++)
         if (!strcmp(out->seat_type, seat_types[k]))
@@ -146,13 +146,13 @@ static int load_user(const cJSON *u, size_t i, struct ss_user *out, int64_t shif
         return -1;
     }
     char *status = NULL;
-    if (get_str(u, "email", NULL, (char **)&out->email, file, where, err, errlen) ||
-        get_str(u, "firstName", "", (char **)&out->first_name, file, where, err, errlen) ||
-        get_str(u, "lastName", "", (char **)&out->last_name, file, where, err, errlen) ||
-        get_str(u, "locale", "en_US", (char **)&out->locale, file, where, err, errlen) ||
-        get_str(u, "timeZone", "US/Pacific", (char **)&out->time_zone, file, where, err,
+    if (sc_get_str(u, "email", NULL, (char **)&out->email, file, where, err, errlen) ||
+        sc_get_str(u, "firstName", "", (char **)&out->first_name, file, where, err, errlen) ||
+        sc_get_str(u, "lastName", "", (char **)&out->last_name, file, where, err, errlen) ||
+        sc_get_str(u, "locale", "en_US", (char **)&out->locale, file, where, err, errlen) ||
+        sc_get_str(u, "timeZone", "US/Pacific", (char **)&out->time_zone, file, where, err,
                 errlen) ||
-        get_str(u, "status", NULL, &status, file, where, err, errlen) ||
+        sc_get_str(u, "status", NULL, &status, file, where, err, errlen) ||
         get_bool(u, "admin", -1, &out->admin, file, where, err, errlen) ||
         get_bool(u, "licensedSheetCreator", 0, &out->licensed_sheet_creator, file, where,
                  err, errlen) ||
@@ -180,7 +180,7 @@ static int load_user(const cJSON *u, size_t i, struct ss_user *out, int64_t shif
     const cJSON *ll = cJSON_GetObjectItemCaseSensitive(u, "lastLogin");
     out->last_login_ms = 0;
     if (ll && !cJSON_IsNull(ll)) {
-        if (get_time(u, "lastLogin", &out->last_login_ms, file, where, err, errlen))
+        if (sc_get_time(u, "lastLogin", &out->last_login_ms, file, where, err, errlen))
             return -1;
         out->last_login_ms += shift;
     }
@@ -277,10 +277,10 @@ static int load_apps(struct ss_scenario *sc, const cJSON *root, const char *file
             snprintf(err, errlen, "%s: apps[%zu]: not an object", file, i);
             return -1;
         }
-        if (get_str(a, "name", NULL, (char **)&app->name, file, where, err, errlen) ||
-            get_str(a, "clientId", NULL, (char **)&app->client_id, file, where, err, errlen) ||
-            get_str(a, "secret", NULL, (char **)&app->secret, file, where, err, errlen) ||
-            get_str(a, "redirectUrl", NULL, (char **)&app->redirect_url, file, where, err,
+        if (sc_get_str(a, "name", NULL, (char **)&app->name, file, where, err, errlen) ||
+            sc_get_str(a, "clientId", NULL, (char **)&app->client_id, file, where, err, errlen) ||
+            sc_get_str(a, "secret", NULL, (char **)&app->secret, file, where, err, errlen) ||
+            sc_get_str(a, "redirectUrl", NULL, (char **)&app->redirect_url, file, where, err,
                     errlen))
             return -1;
         if (!app->client_id[0] || !app->secret[0]) {
@@ -370,9 +370,9 @@ static int load_account(struct ss_scenario *sc, const cJSON *root, const char *f
         snprintf(err, errlen, "%s: account.id: not a positive integer", file);
         return -1;
     }
-    return get_str(a, "name", NULL, (char **)&sc->account.name, file, "account.", err,
+    return sc_get_str(a, "name", NULL, (char **)&sc->account.name, file, "account.", err,
                    errlen) ||
-           get_str(a, "plan", "ENTERPRISE", (char **)&sc->account.plan, file, "account.", err,
+           sc_get_str(a, "plan", "ENTERPRISE", (char **)&sc->account.plan, file, "account.", err,
                    errlen) ||
            get_bool(a, "eventReporting", -1, &sc->account.event_reporting, file, "account.",
                     err, errlen);
@@ -463,15 +463,15 @@ int scenario_load(const char *fixtures_dir, const char *name, int64_t now_wall_m
         goto done;
     }
     sc->name = xstrdup(name);
-    if (get_str(root, "description", "", &sc->description, file, "", err, errlen) ||
-        get_time(root, "recordedAt", &sc->recorded_ms, file, "", err, errlen))
+    if (sc_get_str(root, "description", "", &sc->description, file, "", err, errlen) ||
+        sc_get_time(root, "recordedAt", &sc->recorded_ms, file, "", err, errlen))
         goto done;
     int64_t shift = now_wall_ms - sc->recorded_ms;
     shift -= ((shift % 1000) + 1000) % 1000;    /* whole seconds: ISO times stay exact */
     sc->shift_ms = shift;
     if (load_account(sc, root, file, err, errlen) || load_users(sc, root, file, err, errlen) ||
         load_apps(sc, root, file, err, errlen) || load_consent(sc, root, file, err, errlen) ||
-        load_ratelimit(sc, root, file, err, errlen))
+        load_ratelimit(sc, root, file, err, errlen) || sc_load_groups(sc, root, file, err, errlen))
         goto done;
     const cJSON *pages = cJSON_GetObjectItemCaseSensitive(root, "eventPages");
     if (!cJSON_IsArray(pages)) {
@@ -506,6 +506,7 @@ void scenario_free(struct ss_scenario *sc)
         for (int k = 0; k < SS_PROFILE_FIELDS; k++)
             free((char *)u->profile[k]);
     }
+    sc_free_groups(sc);     /* before the users its owners point into */
     free(sc->users);
     free(sc->users_by_id);
     for (size_t i = 0; i < sc->napps; i++) {

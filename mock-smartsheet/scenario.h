@@ -51,6 +51,18 @@ struct ss_user {
     const char *profile[SS_PROFILE_FIELDS];
 };
 
+/* A group of the organisation (scenario.json "groups"; docs/fixtures.md). */
+struct ss_group {
+    int64_t id;
+    const char *name;
+    const char *description;    /* "" unless the scenario says */
+    int64_t owner_id;           /* a user of the scenario */
+    const char *owner;          /* that user's email */
+    int64_t created_ms, modified_ms;
+    const int64_t *members;     /* user ids, as the scenario lists them */
+    size_t nmembers;
+};
+
 struct ss_app {                 /* an app registered in Developer Tools */
     const char *name;
     const char *client_id;
@@ -82,6 +94,12 @@ const struct ss_account *scenario_account(const struct ss_scenario *sc);
 size_t scenario_user_count(const struct ss_scenario *sc);
 const struct ss_user *scenario_user(const struct ss_scenario *sc, size_t i);
 const struct ss_user *scenario_user_by_id(const struct ss_scenario *sc, int64_t id);
+size_t scenario_group_count(const struct ss_scenario *sc);
+const struct ss_group *scenario_group(const struct ss_scenario *sc, size_t i);
+/* The groups u (a user of sc) belongs to, as indexes for scenario_group(),
+ * in the scenario's group order; *n of them. */
+const uint32_t *scenario_user_groups(const struct ss_scenario *sc, const struct ss_user *u,
+                                     size_t *n);
 size_t scenario_app_count(const struct ss_scenario *sc);
 const struct ss_app *scenario_app(const struct ss_scenario *sc, size_t i);
 struct ss_consent scenario_consent(const struct ss_scenario *sc);

@@ -15,6 +15,8 @@
 #define SC_MAX_PAGES     100000u
 #define SC_MAX_EVENTS    20000000u
 #define SC_MAX_APPEND    100000u
+#define SC_MAX_GROUPS    10000u
+#define SC_MAX_MEMBERSHIPS 1000000u   /* group members, all groups together */
 
 struct ss_scenario {
     char *name;
@@ -27,6 +29,10 @@ struct ss_scenario {
     const struct ss_user **users_by_id;   /* users sorted by id */
     struct ss_app *apps;
     size_t napps;
+    struct ss_group *groups;
+    size_t ngroups;
+    size_t *user_group_off;     /* nusers + 1 offsets into user_group_idx */
+    uint32_t *user_group_idx;   /* per user (in users[] order), its group indexes */
     struct ss_consent consent;
     struct ss_ratelimit_cfg ratelimit;
     int profile;                /* 2021 or 2026 */
@@ -42,6 +48,18 @@ struct ss_scenario {
     uint32_t *idtab;            /* open addressing: event index + 1, 0 empty */
     size_t idtab_cap;
 };
+
+/* A required (or optional, when def is given) string field, copied; an
+ * ISO-8601 time field.  Errors name file, where (a prefix such as
+ * "users[3].") and key. */
+int sc_get_str(const cJSON *obj, const char *key, const char *def, char **out,
+               const char *file, const char *where, char *err, size_t errlen);
+int sc_get_time(const cJSON *obj, const char *key, int64_t *out, const char *file,
+                const char *where, char *err, size_t errlen);
+/* The optional "groups" array (scenario_groups.c), after the users. */
+int sc_load_groups(struct ss_scenario *sc, const cJSON *root, const char *file, char *err,
+                   size_t errlen);
+void sc_free_groups(struct ss_scenario *sc);
 
 /* Loads the event pages listed in the scenario's "eventPages" array
  * (dir is the scenario folder).  Returns 0 or -1 with err set. */

@@ -43,6 +43,7 @@ enum route {
     R_USERS,
     R_USERS_ME,
     R_USER,
+    R_GROUPS,
     R_EVENTS,
     R_API_UNKNOWN,
 };
@@ -80,6 +81,8 @@ static struct route_match route_of(const char *path)
         m.route = R_USERS_ME;
     else if (path_is(path, n, "/2.0/events"))
         m.route = R_EVENTS;
+    else if (path_is(path, n, "/2.0/groups"))
+        m.route = R_GROUPS;
     else if (n > 12 && !strncmp(path, "/2.0/users/", 11) && !memchr(path + 11, '/', n - 11) &&
              n - 11 < sizeof m.segment) {
         m.route = R_USER;
@@ -272,6 +275,7 @@ static void api_call(struct ss_server *s, const struct http_req *req,
     case R_USERS: api_users_list(s->sc, &caller, req, resp); break;
     case R_USERS_ME: api_users_me(s->sc, &caller, req, resp); break;
     case R_USER: api_users_get(s->sc, &caller, m->segment, req, resp); break;
+    case R_GROUPS: api_groups_list(s->sc, &caller, req, resp); break;
     default: not_found(req, resp); break;
     }
     if (resp->body && !resp->body_owned) {

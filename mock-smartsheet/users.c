@@ -20,7 +20,7 @@
 /* Above this many users in a response lastLogin is never included. */
 #define USERS_LASTLOGIN_MAX     100
 
-static void bad_value(struct http_resp *resp, const char *value, const char *param)
+void api_bad_value(struct http_resp *resp, const char *value, const char *param)
 {
     char v[128];
     str_sanitize(value, v, sizeof v);
@@ -35,13 +35,13 @@ static void json_str_field(struct buf *b, const char *key, const char *value)
 
 /* numericDates applies to every request (the API's "Dates and Times"):
  * 1 or 0 into *numeric, or -1 with resp holding the 1018 answer. */
-static int numeric_dates(const struct http_req *req, int *numeric, struct http_resp *resp)
+int api_numeric_dates(const struct http_req *req, int *numeric, struct http_resp *resp)
 {
     char v[64];
     *numeric = 0;
     int rc = http_query(req, "numericDates", v, sizeof v);
     if (rc < 0 || (rc > 0 && parse_bool(v, numeric) != 0)) {
-        bad_value(resp, rc < 0 ? "(malformed or too long)" : v, "numericDates");
+        api_bad_value(resp, rc < 0 ? "(malformed or too long)" : v, "numericDates");
         return -1;
     }
     return 0;
@@ -121,7 +121,7 @@ static int email_listed(const char *list, const char *email)
 }
 
 /* "include" holds name among its comma-separated values. */
-static int include_has(const char *list, const char *name)
+int api_include_has(const char *list, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = list; p && *p;) {
@@ -134,7 +134,7 @@ static int include_has(const char *list, const char *name)
     return 0;
 }
 
-static int int_param(const struct http_req *req, const char *name, int64_t def, int64_t max,
+int api_int_param(const struct http_req *req, const char *name, int64_t def, int64_t max,
                      int64_t *out, struct http_resp *resp)
 {
     char v[64];
@@ -144,40 +144,82 @@ static int int_param(const struct http_req *req, const char *name, int64_t def, 
         return 0;
     }
     if (rc < 0 || parse_i64(v, 1, max, out) != 0) {
-        bad_value(resp, rc < 0 ? "(malformed or too long)" : v, name);
+        api_bad_value(resp, rc < 0 ? "(malformed or too long)" : v, name);
         return -1;
     }
     return 0;
+}
+
+int api_paging(const struct http_req *req, int64_t def_size, int64_t max_size, int64_t *page,
+               int64_t *page_size, int *include_all, struct http_resp *resp)
+{
+    char flag[64];
+    *include_all = 0;
+    if (api_int_param(req, "page", 1, INT32_MAX, page, resp) ||
+        api_int_param(req, "pageSize", def_size, max_size, page_size, resp))
+        return -1;
+    int rc = http_query(req, "includeAll", flag, sizeof flag);
+    if (rc < 0 || (rc > 0 && parse_bool(flag, include_all) != 0)) {
+        api_bad_value(resp, rc < 0 ? "(malformed or too long)" : flag, "includeAll");
+        return -1;
+    }
+    return 0;
+}
+
+void api_page_window(size_t total, int include_all, int64_t page, int64_t page_size,
+                     struct api_window *w)
+{
+    w->first = 0;
+    w->count = total;
+    w->total_pages = total ? 1 : 0;
+    w->page_number = 1;
+    if (include_all)
+        return;
+    size_t ps = (size_t)page_size;
+    w->total_pages = (total + ps - 1) / ps;
+    w->page_number = page;
+    if (w->total_pages && (size_t)w->page_number > w->total_pages)
+        w->page_number = (int64_t)w->total_pages;   /* past the end: the last page */
+    if (!w->total_pages)
+        w->page_number = 1;
+    w->first = (size_t)(w->page_number - 1) * ps;
+    w->count = total > w->first ? total - w->first : 0;
+    if (w->count > ps)
+        w->count = ps;
+}
+
+void api_window_open(struct buf *b, const struct api_window *w, int include_all,
+                     int64_t page_size, size_t total)
+{
+    buf_printf(b, "{\"pageNumber\":%lld,", (long long)w->page_number);
+    if (!include_all)
+        buf_printf(b, "\"pageSize\":%lld,", (long long)page_size);
+    buf_printf(b, "\"totalPages\":%zu,\"totalCount\":%zu,\"data\":[", w->total_pages, total);
 }
 
 void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller,
                     const struct http_req *req, struct http_resp *resp)
 {
     int64_t page, page_size;
-    int include_all = 0, numeric;
-    char flag[64], include[256], emails[4 * LIM_PARAM_VALUE];
-    if (int_param(req, "page", 1, INT32_MAX, &page, resp) ||
-        int_param(req, "pageSize", USERS_DEFAULT_PAGE_SIZE, USERS_MAX_PAGE_SIZE, &page_size,
-                  resp))
+    int include_all, numeric;
+    char include[256], emails[4 * LIM_PARAM_VALUE];
+    if (api_paging(req, USERS_DEFAULT_PAGE_SIZE, USERS_MAX_PAGE_SIZE, &page, &page_size,
+                   &include_all, resp) ||
+        api_numeric_dates(req, &numeric, resp))
         return;
-    if (numeric_dates(req, &numeric, resp))
-        return;
-    int rc = http_query(req, "includeAll", flag, sizeof flag);
-    if (rc < 0 || (rc > 0 && parse_bool(flag, &include_all) != 0)) {
-        bad_value(resp, rc < 0 ? "(malformed or too long)" : flag, "includeAll");
-        return;
-    }
     int has_emails = http_query(req, "email", emails, sizeof emails);
     if (has_emails < 0) {
-        bad_value(resp, "(malformed or too long)", "email");
+        api_bad_value(resp, "(malformed or too long)", "email");
         return;
     }
-    rc = http_query(req, "include", include, sizeof include);
+    /* include: lastLogin is the only value documented here; others
+     * (groups, which only UserProfile documents) are ignored */
+    int rc = http_query(req, "include", include, sizeof include);
     if (rc < 0) {
-        bad_value(resp, "(malformed or too long)", "include");
+        api_bad_value(resp, "(malformed or too long)", "include");
         return;
     }
-    int want_login = rc > 0 && include_has(include, "lastLogin");
+    int want_login = rc > 0 && api_include_has(include, "lastLogin");
 
     size_t nusers = scenario_user_count(sc);
     size_t *match = malloc((nusers ? nusers : 1) * sizeof *match);
@@ -190,28 +232,13 @@ void api_users_list(const struct ss_scenario *sc, const struct ss_caller *caller
         if (!has_emails || email_listed(emails, scenario_user(sc, i)->email))
             match[total++] = i;
 
-    size_t first = 0, count = total, total_pages = total ? 1 : 0;
-    int64_t page_number = 1;
-    if (!include_all) {
-        size_t ps = (size_t)page_size;
-        total_pages = (total + ps - 1) / ps;
-        page_number = page;
-        if (total_pages && (size_t)page_number > total_pages)
-            page_number = (int64_t)total_pages;     /* past the end: the last page */
-        if (!total_pages)
-            page_number = 1;
-        first = (size_t)(page_number - 1) * ps;
-        count = total > first ? total - first : 0;
-        if (count > ps)
-            count = ps;
-    }
+    struct api_window w;
+    api_page_window(total, include_all, page, page_size, &w);
+    size_t first = w.first, count = w.count;
     int with_login = caller->is_admin && want_login && count <= USERS_LASTLOGIN_MAX;
     struct buf b;
     buf_init(&b, USERS_BODY_MAX);
-    buf_printf(&b, "{\"pageNumber\":%lld,", (long long)page_number);
-    if (!include_all)
-        buf_printf(&b, "\"pageSize\":%lld,", (long long)page_size);
-    buf_printf(&b, "\"totalPages\":%zu,\"totalCount\":%zu,\"data\":[", total_pages, total);
+    api_window_open(&b, &w, include_all, page_size, total);
     for (size_t i = 0; i < count; i++) {
         if (i)
             buf_puts(&b, ",");
@@ -235,8 +262,16 @@ static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
                          const struct http_req *req)
 {
     int numeric;
-    if (numeric_dates(req, &numeric, resp))
+    char include[256];
+    if (api_numeric_dates(req, &numeric, resp))
         return;
+    int rc = http_query(req, "include", include, sizeof include);
+    if (rc < 0) {
+        api_bad_value(resp, "(malformed or too long)", "include");
+        return;
+    }
+    /* groups is the one documented value; others are ignored */
+    int want_groups = rc > 0 && api_include_has(include, "groups");
     const struct ss_account *acct = scenario_account(sc);
     struct buf b;
     buf_init(&b, 64 * 1024);
@@ -257,6 +292,17 @@ static void user_profile(struct http_resp *resp, const struct ss_scenario *sc,
     for (int k = 0; k < SS_PROFILE_FIELDS; k++)
         json_str_field(&b, ss_profile_fields[k], u->profile[k]);
     buf_puts(&b, ",\"alternateEmails\":[]");
+    if (want_groups) {
+        size_t n;
+        const uint32_t *gi = scenario_user_groups(sc, u, &n);
+        buf_puts(&b, ",\"groups\":[");
+        for (size_t k = 0; k < n; k++) {
+            if (k)
+                buf_puts(&b, ",");
+            api_group_json(&b, scenario_group(sc, gi[k]), numeric);
+        }
+        buf_puts(&b, "]");
+    }
     if (buf_puts(&b, "}") != BUF_OK) {
         buf_release(&b);
         ss_error(resp, 4000, NULL, NULL);
@@ -281,7 +327,7 @@ void api_users_get(const struct ss_scenario *sc, const struct ss_caller *caller,
 {
     int64_t id;
     if (!id_text || parse_i64(id_text, 1, INT64_MAX, &id) != 0) {
-        bad_value(resp, id_text ? id_text : "", "userId");
+        api_bad_value(resp, id_text ? id_text : "", "userId");
         return;
     }
     const struct ss_user *u = scenario_user_by_id(sc, id);

@@ -241,6 +241,22 @@ static void profile_2026(void **state)
     assert_int_equal(cJSON_GetArraySize(g), 2);
     double g0 = cJSON_GetArrayItem(g, 0)->valuedouble, g1 = cJSON_GetArrayItem(g, 1)->valuedouble;
     assert_true(g0 > 0 && g0 < g1 && g1 < 950);
+    /* six department groups owned by the System Admin; every user but the
+     * DECLINED ones in exactly one of them */
+    const cJSON *groups = cJSON_GetObjectItem(j, "groups"), *users = cJSON_GetObjectItem(j, "users");
+    assert_int_equal(cJSON_GetArraySize(groups), 6);
+    double admin_id = cJSON_GetObjectItem(cJSON_GetArrayItem(users, 0), "id")->valuedouble;
+    int members = 0, declined = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, groups) {
+        assert_true(cJSON_GetObjectItem(it, "ownerId")->valuedouble == admin_id);
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(it, "name")));
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(it, "createdAt")));
+        members += cJSON_GetArraySize(cJSON_GetObjectItem(it, "members"));
+    }
+    cJSON_ArrayForEach(it, users)
+        declined += !strcmp(cJSON_GetObjectItem(it, "status")->valuestring, "DECLINED");
+    assert_int_equal(members + declined, cJSON_GetArraySize(users));
     cJSON_Delete(j);
     assert_true(pages_hold(&n, "\"objectType\":\"AUTHENTICATION\",\"action\":\"LOGIN\""));
     assert_true(pages_hold(&n, "\"objectType\":\"AUTHENTICATION\",\"action\":\"LOGOUT\""));
@@ -254,6 +270,7 @@ static void profile_2026(void **state)
     assert_non_null(text);
     assert_null(strstr(text, "\"profile\""));
     assert_null(strstr(text, "stillGenerating"));
+    assert_null(strstr(text, "\"groups\""));
     free(text);
 }
 

@@ -65,8 +65,10 @@ static int setup(void **state)
         char id[32], email[64];
         snprintf(id, sizeof id, "2.1.e%03d", i);
         snprintf(email, sizeof email, "%s@example.com", i % 5 == 0 ? "ann" : "bob");
-        if (i % 10 == 3) {
-            cJSON *e = support_event(id, "REPORT", "EXPORT", T0 + i * 1000LL, 77, email);
+        if (i % 10 == 3 || i == 9 || i == 19) {    /* 9, 19: admin activities */
+            cJSON *e = support_event(id, i == 9 ? "USER" : i == 19 ? "ADMIN_CENTER" : "REPORT",
+                                     i == 9 ? "DEACTIVATE" : i == 19 ? "UPDATE_SETTINGS" : "EXPORT",
+                                     T0 + i * 1000LL, 77, email);
             acts[i] = support_activity(&map, e);
             cJSON_Delete(e);
         } else {
@@ -287,6 +289,18 @@ static void test_failed_commit_marks_nothing_seen(void **state)
 static void test_eq_neq(void **state)
 {
     (void)state;
+    /* activity.type: the admin flag, from the activity's object type */
+    assert_int_equal(total("{\"filters\":{\"activity.type\":{\"eq\":true},"
+                           "\"instance\":{\"eq\":11934}}}"), 2);
+    assert_int_equal(total("{\"filters\":{\"activity.type\":{\"eq\":[true]},"
+                           "\"activity.eventType\":{\"eq\":\"EVENT_SMARTSHEET_USER_DEACTIVATE\"}}}"),
+                     1);
+    assert_int_equal(total("{\"filters\":{\"activity.type\":{\"eq\":false},"
+                           "\"instance\":{\"eq\":11934}}}"),
+                     total("{\"filters\":{\"instance\":{\"eq\":11934}}}") - 2);
+    assert_int_equal(total("{\"filters\":{\"activity.type\":{\"eq\":[true,false]},"
+                           "\"instance\":{\"eq\":11934}}}"),
+                     total("{\"filters\":{\"instance\":{\"eq\":11934}}}"));
     /* location.country reads the record's location.countryCode */
     assert_int_equal(total("{\"filters\":{\"location.country\":{\"eq\":\"NP\"},"
                            "\"instance\":{\"eq\":11934}}}"), 1);
@@ -354,6 +368,14 @@ static void test_bad_filters(void **state)
     expect_bad("{\"filters\":{\"service\":{\"eq\":[\"x\"]}}}", "filters", "not a valid value");
     expect_bad("{\"filters\":{\"user.username\":{\"isset\":\"yes\"}}}", "filters", "true or false");
     expect_bad("{\"filters\":[1]}", "filters", "must be an object");
+    expect_bad("{\"filters\":{\"activity.type\":{\"eq\":\"admin\"}}}", "filters",
+               "activity.type.eq wants true or false");
+    expect_bad("{\"filters\":{\"activity.type\":{\"eq\":[]}}}", "filters", "true or false");
+    expect_bad("{\"filters\":{\"activity.type\":{\"neq\":true}}}", "filters",
+               "not valid for filter 'activity.type'");
+    /* documented filters the double does not model stay refused, by name */
+    expect_bad("{\"filters\":{\"device.type\":{\"eq\":\"MOBILE\"}}}", "filters",
+               "unknown filter 'device.type'");
     expect_bad("{\"filters\":{\"date\":5}}", "filters", "operator");
     expect_bad("{\"limit\":0}", "limit", "positive");
     expect_bad("{\"skip\":-1}", "skip", "skip");
