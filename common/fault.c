@@ -166,7 +166,7 @@ unsigned fault_add_json(struct fault_set *fs, const cJSON *obj, const int *allow
         get_num(obj, "afterMs", 0, 1e15, &after, err, errlen) ||
         get_num(obj, "untilMs", 0, 1e15, &until, err, errlen) ||
         get_num(obj, "errorCode", 0, 99999, &code, err, errlen) ||
-        get_num(obj, "status", 100, 599, &status, err, errlen) ||
+        get_num(obj, "status", 200, 599, &status, err, errlen) ||
         get_num(obj, "delayMs", 0, 86400000.0, &delay, err, errlen))
         return 0;
     const cJSON *fresh = cJSON_GetObjectItemCaseSensitive(obj, "newToken");

@@ -64,17 +64,18 @@ static const struct ct_req reqs[] = {
      "A callback with the right state but no code is refused (exit 3) without a token request",
      CONTRACT " 4"},
     {"OAUTH-014", "OAUTH", CT_MUST,
-     "An access token refused (401) again right after a successful refresh exits 3 and reports "
-     "error (stage Authorize, \"reconnect\") to CAS",
-     CONTRACT " 4, 5"},
+     "An access token refused (401) again right after a successful refresh (the first request "
+     "with the new token) exits 3 and reports error (stage Authorize, \"reconnect\") to CAS",
+     CONTRACT " 4, 5 (since 1.5)"},
     {"OAUTH-015", "OAUTH", CT_MUST,
-     "A code exchange answered 200 without access_token or expires_in, or with expires_in 0, "
-     "exits 5 and keeps no tokens: a sync then exits 3 without calling the Smartsheet API",
-     CONTRACT " 4"},
+     "A code exchange answered 200 without access_token, refresh_token or expires_in, or with "
+     "expires_in 0, exits 5 and keeps no tokens: a sync then exits 3 without calling the "
+     "Smartsheet API",
+     CONTRACT " 4 (since 1.5)"},
     {"OAUTH-016", "OAUTH", CT_MUST,
      "A code holding RFC 3986's unreserved characters - . _ ~ is accepted and sent to the "
      "token endpoint unchanged",
-     "RFC 3986 2.3; RFC 6749 4.1.2"},
+     "RFC 3986 2.3; RFC 6749 4.1.2; " CONTRACT " 4 (since 1.5)"},
     {"PRE-001", "PRE", CT_MUST,
      "Test now with a user who is not System Admin reports error naming System Admin and exits 4",
      CAS_DOC},
@@ -189,8 +190,9 @@ static const struct ct_req reqs[] = {
      "without a JSON body) are retried, the 429 after a wait, and every event arrives once",
      "Smartsheet API docs, error codes; HTTP 429 (RFC 6585)"},
     {"RES-011", "RES", CT_MUST,
-     "An answer of CAS to a delivery that cannot be read (a 200 whose body is not JSON, a body "
-     "cut short) is neither a delivery nor a refusal: it is retried and every event arrives once",
+     "An answer of CAS to a delivery that cannot be read (a 2xx whose body is not a JSON object, "
+     "a body cut short) is neither a delivery nor a refusal: it is retried and every event "
+     "arrives once",
      CONTRACT " 3 (since 1.5)"},
     {"RES-012", "RES", CT_MUST,
      "A CAS answer 200 that rejects an activity of a batch is never taken as a delivery: the sync "

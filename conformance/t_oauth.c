@@ -927,15 +927,15 @@ static void test_token_answers(void **st)
     struct ct_env_cfg cfg = {.scenario = "empty-org"};
     if (env_up(&e, &cfg, reqs))
         goto out;
-    static const char *const edits[3] = {
-        "\"field\":\"access_token\"", "\"field\":\"expires_in\"",
-        "\"field\":\"expires_in\",\"value\":0"};
-    static const char *const what[3] = {"without access_token", "without expires_in",
-                                        "with expires_in 0"};
+    static const char *const edits[] = {
+        "\"field\":\"access_token\"", "\"field\":\"refresh_token\"",
+        "\"field\":\"expires_in\"", "\"field\":\"expires_in\",\"value\":0"};
+    static const char *const what[] = {"without access_token", "without refresh_token",
+                                       "without expires_in", "with expires_in 0"};
     struct buf ev;
     buf_init(&ev, 4096);
     int all = 1;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < (int)(sizeof edits / sizeof edits[0]); k++) {
         char url[4096], loc[4096], rule[200];
         snprintf(rule, sizeof rule, "{\"path\":\"/2.0/token\",\"method\":\"POST\","
                  "\"action\":\"edit\",%s,\"count\":1}", edits[k]);

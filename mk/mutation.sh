@@ -16,8 +16,9 @@
 #   MUTATION_OPS      operators (mutagen ops), default all
 #   MUTATION_SAMPLE   run a sample of this many mutants, chosen by
 #   MUTATION_SEED     this seed (default 1)
-#   MUTATION_IDS      a file of mutant keys (file:column:operator:hash, one a
-#                     line, '#' comments): run exactly these, e.g. the
+#   MUTATION_IDS      a file of mutant keys (file:column:operator:hash) or ids
+#                     (file:line:column:operator:hash; the line is ignored), one
+#                     a line, '#' comments: run exactly these, e.g. the
 #                     recorded sample conformance/mutation/sample-seed1.ids
 #   MUTATION_JOBS     mutants at once (default 1)
 #   MUTATION_TIMEOUT  seconds before a run counts as killed by timeout (300)
@@ -188,7 +189,8 @@ if [ -n "${MUTATION_IDS:-}" ]; then
     [ -f "$MUTATION_IDS" ] || die "no file $MUTATION_IDS"
     awk -F'\t' -v lapsed="$OUT/lapsed" '
         function key(id,  a) { split(id, a, ":"); return a[1] ":" a[3] ":" a[4] ":" a[5] }
-        NR == FNR { if ($0 !~ /^#/ && NF) want[$1] = 1; next }
+        NR == FNR { if ($0 !~ /^#/ && NF) { k = $1; if (split(k, p, ":") == 5) k = key(k); want[k] = 1 }
+                    next }
         (key($1) in want) { print; seen[key($1)] = 1 }
         END { n = 0; for (k in want) if (!(k in seen)) { print k > lapsed; n++ }
               if (!n) printf "" > lapsed }' \

@@ -85,6 +85,9 @@ static void reject_rule(void **state)
     char err[256];
     assert_true(add(fs, "{\"path\":\"/api/*\",\"action\":\"reject\",\"count\":1}", err,
                     sizeof err));
+    /* a 1xx status is no final answer: a client would wait for ever */
+    assert_false(add(fs, "{\"action\":\"status\",\"status\":100}", err, sizeof err));
+    assert_non_null(strstr(err, "200 to 599"));
     struct fault_fire f;
     assert_false(fault_check(fs, "GET", "/2.0/users", NULL, 0, &f));
     assert_true(fault_check(fs, "POST", "/api/v1/x", NULL, 0, &f));
