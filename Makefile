@@ -13,11 +13,15 @@
 #   make V=1                show full commands
 #
 # Each program is a folder with a main.c; every .c beside it is one of its
-# modules.  common/ is a static library linked into every program.  Tests
-# live in <folder>/tests/test_*.c, one cmocka binary each, linked with the
-# folder's modules (all but main.c) and the common library.
+# modules, and so is every .c of the folders named in <program>_PARTS (parts
+# of a program in their own room, without a main.c).  common/ is a static
+# library linked into every program.  Tests live in <folder>/tests/test_*.c,
+# one cmocka binary each, linked with the folder's modules (all but main.c)
+# and the common library.
 
 PROGRAMS := mock-smartsheet mock-cas connector conformance fixture-gen recorder
+# The CAS portal's pages (cas-portal/README.md) are built into mock-cas.
+mock-cas_PARTS := cas-portal
 
 # The kit's version (VERSION) and the contract's (the first line of
 # conformance/CONTRACT.md: "# The connector contract, version X.Y").
@@ -91,7 +95,7 @@ $(LIBKIT): $(COMMON_OBJ)
 
 # program_template(folder): the program, its module objects and its tests.
 define program_template
-$(1)_SRC  := $$(wildcard $(1)/*.c)
+$(1)_SRC  := $$(wildcard $(1)/*.c $$(addsuffix /*.c,$$($(1)_PARTS)))
 $(1)_MODS := $$(filter-out $(OBJ)/$(1)/main.o,$$($(1)_SRC:%.c=$(OBJ)/%.o))
 $(1)_TESTS := $$(patsubst $(1)/tests/%.c,$(TESTBIN)/$(1)/%,$$(wildcard $(1)/tests/test_*.c))
 $(1)_TEST_SUPPORT := $$(patsubst %.c,$(OBJ)/%.o,$$(filter-out $(1)/tests/test_%.c,$$(wildcard $(1)/tests/*.c)))
@@ -310,7 +314,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Icommon $
                 -Wall -Wextra -Werror -Wno-missing-field-initializers
 FUZZERS := jstrict config callback mapping faults form cas_handler ss_handler scenario
 fuzz_conn_mods := $(filter-out connector/main.c,$(wildcard connector/*.c))
-fuzz_cas_mods  := $(filter-out mock-cas/main.c,$(wildcard mock-cas/*.c))
+fuzz_cas_mods  := $(filter-out mock-cas/main.c,$(wildcard mock-cas/*.c cas-portal/*.c))
 fuzz_jstrict_MODS     := connector/jscan.c mock-cas/jspan.c
 fuzz_config_MODS      := $(fuzz_conn_mods)
 fuzz_callback_MODS    := $(fuzz_conn_mods)

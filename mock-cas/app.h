@@ -14,7 +14,7 @@
 #include "http.h"
 #include "journal.h"
 #include "mapping.h"
-#include "portal.h"
+#include "../cas-portal/portal.h"
 #include "ratelimit.h"
 #include "serveropts.h"
 #include "store.h"

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "../mock-cas/app.h"
 #include "dclock.h"
-#include "filter.h"
-#include "store.h"
+#include "../mock-cas/filter.h"
+#include "../mock-cas/store.h"
 #include "strutil.h"
 #include "webpage.h"
 

@@ -1,7 +1,9 @@
 /* portal.h - the CAS portal pages a person clicks (App connectors, Test now,
  * the activity log, a request chart) and, with --connector-cmd, the
  * connector run behind the buttons: the portal owns one private folder per
- * instance (config with the only copy of its secrets) and those processes. */
+ * instance (config with the only copy of its secrets) and those processes.
+ * Built into mock-cas from its own folder; what it reads of mock-cas, and
+ * through which headers: cas-portal/README.md. */
 #ifndef CAS_PORTAL_H
 #define CAS_PORTAL_H
 

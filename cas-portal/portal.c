@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
+#include "../mock-cas/app.h"
 #include "kit_limits.h"
 #include "strutil.h"
 #include "webpage.h"

@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "../mock-cas/app.h"
 #include "dclock.h"
 #include "log.h"
 #include "rng.h"
 #include "spawn.h"
-#include "store.h"
+#include "../mock-cas/store.h"
 #include "strutil.h"
 
 #define CMD_TIMEOUT_MS 120000

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "../mock-cas/app.h"
 #include "dclock.h"
 #include "httpc.h"
-#include "store.h"
+#include "../mock-cas/store.h"
 #include "webpage.h"
 
 #define CHART_MINUTES 60          /* at most the newest hour is drawn */
