@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../mock-cas/app.h"
+#include "../mock-cas/cas.h"
+#include "../mock-cas/handlers.h"
 #include "kit_limits.h"
 #include "strutil.h"
 #include "webpage.h"

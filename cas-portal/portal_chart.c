@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mock-cas/app.h"
+#include "../mock-cas/cas.h"
 #include "dclock.h"
 #include "httpc.h"
 #include "../mock-cas/store.h"

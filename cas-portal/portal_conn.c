@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../mock-cas/app.h"
+#include "../mock-cas/cas.h"
 #include "dclock.h"
 #include "log.h"
 #include "rng.h"

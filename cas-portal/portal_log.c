@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mock-cas/app.h"
+#include "../mock-cas/cas.h"
 #include "dclock.h"
 #include "../mock-cas/filter.h"
 #include "../mock-cas/store.h"

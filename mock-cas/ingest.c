@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "handlers.h"
 #include "dclock.h"
 #include "jarena.h"
 #include "jstrict.h"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "../cas-portal/portal.h"
 #include "dclock.h"
 #include "jarena.h"
 #include "log.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "handlers.h"
 #include "bearer.h"
 #include "dclock.h"
 #include "kit_limits.h"

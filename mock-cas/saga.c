@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
+#include "handlers.h"
 #include "kit_limits.h"
 #include "webpage.h"
 
