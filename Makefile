@@ -300,6 +300,9 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# The fuzz build's objects have their header dependencies too: a header that
+# changed (a struct grew) must rebuild every object that includes it.
+-include $(shell find build/fuzz/obj -name '*.d' 2>/dev/null)
 
 # ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
 # libFuzzer harnesses in fuzz/, built with clang into $(FUZZ_BUILD); each
@@ -311,7 +314,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Icommon $(PKG_CFLAGS) \
                 -DKIT_SOURCE_FIXTURES=\"$(CURDIR)/fixtures\" -DKIT_VERSION=\"fuzz\" \
-                -Wall -Wextra -Werror -Wno-missing-field-initializers
+                -Wall -Wextra -Werror -Wno-missing-field-initializers -MMD -MP
 FUZZERS := jstrict config callback mapping faults form cas_handler ss_handler scenario
 fuzz_conn_mods := $(filter-out connector/main.c,$(wildcard connector/*.c))
 fuzz_cas_mods  := $(filter-out mock-cas/main.c,$(wildcard mock-cas/*.c cas-portal/*.c))
