@@ -684,3 +684,16 @@ const char *ct_jstr(const cJSON *o, const char *key)
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
+
+int ct_env_ready(struct ct_env *e, const struct ct_env_cfg *cfg, const char *reqs)
+{
+    if (ct_env_start(e, cfg)) {
+        ct_blocked(reqs, "setup failed: %s", e->err);
+        return -1;
+    }
+    if (ct_env_connect(e)) {
+        ct_blocked(reqs, "not judged, because %s", e->err);
+        return -1;
+    }
+    return 0;
+}

@@ -139,6 +139,10 @@ const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap);
  * (approve unless the test set another mode), then authorize with the
  * redirect.  Returns 0 when authorize exited 0, else -1 with e->err. */
 int ct_env_connect(struct ct_env *e);
+
+/* ct_env_start, then ct_env_connect; on a failure the requirements `reqs`
+ * are recorded as not judged, with the reason, and -1 returned. */
+int ct_env_ready(struct ct_env *e, const struct ct_env_cfg *cfg, const char *reqs);
 /* Runs authorize-url and returns its one output line in url.  0 or -1. */
 int ct_env_authorize_url(struct ct_env *e, char *url, size_t cap);
 /* GETs the consent URL at mock-smartsheet and returns the Location the

@@ -24,14 +24,8 @@ static void check_case(const char *id, const char *scenario, int want_exit,
     struct ct_env_cfg cfg = {.scenario = scenario};
     struct run_result r;
     int ran = 0;
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(id, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, id))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(id, "not judged, because %s", e.err);
-        goto out;
-    }
     if (ct_env_run(&e, "check", NULL, NULL, RUN_MS, -1, &r)) {
         ct_blocked(id, "%s", e.err);
         goto out;
@@ -81,14 +75,8 @@ static void test_get_user_fails(void **st)
     struct ct_env_cfg cfg = {0};
     struct run_result r;
     int ran = 0;
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(id, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, id))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(id, "not judged, because %s", e.err);
-        goto out;
-    }
     if (ct_ss_do(&e, "POST", "/_mock/faults",
                  "{\"path\":\"/2.0/users/me\",\"action\":\"error\",\"errorCode\":1006}") ||
         ct_env_run(&e, "check", NULL, NULL, RUN_MS, -1, &r)) {
@@ -127,14 +115,8 @@ static void test_sync_no_event_reporting(void **st)
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "no-event-reporting"};
     struct run_result r;
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(reqs, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, reqs))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(reqs, "not judged, because %s", e.err);
-        goto out;
-    }
     if (ct_env_run(&e, "sync", NULL, NULL, RUN_MS, -1, &r)) {
         ct_blocked(reqs, "%s", e.err);
         goto out;

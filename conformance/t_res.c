@@ -94,14 +94,8 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
 {
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "default"};
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(id, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, id))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(id, "not judged, because %s", e.err);
-        goto out;
-    }
     for (int i = 0; i < nf; i++) {
         int rc = f[i].cas ? ct_cas_do(&e, "POST", "/_mock/faults", f[i].rule)
                           : ct_ss_do(&e, "POST", "/_mock/faults", f[i].rule);
@@ -477,14 +471,8 @@ static void test_refused_delivery(void **st)
     const char *id = "RES-009";
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "default"};
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(id, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, id))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(id, "not judged, because %s", e.err);
-        goto out;
-    }
     char rule[400];
     const char *what[2] = {"the users (entities)", "the second batch of activities"};
     char how[2][64];
@@ -576,14 +564,8 @@ static void test_partial_rejection(void **st)
     const char *id = "RES-012";
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "default"};
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(id, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, id))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(id, "not judged, because %s", e.err);
-        goto out;
-    }
     const struct fault f[] = {
         {1, "{\"path\":\"/api/v1/app_connectors/%lld/activities*\",\"method\":\"POST\","
             "\"nth\":2,\"action\":\"reject\",\"count\":1}"},
@@ -628,14 +610,8 @@ static void test_users_fields(void **st)
     const char *id = "RES-013";
     struct ct_env e;
     struct ct_env_cfg cfg = {.scenario = "default"};
-    if (ct_env_start(&e, &cfg)) {
-        ct_blocked(id, "setup failed: %s", e.err);
+    if (ct_env_ready(&e, &cfg, id))
         goto out;
-    }
-    if (ct_env_connect(&e)) {
-        ct_blocked(id, "not judged, because %s", e.err);
-        goto out;
-    }
     const struct fault f[] = {
         {0, "{\"path\":\"/2.0/users\",\"action\":\"edit\",\"field\":\"data\",\"count\":1}"},
         {0, "{\"path\":\"/2.0/users\",\"nth\":1,\"action\":\"edit\",\"field\":\"totalCount\","

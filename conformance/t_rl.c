@@ -22,15 +22,7 @@
 
 static int setup(struct ct_env *e, const struct ct_env_cfg *cfg, const char *reqs)
 {
-    if (ct_env_start(e, cfg)) {
-        ct_blocked(reqs, "setup failed: %s", e->err);
-        return -1;
-    }
-    if (ct_env_connect(e)) {
-        ct_blocked(reqs, "not judged, because %s", e->err);
-        return -1;
-    }
-    return 0;
+    return ct_env_ready(e, cfg, reqs);
 }
 
 static void test_window(void **st)

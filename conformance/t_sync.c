@@ -21,15 +21,7 @@
 static int setup(struct ct_env *e, const char *scenario, const char *reqs)
 {
     struct ct_env_cfg cfg = {.scenario = scenario};
-    if (ct_env_start(e, &cfg)) {
-        ct_blocked(reqs, "setup failed: %s", e->err);
-        return -1;
-    }
-    if (ct_env_connect(e)) {
-        ct_blocked(reqs, "not judged, because %s", e->err);
-        return -1;
-    }
-    return 0;
+    return ct_env_ready(e, &cfg, reqs);
 }
 
 /* Judges one USR requirement: every scenario user is an entity, with the
