@@ -107,29 +107,37 @@ out:
     ct_verdict_end();
 }
 
-/* RL-001 at Smartsheet's own limit of 300 a minute, across runs: short
- * event pages make the backfill need far more requests than a minute
- * allows; the sync is killed once it has made more than a minute's worth,
- * and the rerun must go on spending the same budget (consecutive runs share
- * one token). */
-static void test_realistic(void **st)
+/* One try of test_realistic at a time scale of at most max_scale: a
+ * backfill of 10-event pages, the sync killed once it has made a minute's
+ * worth of requests, then its rerun.  Fills the busiest minute (best, the
+ * request ending it), the requests in all and how the first sync ended;
+ * returns -1 when the test could not be set up (reqs blocked). */
+struct realistic {
+    int best, n, rerun_failed, scale;
+    long long free_rate;     /* requests per minute of the first sync before any budget
+                              * could bind (its requests 20 to 120); -1 when too few */
+    long long end;
+    char first[120], rerun_err[300], overtime[300];
+};
+
+static int realistic_try(int max_scale, const char *reqs, struct realistic *out)
 {
-    (void)st;
-    const char *reqs = "RL-001";
     struct ct_env e;
-    /* At most time scale 20: a connector on a busy machine still spends its
-     * whole budget (at 60 a busy machine can be too slow to reach a limit
-     * 5% over). */
-    struct ct_env_cfg cfg = {.scenario = "default", .max_scale = 20};
-    if (setup(&e, &cfg, reqs))
-        goto out;
+    struct ct_env_cfg cfg = {.scenario = "default", .max_scale = max_scale};
+    memset(out, 0, sizeof *out);
+    if (setup(&e, &cfg, reqs)) {
+        ct_env_stop(&e);
+        return -1;
+    }
+    out->scale = (int)e.scale;
     pid_t pid;
     char how[64] = "", ended[64] = "";
     if (ct_append_events(&e, 4000) ||
         ct_ss_do(&e, "POST", "/_mock/page-limit", "{\"events\":10}") ||
         ct_env_spawn(&e, "sync", &pid)) {
         ct_blocked(reqs, "setup: %s", e.err);
-        goto out;
+        ct_env_stop(&e);
+        return -1;
     }
     /* Kill once a minute's worth of requests has been made. */
     long long made = 0;
@@ -145,34 +153,75 @@ static void test_realistic(void **st)
     }
     if (!ended[0])
         ct_env_kill(&e, pid, how, sizeof how);
-    int s = ct_sync_ok(&e, RUN_MS);
+    out->rerun_failed = ct_sync_ok(&e, RUN_MS) != 0;
+    snprintf(out->rerun_err, sizeof out->rerun_err, "%.290s", out->rerun_failed ? e.err : "");
     cJSON *j = ct_ss_journal(&e, "/2.0/");
     struct ct_req_time *r = NULL;
-    int n = j ? ct_api_requests(j, &r) : 0;
-    long long end = 0;
-    int best = ct_busiest_window(r, n, WINDOW_MS, &end);
-    char first[120];
+    out->n = j ? ct_api_requests(j, &r) : 0;
+    out->best = ct_busiest_window(r, out->n, WINDOW_MS, &out->end);
+    out->free_rate = -1;
+    if (out->n >= 120) {
+        long long span = r[119].dur - r[20].dur;
+        out->free_rate = span > 0 ? 99LL * WINDOW_MS / span : 1000000;
+    }
     if (ended[0])
-        snprintf(first, sizeof first, "ended by itself (%s)", ended);
+        snprintf(out->first, sizeof out->first, "ended by itself (%s)", ended);
     else
-        snprintf(first, sizeof first, "was killed after %lld requests", made);
-    if (best > 300)
+        snprintf(out->first, sizeof out->first, "was killed after %lld requests", made);
+    snprintf(out->overtime, sizeof out->overtime, "%.290s", e.overtime);
+    free(r);
+    cJSON_Delete(j);
+    ct_env_stop(&e);
+    return 0;
+}
+
+/* RL-001 at Smartsheet's own limit of 300 a minute, across runs: short
+ * event pages make the backfill need far more requests than a minute
+ * allows; the sync is killed once it has made more than a minute's worth,
+ * and the rerun must go on spending the same budget (consecutive runs share
+ * one token).  The limit is only put to the test when the machine lets the
+ * connector go faster than it: at time scale 20 a minute is 3 s of real
+ * time, and a busy machine (or a slow connector) may not make 300 requests
+ * in it, so a budget a few percent over the limit would never show.  When
+ * the first sync's requests before any budget could bind came at less than
+ * 330 a minute (10 % over the limit), the test is tried again at time scale 5
+ * (12 s a minute) and judged on that try. */
+static void test_realistic(void **st)
+{
+    (void)st;
+    const char *reqs = "RL-001";
+    static const int scales[] = {20, 5};
+    struct realistic t;
+    char earlier[200] = "";
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        if (realistic_try(scales[k], reqs, &t))
+            goto out;
+        if (t.best > 300 || t.free_rate < 0 || t.free_rate >= 330 ||
+            k + 1 == sizeof scales / sizeof scales[0])
+            break;
+        snprintf(earlier, sizeof earlier, " (at time scale %d the first requests came at %lld a "
+                 "minute, too slow to press the limit of 300: tried again at a slower clock)",
+                 t.scale, t.free_rate);
+    }
+    if (t.best > 300)
         ct_verdict("RL-001", 0, "rate_limit_per_minute 300, events pages of at most 10: %d "
                    "requests of one token in the 60 s of duration time ending at request #%lld; "
-                   "the first sync %s, the rerun %s (%d requests in all)", best, end, first,
-                   s == 0 ? "succeeded" : "failed", n);
-    else if (n <= 300)
-        ct_judge(&e, "RL-001", 0, "only %d requests were made (the first sync %s, the rerun %s): "
-                 "the backfill needs more than 600", n, first, s == 0 ? "succeeded" : e.err);
+                   "the first sync %s, the rerun %s (%d requests in all, time scale %d)%s",
+                   t.best, t.end, t.first, t.rerun_failed ? "failed" : "succeeded", t.n,
+                   t.scale, earlier);
+    else if (t.n <= 300 && t.overtime[0])
+        ct_blocked("RL-001", "not judged, because %s; what was seen: only %d requests were made",
+                   t.overtime, t.n);
+    else if (t.n <= 300)
+        ct_verdict("RL-001", 0, "only %d requests were made (the first sync %s, the rerun %s): "
+                   "the backfill needs more than 600", t.n, t.first,
+                   t.rerun_failed ? t.rerun_err : "succeeded");
     else
         ct_verdict("RL-001", 1, "rate_limit_per_minute 300, events pages of at most 10: at most "
                    "%d requests of one token in any 60 s of duration time (ending at request "
-                   "#%lld), across a sync that %s and its rerun (%d requests in all)", best, end,
-                   first, n);
-    free(r);
-    cJSON_Delete(j);
+                   "#%lld), across a sync that %s and its rerun (%d requests in all, time scale "
+                   "%d)%s", t.best, t.end, t.first, t.n, t.scale, earlier);
 out:
-    ct_env_stop(&e);
     ct_verdict_end();
 }
 
