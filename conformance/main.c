@@ -34,7 +34,7 @@ static const char usage[] =
     "                       its environment) the connector; default $KIT_FIXTURES, else\n"
     "                       ../share/" KIT_PACKAGE "/fixtures beside this program, else the\n"
     "                       source tree's\n"
-    "  --jobs N             tests run at once (default 4)\n"
+    "  --jobs N             tests run at once (default 6)\n"
     "  --quiet              only the end summary (no progress lines, no heartbeat)\n"
     "  --fail-fast          stop at the first failed MUST (the rest: not judged)\n"
     "  --help, --version\n"
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     const char *connector = NULL, *only = NULL, *report_dir = NULL, *bin_dir = NULL,
                *fixtures = NULL;
     int list = 0, markdown = 0, quiet = 0, fail_fast = 0;
-    int64_t jobs = 4;
+    int64_t jobs = 6;
     double scale = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
