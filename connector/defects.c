@@ -25,6 +25,7 @@
  * backfill-30-days          BF-001/003 the first sync starts 30 days back
  * local-time                BF-001/002 the backfill start is local time written as UTC
  * first-page-only           BF-002 moreAvailable is ignored
+ * empty-page-ends           BF-002 an empty page with moreAvailable true is taken as the end
  * since-every-time          INC-001/002/004 every sync starts from the backfill window
  * trusts-next-position      INC-004 a last page without nextStreamPosition clears the position
  * users-first-page-only     USR-001/002 only the first users page is read

@@ -239,7 +239,8 @@ static enum conn_rc sync_events(struct conn_ctx *x)
             else
                 rc = conn_sender_finish(snd);
         }
-        int more_avail = cJSON_IsTrue(more) && !conn_defect("first-page-only");
+        int more_avail = cJSON_IsTrue(more) && !conn_defect("first-page-only") &&
+                         !(n == 0 && conn_defect("empty-page-ends"));
         int stalled = more_avail && next_s && position_seen(seen, nseen, next_s);
         if (!stalled && next_s)
             seen[nseen++ % SEEN_POSITIONS] = position_hash(next_s);

@@ -72,6 +72,7 @@ static const struct scase cases[] = {
     {DEFECT, "backfill-30-days", "BF", "BF-001,BF-003"},
     {DEFECT, "local-time", "BF", "BF-001,BF-002"},
     {DEFECT, "first-page-only", "BF", "BF-002"},
+    {DEFECT, "empty-page-ends", "BF", "BF-002"},
     {DEFECT, "trusts-next-position", "INC", "INC-004"},
     {DEFECT, "since-every-time", "INC", "INC-001,INC-002,INC-003,INC-004"},
     {DEFECT, "users-first-page-only", "USR", "USR-001,USR-002,USR-004,USR-005"},
