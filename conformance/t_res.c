@@ -462,6 +462,23 @@ out:
     ct_verdict_end();
 }
 
+/* The scenario's users and CAS's entities counted, and the events of the
+ * last week checked at CAS (d); -1 with `id` not judged when the doubles
+ * could not be read. */
+static int count_delivered(struct ct_env *e, int64_t t0, const char *id, int *nu, int *ne,
+                           struct ct_delivery *d)
+{
+    cJSON *users = ct_ss_users(e), *ents = users ? ct_cas_entities(e) : NULL;
+    int bad = !ents || ct_delivery_check(e, t0 - 7 * CT_DAY_MS, d);
+    if (bad)
+        ct_blocked(id, "%s", e->err);
+    *nu = cJSON_GetArraySize(users);
+    *ne = cJSON_GetArraySize(ents);
+    cJSON_Delete(users);
+    cJSON_Delete(ents);
+    return bad ? -1 : 0;
+}
+
 /* RES-009: CAS refuses the users once, later one batch of activities: each
  * sync must fail (exit 1) rather than skip what was refused, and a sync
  * without refusals must then deliver everything once. */
@@ -502,16 +519,9 @@ static void test_refused_delivery(void **st)
     snprintf(err, sizeof err, "%s", s ? e.err : "");
     struct ct_delivery d;
     char text[600];
-    cJSON *users = ct_ss_users(&e), *ents = users ? ct_cas_entities(&e) : NULL;
-    if (!ents || ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
-        ct_blocked(id, "%s", e.err);
-        cJSON_Delete(users);
-        cJSON_Delete(ents);
+    int nu, ne;
+    if (count_delivered(&e, t0, id, &nu, &ne, &d))
         goto out;
-    }
-    int nu = cJSON_GetArraySize(users), ne = cJSON_GetArraySize(ents);
-    cJSON_Delete(users);
-    cJSON_Delete(ents);
     ct_delivery_text(&d, text, sizeof text);
     int exits_ok = !strcmp(how[0], "exit 1") && !strcmp(how[1], "exit 1");
     int evident = !exits_ok && (!strcmp(how[0], "exit 0") || !strcmp(how[1], "exit 0"));
@@ -626,16 +636,9 @@ static void test_users_fields(void **st)
         ct_blocked(id, "setup: %s", e.err);
         goto out;
     }
-    cJSON *users = ct_ss_users(&e), *ents = users ? ct_cas_entities(&e) : NULL;
-    if (!ents || ct_delivery_check(&e, t0 - 7 * CT_DAY_MS, &d)) {
-        ct_blocked(id, "%s", e.err);
-        cJSON_Delete(users);
-        cJSON_Delete(ents);
+    int nu, ne;
+    if (count_delivered(&e, t0, id, &nu, &ne, &d))
         goto out;
-    }
-    int nu = cJSON_GetArraySize(users), ne = cJSON_GetArraySize(ents);
-    cJSON_Delete(users);
-    cJSON_Delete(ents);
     ct_delivery_text(&d, text, sizeof text);
     char ev[1400];
     snprintf(ev, sizeof ev, "a users page without data: sync %s; a first users page without "
