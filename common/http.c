@@ -98,6 +98,11 @@ struct req_headers {
 
 struct req_state {
     struct http_server *srv;
+    /* While the request's line is read but its handler not yet called:
+     * its place in the worker thread's list (see "A Content-Length
+     * libmicrohttpd cannot read"). */
+    struct MHD_Connection *conn;
+    struct req_state **awaiting_head, *awaiting_prev, *awaiting_next;
     char *uri;                 /* request target, split at '?' into path and query */
     struct buf body;
     int body_too_large;
@@ -602,14 +607,47 @@ static void state_put(struct req_state *st)
         state_free(st);
 }
 
+/* Requests of this worker thread whose line libmicrohttpd has read and
+ * whose handler it has not yet called (it never moves a connection to
+ * another thread, and closes its connections in their own thread when
+ * stopping). */
+static __thread struct req_state *awaiting_handler;
+
+static void awaiting_add(struct req_state *st, struct MHD_Connection *conn)
+{
+    st->conn = conn;
+    st->awaiting_head = &awaiting_handler;
+    st->awaiting_prev = NULL;
+    st->awaiting_next = awaiting_handler;
+    if (awaiting_handler)
+        awaiting_handler->awaiting_prev = st;
+    awaiting_handler = st;
+}
+
+static void awaiting_remove(struct req_state *st)
+{
+    if (st->awaiting_head != &awaiting_handler) {   /* not listed (or not here) */
+        st->awaiting_head = NULL;
+        return;
+    }
+    if (st->awaiting_prev)
+        st->awaiting_prev->awaiting_next = st->awaiting_next;
+    else
+        awaiting_handler = st->awaiting_next;
+    if (st->awaiting_next)
+        st->awaiting_next->awaiting_prev = st->awaiting_prev;
+    st->awaiting_head = NULL;
+    st->awaiting_prev = st->awaiting_next = NULL;
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)conn;
     /* zero all but the URI buffer and the response's header text */
     struct req_state *st = state_get();
     memset(st, 0, offsetof(struct req_state, uri_inline));
     memset(&st->resp, 0, offsetof(struct http_resp, header_text));
     st->srv = cls;
+    awaiting_add(st, conn);
     size_t ulen = strnlen(uri, LIM_PATH + LIM_PARAM_VALUE * 4);
     st->uri = ulen < sizeof st->uri_inline ? st->uri_inline : xmalloc(ulen + 1);
     memcpy(st->uri, uri, ulen);
@@ -806,6 +844,133 @@ static int framing_refused(struct req_state *st, struct MHD_Connection *conn, co
     return 1;
 }
 
+/* ------------------------------------------------------------------ */
+/* A Content-Length libmicrohttpd cannot read                           */
+
+/* libmicrohttpd refuses a Content-Length that is not a number (400) or does
+ * not fit 64 bits (413) before any callback of ours runs.  Before 1.0 it
+ * then writes that answer's status line and headers twice (its error path
+ * sets a state the caller overwrites; Debian 12 ships 0.9.75), and in any
+ * version the answer is its own HTML, not the service's error shape.  Its
+ * log message, written just before, is the one hook left: the request of
+ * this thread whose headers are complete but whose handler has not run is
+ * the one the message is about.  It is answered here, once, in the
+ * service's error shape, and the sending side of its socket is shut:
+ * libmicrohttpd's own answer then fails to send and it closes the
+ * connection.  Over TLS the socket carries records, not bytes, and
+ * libmicrohttpd's answer stands. */
+
+/* "Mon, 07 Dec 2026 02:03:40 GMT", whatever the locale. */
+static void http_date(char *out, size_t cap)
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+        tm.tm_mon > 11) {
+        snprintf(out, cap, "Thu, 01 Jan 1970 00:00:00 GMT");
+        return;
+    }
+    snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Writes resp, framed, straight to the socket of st's connection and shuts
+ * its sending side.  Returns 0 when nothing could be written (the socket's
+ * buffer is full): then the connection is left to libmicrohttpd. */
+static int answer_on_socket(struct req_state *st, const struct http_resp *resp)
+{
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!fi)
+        return 0;
+    char date[40];
+    http_date(date, sizeof date);
+    struct buf out;
+    buf_init(&out, 64 * 1024);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)resp->status);
+    buf_printf(&out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", resp->status,
+               reason && *reason ? reason : "Error", date);
+    if (resp->content_type)
+        buf_printf(&out, "Content-Type: %s\r\n", resp->content_type);
+    for (size_t i = 0; i < resp->nheaders; i++)
+        buf_printf(&out, "%s: %s\r\n", resp->header_text + resp->headers[i].name,
+                   resp->header_text + resp->headers[i].value);
+    buf_printf(&out, "Connection: close\r\nContent-Length: %zu\r\n\r\n", resp->len);
+    if (resp->len)
+        buf_append(&out, resp->body, resp->len);
+    size_t sent = 0;
+    int tries = 0;
+    while (sent < out.len && tries++ < 64) {
+        ssize_t n = send(fi->connect_fd, out.ptr + sent, out.len - sent, MSG_NOSIGNAL);
+        if (n > 0)
+            sent += (size_t)n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            break;
+    }
+    buf_release(&out);
+    if (!sent)
+        return 0;
+    /* a part-sent answer must not be followed by libmicrohttpd's */
+    shutdown(fi->connect_fd, SHUT_WR);
+    return 1;
+}
+
+static void answer_bad_length(struct req_state *st, int status)
+{
+    struct http_server *srv = st->srv;
+    const char *clen = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_LENGTH);
+    char shown[40], msg[160];
+    str_sanitize(clen ? clen : "", shown, sizeof shown);
+    if (status == 413)
+        snprintf(msg, sizeof msg, "Content-Length '%s' is more than this server can read", shown);
+    else
+        snprintf(msg, sizeof msg, "Content-Length '%s' is not a number of bytes", shown);
+    reset_resp(&st->resp);
+    if (srv->cfg.refuse) {
+        srv->cfg.refuse(srv->cfg.app, status, msg, &st->resp);
+    } else {
+        size_t n = strlen(msg);
+        msg[n] = '\n';
+        http_resp_copy(&st->resp, status, "text/plain", msg, n + 1);
+    }
+    st->resp.status = status;
+    if (answer_on_socket(st, &st->resp))
+        st->stage = ST_DONE;
+    reset_resp(&st->resp);
+}
+
+/* libmicrohttpd's log (MHD_OPTION_EXTERNAL_LOGGER): only its refusals of
+ * a Content-Length are acted on; the rest stays unlogged, as before. */
+static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
+{
+    (void)ap;
+    struct http_server *srv = cls;
+    /* 0.9.75 quotes the name `Content-Length', 1.0 'Content-Length' */
+    int status = !strstr(fmt, "Content-Length' header")   ? 0
+                 : strstr(fmt, "Failed to parse")          ? 400
+                 : strstr(fmt, "Too large value")          ? 413
+                                                           : 0;
+    if (!status || srv->cfg.tls_cert_file)
+        return;
+    struct req_state *hit = NULL;
+    for (struct req_state *st = awaiting_handler; st; st = st->awaiting_next) {
+        /* header size is known once the headers are complete */
+        if (!MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE))
+            continue;
+        if (hit)
+            return;   /* two: cannot tell which (never seen; be safe) */
+        hit = st;
+    }
+    if (hit)
+        answer_bad_length(hit, status);
+}
+
 static enum MHD_Result queue(struct req_state *st, struct MHD_Connection *conn)
 {
     struct http_server *srv = st->srv;
@@ -866,6 +1031,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 
     switch (st->stage) {
     case ST_NEW:
+        awaiting_remove(st);
         st->stage = ST_BODY;
         if (framing_refused(st, conn, method))
             return queue(st, conn);
@@ -933,6 +1099,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct req_state *st = *req_cls;
     if (!st)
         return;
+    awaiting_remove(st);
     struct conn_box *box = conn_box_of(conn);
     if (box)
         connguard_waiting(st->srv->guard, box->cg, dclock_mono_ms());
@@ -1040,6 +1207,7 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    flags |= MHD_USE_ERROR_LOG;   /* for mhd_log_cb */
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cfg->tls_cert_file) {
@@ -1066,6 +1234,7 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log_cb, srv};
     /* libmicrohttpd's own timeout: no progress at all (a client that
      * stops reading its answer) for as long as a request may take. */
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,

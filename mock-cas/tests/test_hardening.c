@@ -157,6 +157,19 @@ static void test_framing_refused_once(void **state)
     snprintf(req, sizeof req, "POST /_mock/instances HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
              "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n", port);
     expect_one_answer(req, "HTTP/1.1 400", NULL);
+    /* a Content-Length that is not a number (negative, or with letters):
+     * one 400 in CAS's error shape, not libmicrohttpd 0.9.75's status
+     * line written twice */
+    const char *bad_lengths[] = {"-1", "12abc", " "};
+    for (size_t i = 0; i < sizeof bad_lengths / sizeof bad_lengths[0]; i++) {
+        snprintf(req, sizeof req, "POST /_mock/instances HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+                 "Content-Length: %s\r\n\r\n{}", port, bad_lengths[i]);
+        expect_one_answer(req, "HTTP/1.1 400", "\"Content-Length");
+    }
+    /* a number past 64 bits: one 413 */
+    snprintf(req, sizeof req, "POST /_mock/instances HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+             "Content-Length: 99999999999999999999999\r\n\r\n{}", port);
+    expect_one_answer(req, "HTTP/1.1 413", "\"Content-Length");
     /* chunked alone is fine */
     assert_int_equal(raw(&b, "POST /_mock/api-tokens HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
                              "Transfer-Encoding: chunked\r\n\r\nc\r\n{\"name\":\"x\"}\r\n0\r\n\r\n",

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "dclock.h"
 #include "httpc.h"
+#include "rawhttp.h"
 #include "rng.h"
 #include "spawn.h"
 #include "strutil.h"
@@ -538,6 +540,73 @@ static void faults_and_journal(void **state)
     cJSON_Delete(j);
 }
 
+static int setup_one_thread(void **state)
+{
+    return start(state, "--threads", "1");
+}
+
+/* Reads what the double sends on fd until it closes; asserts one answer,
+ * with Smartsheet's errorCode 1008 and the header's value in it. */
+static void expect_one_refusal(int fd, const char *status_line, const char *value)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(rawhttp_read(fd, &b, 10000), 1);   /* it closes */
+    close(fd);
+    assert_int_equal(rawhttp_count_status(b.ptr, b.len), 1);
+    assert_non_null(strstr(b.ptr, status_line));
+    assert_non_null(strstr(b.ptr, "\"errorCode\":1008"));
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "Content-Length '%s'", value);
+    assert_non_null(strstr(b.ptr, quoted));
+    buf_release(&b);
+}
+
+/* A Content-Length that is not a number gets one answer in Smartsheet's
+ * shape, also on a kept-alive connection and while another connection of
+ * the same worker thread is halfway through its headers (libmicrohttpd
+ * 0.9.75 alone writes its status line twice). */
+static void malformed_length_answered_once(void **state)
+{
+    struct env *e = *state;
+    const char *host = strstr(e->ss.url, "//") + 2;
+    char req[512];
+
+    /* after a good request on the same connection */
+    int fd = rawhttp_connect(e->ss.url, NULL, 5000);
+    assert_true(fd >= 0);
+    snprintf(req, sizeof req, "GET /2.0/users HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+    assert_int_equal(rawhttp_send(fd, req, strlen(req)), 0);
+    struct buf first;
+    buf_init(&first, 1 << 20);
+    assert_int_equal(rawhttp_read_response(fd, &first, 10000), 401);
+    buf_release(&first);
+    snprintf(req, sizeof req, "GET /2.0/users HTTP/1.1\r\nHost: %s\r\nContent-Length: -1\r\n\r\n",
+             host);
+    assert_int_equal(rawhttp_send(fd, req, strlen(req)), 0);
+    expect_one_refusal(fd, "HTTP/1.1 400", "-1");
+
+    /* two connections on the one worker thread: a's line, then b's line,
+     * then a's headers with a bad length; b is then served normally */
+    int a = rawhttp_connect(e->ss.url, NULL, 5000), b = rawhttp_connect(e->ss.url, NULL, 5000);
+    assert_true(a >= 0 && b >= 0);
+    const char *line = "GET /2.0/users HTTP/1.1\r\n";
+    assert_int_equal(rawhttp_send(a, line, strlen(line)), 0);
+    assert_int_equal(rawhttp_send(b, line, strlen(line)), 0);
+    snprintf(req, sizeof req, "Host: %s\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+             host);
+    assert_int_equal(rawhttp_send(a, req, strlen(req)), 0);
+    expect_one_refusal(a, "HTTP/1.1 413", "99999999999999999999999");
+    snprintf(req, sizeof req, "Host: %s\r\n\r\n", host);
+    assert_int_equal(rawhttp_send(b, req, strlen(req)), 0);
+    struct buf other;
+    buf_init(&other, 1 << 20);
+    assert_int_equal(rawhttp_read_response(b, &other, 10000), 401);
+    close(b);
+    assert_int_equal(rawhttp_count_status(other.ptr, other.len), 1);
+    buf_release(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +616,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(errors_have_smartsheet_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_and_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(consent_and_api_on_two_hosts, setup_app_host, teardown),
+        cmocka_unit_test_setup_teardown(malformed_length_answered_once, setup_one_thread, teardown),
     };
     return cmocka_run_group_tests_name("mock_smartsheet_http", tests, NULL, NULL);
 }
