@@ -39,7 +39,7 @@ else
 BUILD   ?= build/sanitize
 endif
 
-PKGS    := libmicrohttpd libcurl libcjson openssl sqlite3 zlib
+PKGS    := libmicrohttpd gnutls libcurl libcjson openssl sqlite3 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -857,8 +858,7 @@ static int framing_refused(struct req_state *st, struct MHD_Connection *conn, co
  * the one the message is about.  It is answered here, once, in the
  * service's error shape, and the sending side of its socket is shut:
  * libmicrohttpd's own answer then fails to send and it closes the
- * connection.  Over TLS the socket carries records, not bytes, and
- * libmicrohttpd's answer stands. */
+ * connection. */
 
 /* "Mon, 07 Dec 2026 02:03:40 GMT", whatever the locale. */
 static void http_date(char *out, size_t cap)
@@ -877,13 +877,22 @@ static void http_date(char *out, size_t cap)
              months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* Writes resp, framed, straight to the socket of st's connection and shuts
- * its sending side.  Returns 0 when nothing could be written (the socket's
+/* Writes resp, framed, straight to the socket of st's connection (through
+ * its TLS session on HTTPS: libmicrohttpd's TLS is GnuTLS) and shuts its
+ * sending side.  Returns 0 when nothing could be written (the socket's
  * buffer is full): then the connection is left to libmicrohttpd. */
 static int answer_on_socket(struct req_state *st, const struct http_resp *resp)
 {
     const union MHD_ConnectionInfo *fi =
         MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    gnutls_session_t tls = NULL;
+    if (st->srv->cfg.tls_cert_file) {
+        const union MHD_ConnectionInfo *ti =
+            MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        tls = ti ? ti->tls_session : NULL;
+        if (!tls)
+            return 0;
+    }
     if (!fi)
         return 0;
     char date[40];
@@ -904,10 +913,11 @@ static int answer_on_socket(struct req_state *st, const struct http_resp *resp)
     size_t sent = 0;
     int tries = 0;
     while (sent < out.len && tries++ < 64) {
-        ssize_t n = send(fi->connect_fd, out.ptr + sent, out.len - sent, MSG_NOSIGNAL);
+        ssize_t n = tls ? gnutls_record_send(tls, out.ptr + sent, out.len - sent)
+                        : send(fi->connect_fd, out.ptr + sent, out.len - sent, MSG_NOSIGNAL);
         if (n > 0)
             sent += (size_t)n;
-        else if (n < 0 && errno == EINTR)
+        else if (tls ? n == GNUTLS_E_INTERRUPTED : (n < 0 && errno == EINTR))
             continue;
         else
             break;
@@ -949,14 +959,14 @@ static void answer_bad_length(struct req_state *st, int status)
  * a Content-Length are acted on; the rest stays unlogged, as before. */
 static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
 {
+    (void)cls;
     (void)ap;
-    struct http_server *srv = cls;
     /* 0.9.75 quotes the name `Content-Length', 1.0 'Content-Length' */
     int status = !strstr(fmt, "Content-Length' header")   ? 0
                  : strstr(fmt, "Failed to parse")          ? 400
                  : strstr(fmt, "Too large value")          ? 413
                                                            : 0;
-    if (!status || srv->cfg.tls_cert_file)
+    if (!status)
         return;
     struct req_state *hit = NULL;
     for (struct req_state *st = awaiting_handler; st; st = st->awaiting_next) {
@@ -1100,6 +1110,16 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!st)
         return;
     awaiting_remove(st);
+    /* A resumed connection whose client left may be closed by libmicrohttpd
+     * without another call of the handler (it reads the end of the stream
+     * first): the request is journaled here as it would have been there. */
+    if (st->stage == ST_HELD) {
+        drop_held(st);
+    } else if (st->stage == ST_RESUMED) {
+        st->stage = ST_DONE;
+        if (st->srv->cfg.done)
+            st->srv->cfg.done(st->srv->cfg.app, &st->req, &st->resp);
+    }
     struct conn_box *box = conn_box_of(conn);
     if (box)
         connguard_waiting(st->srv->guard, box->cg, dclock_mono_ms());
@@ -1229,12 +1249,13 @@ struct http_server *http_start(const struct http_config *cfg, char *err, size_t 
 
     struct MHD_OptionItem opts[16];
     int n = 0;
+    /* first, so that libmicrohttpd writes nothing to stderr itself */
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_cb, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log_cb, srv};
     /* libmicrohttpd's own timeout: no progress at all (a client that
      * stops reading its answer) for as long as a request may take. */
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
