@@ -173,6 +173,8 @@ int ct_delivery_check(struct ct_env *e, int64_t from_ms, struct ct_delivery *d)
                 snprintf(d->first_duplicated, sizeof d->first_duplicated, "%s", r->id);
             if (r->stored == 1 && r->ts < from_ms - CT_HOUR_MS && !d->too_old++)
                 snprintf(d->first_too_old, sizeof d->first_too_old, "%s", r->id);
+            if (r->stored == 1 && r->ts >= from_ms - CT_HOUR_MS && r->ts < from_ms + CT_HOUR_MS)
+                d->at_edge++;
         }
         cJSON_Delete(tmp);
     }
@@ -193,12 +195,13 @@ const char *ct_delivery_text(const struct ct_delivery *d, char *out, size_t cap)
 {
     snprintf(out, cap,
              "%d events in the window, %d activities stored: %d missing%s%s%s, %d stored twice%s%s%s"
-             ", %d older than the window%s%s%s, %d not in the stream",
+             ", %d older than the window%s%s%s, %d not in the stream, %d from the hour either "
+             "side of the window's start (allowed either way)",
              d->expected, d->stored, d->missing, d->missing ? " (first eventId " : "",
              d->first_missing, d->missing ? ")" : "", d->duplicated,
              d->duplicated ? " (first " : "", d->first_duplicated, d->duplicated ? ")" : "",
              d->too_old, d->too_old ? " (first " : "", d->first_too_old, d->too_old ? ")" : "",
-             d->unknown);
+             d->unknown, d->at_edge);
     return out;
 }
 

@@ -35,6 +35,8 @@ struct ct_delivery {
     int duplicated;      /* eventIds stored more than once */
     int too_old;         /* stored events older than from_ms - 1 h */
     int unknown;         /* stored activities whose eventId is not in the stream */
+    int at_edge;         /* stored events within an hour of from_ms either side: neither
+                            expected nor too old (the connector's clock and ours differ) */
     int stored;          /* activities in the store */
     char first_missing[80], first_duplicated[80], first_too_old[80];
 };
