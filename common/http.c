@@ -1066,6 +1066,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         }
         reset_resp(&st->resp);
         st->req.held = 1;
+        /* the journal tells it from a request never held (a handler may
+         * write its own note over it) */
+        snprintf(st->resp.note, sizeof st->resp.note, "held; then handled");
         return handle(st, conn);
     case ST_DONE:
         return MHD_NO;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -657,6 +658,153 @@ out:
     ct_verdict_end();
 }
 
+/* The fate of the activity batch CAS held, from mock-cas's journal: 1 its
+ * client left before the hold ended, 0 it was handled, -1 not journaled
+ * yet (or the journal cannot be read). */
+static int held_batch_abandoned(struct ct_env *e)
+{
+    cJSON *j = ct_cas(e, "GET", "/_mock/journal?path=/api/v1/app_connectors/", NULL);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "entries");
+    int fate = -1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list) {
+        const char *note = ct_jstr(it, "note");
+        if (note && !strncmp(note, "held;", 5))
+            fate = strstr(note, "client gone") ? 1 : 0;
+    }
+    cJSON_Delete(j);
+    return fate;
+}
+
+/* Smartsheet API requests (not the token endpoint) journaled after seq. */
+static int api_requests_after(struct ct_env *e, long long seq)
+{
+    cJSON *j = ct_ss_journal(e, "/2.0/");
+    int n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j) {
+        const char *p = ct_jstr(it, "path");
+        if (p && strncmp(p, "/2.0/token", 10) && ct_jnum(it, "seq") > seq)
+            n++;
+    }
+    cJSON_Delete(j);
+    return n;
+}
+
+/* RES-014: `run` (optional) gets SIGTERM while CAS holds its second batch
+ * (30 s of duration time): it must wait for that batch, exit 0, and leave a
+ * state from which a sync delivers everything once. */
+static void test_run_stopped(void **st)
+{
+    (void)st;
+    const char *id = "RES-014";
+    struct ct_env e;
+    struct ct_env_cfg cfg = {.scenario = "default"};
+    if (ct_env_ready(&e, &cfg, id))
+        goto out;
+    char rule[400];
+    snprintf(rule, sizeof rule,
+             "{\"path\":\"/api/v1/app_connectors/%lld/activities*\",\"method\":\"POST\",\"nth\":2,"
+             "\"action\":\"hold\",\"delayMs\":30000,\"count\":1}", e.instance_id);
+    int64_t t0 = dclock_wall_ms();
+    pid_t pid;
+    if (ct_cas_do(&e, "POST", "/_mock/faults", rule) || ct_env_spawn(&e, "run", &pid)) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    /* until the second batch is in flight (bounded: a harness limit) */
+    int64_t limit = dclock_mono_ms() + ct_budget_ms(30000);
+    char ended[64] = "";
+    int held = 0;
+    while (dclock_mono_ms() < limit) {
+        if (fault_fired(&e, 1) >= 1) {
+            held = 1;
+            break;
+        }
+        if (!ct_env_running(&e, pid, ended, sizeof ended))
+            break;
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (!held) {
+        if (!ended[0]) {
+            ct_env_kill(&e, pid, ended, sizeof ended);
+            ct_blocked(id, "`run` had not sent a second activity batch %d s after it started "
+                       "(stopped by the suite)", ct_budget_ms(30000) / 1000);
+        } else if (!strcmp(ended, "exit 2")) {
+            ct_blocked(id, "the connector has no `run` command (it exited 2 at once; `run` is "
+                       "optional)");
+        } else {
+            ct_verdict(id, 0, "`run` ended by itself (%s) before its second activity batch, "
+                       "without a signal (want: it syncs until SIGTERM)", ended);
+        }
+        goto out;
+    }
+    long long sig_seq = last_seq(&e);
+    kill(pid, SIGTERM);
+    /* until it ends (bounded: a harness limit, judged on requests only) */
+    limit = dclock_mono_ms() + ct_budget_ms(60000);
+    while (ct_env_running(&e, pid, ended, sizeof ended) && dclock_mono_ms() < limit) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (!ended[0]) {
+        char how[64];
+        int later = api_requests_after(&e, sig_seq);
+        ct_env_kill(&e, pid, how, sizeof how);
+        /* the page in flight may finish; more is a sync that went on */
+        if (later > 1)
+            ct_verdict(id, 0, "`run` was still running %d s after SIGTERM and had made %d "
+                       "Smartsheet API requests since it (want: it stops after the batch in "
+                       "flight, exit 0)", ct_budget_ms(60000) / 1000, later);
+        else
+            ct_blocked(id, "`run` was still running %d s after SIGTERM (%d Smartsheet API "
+                       "request%s since it); stopped by the suite", ct_budget_ms(60000) / 1000,
+                       later, later == 1 ? "" : "s");
+        goto out;
+    }
+    /* The held batch: answered before `run` ended, or dropped when its
+     * hold ended because the client had gone (bounded: a harness limit). */
+    int abandoned = -1;
+    limit = dclock_mono_ms() + ct_budget_ms(30000);
+    while ((abandoned = held_batch_abandoned(&e)) < 0 && dclock_mono_ms() < limit) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (abandoned < 0) {
+        ct_blocked(id, "`run` %s after SIGTERM, but the batch CAS held never reached mock-cas's "
+                   "journal within %d s", ended, ct_budget_ms(30000) / 1000);
+        goto out;
+    }
+    if (ct_cas_do(&e, "DELETE", "/_mock/faults", NULL)) {
+        ct_blocked(id, "setup: %s", e.err);
+        goto out;
+    }
+    int s = ct_sync_ok(&e, RUN_MS);
+    char err[600];
+    snprintf(err, sizeof err, "%s", s ? e.err : "");
+    struct ct_delivery d;
+    char text[600];
+    int nu, ne;
+    if (count_delivered(&e, t0, id, &nu, &ne, &d))
+        goto out;
+    ct_delivery_text(&d, text, sizeof text);
+    int stopped_ok = !strcmp(ended, "exit 0") && abandoned == 0;
+    char ev[1800];
+    snprintf(ev, sizeof ev, "SIGTERM while CAS held the second activity batch: `run` %s (want "
+             "exit 0)%s; a sync afterwards %s%.300s; %d of %d users stored; %s", ended,
+             abandoned ? ", and it closed the connection of the held batch instead of waiting "
+                         "for CAS's answer" : ", after CAS answered the held batch",
+             s == 0 ? "succeeded" : "failed: ", err, ne, nu, text);
+    if (!stopped_ok)
+        ct_verdict(id, 0, "%s", ev);
+    else
+        ct_judge(&e, id, s == 0 && ct_delivery_ok(&d) && ne >= nu, "%s", ev);
+out:
+    ct_env_stop(&e);
+    ct_verdict_end();
+}
+
 const struct ct_test ct_res_tests[] = {
     {"resilience_5xx", "RES-001", test_5xx},
     {"resilience_4004", "RES-002", test_4004},
@@ -670,5 +818,6 @@ const struct ct_test ct_res_tests[] = {
     {"resilience_users_fields", "RES-013", test_users_fields},
     {"resilience_crash_resume", "RES-007,RES-008,OAUTH-012", test_crash, 1},
     {"resilience_refused_delivery", "RES-009", test_refused_delivery},
+    {"resilience_run_stopped", "RES-014", test_run_stopped},
 };
 const size_t ct_res_test_count = sizeof ct_res_tests / sizeof ct_res_tests[0];

@@ -53,6 +53,8 @@
  * rejections-ignored        RES-012 a CAS answer 200 that rejects activities counts as delivered
  * users-data-assumed        RES-013 a users page without data crashes the connector (abort)
  * position-at-end           RES-008 only a page's end is saved, never a batch inside it
+ * sigterm-default           RES-014 `run` leaves SIGTERM to its default action (it dies)
+ * stop-abandons-batch       RES-014 `run` exits 0 at SIGTERM at once, leaving its batch in flight
  * ip-in-activity            MAP-004 device.clientIP copied into the activity
  * raw-altered               MAP-002 rawDataJson re-printed without its source field
  * escapes-ignored           BF-002  the raw scan ends a string at an escaped quote (\")

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -41,9 +42,13 @@ static void usage(FILE *f)
             "this program, else the source tree's\n");
 }
 
+static volatile sig_atomic_t abandon_on_stop;   /* self-test defect stop-abandons-batch */
+
 static void on_signal(int sig)
 {
     (void)sig;
+    if (abandon_on_stop)
+        _exit(0);
     conn_stop_requested = 1;
 }
 
@@ -114,7 +119,9 @@ int main(int argc, char **argv)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
+    abandon_on_stop = conn_defect("stop-abandons-batch");
+    if (!conn_defect("sigterm-default"))
+        sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     sigset_t stop_signals;              /* a parent may have blocked them */

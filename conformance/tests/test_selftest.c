@@ -100,6 +100,8 @@ static const struct scase cases[] = {
     {DEFECT, "rejections-ignored", "RES", "RES-012"},
     {DEFECT, "users-data-assumed", "RES", "RES-013"},
     {DEFECT, "position-at-end", "RES", "RES-008"},
+    {DEFECT, "sigterm-default", "RES", "RES-014"},
+    {DEFECT, "stop-abandons-batch", "RES", "RES-014"},
     {DEFECT, "timestamp-in-seconds", "MAP", "MAP-001"},
     {DEFECT, "raw-altered", "MAP", "MAP-002"},
     {DEFECT, "escapes-ignored", "BF", "BF-002"},
