@@ -804,6 +804,22 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* A refusal of the request's framing in st->resp: the service's error
+ * shape (cfg.refuse), else plain text. */
+static void render_refusal(struct req_state *st, int status, const char *msg)
+{
+    struct http_server *srv = st->srv;
+    if (srv->cfg.refuse) {
+        srv->cfg.refuse(srv->cfg.app, status, msg, &st->resp);
+    } else {
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s\n", msg);
+        http_resp_copy(&st->resp, status, "text/plain", line,
+                       n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+    st->resp.status = status;
+}
+
 /* Whether the request's framing is one libmicrohttpd would read otherwise
  * than a strict server: two Content-Length headers (it takes the first and
  * reads the rest as a new request), Content-Length with Transfer-Encoding,
@@ -831,16 +847,8 @@ static int framing_refused(struct req_state *st, struct MHD_Connection *conn, co
     }
     if (!status)
         return 0;
-    struct http_server *srv = st->srv;
     fill_request(st, conn, method);
-    if (srv->cfg.refuse) {
-        srv->cfg.refuse(srv->cfg.app, status, msg, &st->resp);
-    } else {
-        size_t n = strlen(msg);
-        msg[n] = '\n';
-        http_resp_copy(&st->resp, status, "text/plain", msg, n + 1);
-    }
-    st->resp.status = status;
+    render_refusal(st, status, msg);
     http_resp_header(&st->resp, "Connection", "close");
     return 1;
 }
@@ -932,7 +940,6 @@ static int answer_on_socket(struct req_state *st, const struct http_resp *resp)
 
 static void answer_bad_length(struct req_state *st, int status)
 {
-    struct http_server *srv = st->srv;
     const char *clen = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
                                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
     char shown[40], msg[160];
@@ -942,14 +949,7 @@ static void answer_bad_length(struct req_state *st, int status)
     else
         snprintf(msg, sizeof msg, "Content-Length '%s' is not a number of bytes", shown);
     reset_resp(&st->resp);
-    if (srv->cfg.refuse) {
-        srv->cfg.refuse(srv->cfg.app, status, msg, &st->resp);
-    } else {
-        size_t n = strlen(msg);
-        msg[n] = '\n';
-        http_resp_copy(&st->resp, status, "text/plain", msg, n + 1);
-    }
-    st->resp.status = status;
+    render_refusal(st, status, msg);
     if (answer_on_socket(st, &st->resp))
         st->stage = ST_DONE;
     reset_resp(&st->resp);
