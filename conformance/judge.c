@@ -105,6 +105,21 @@ cJSON *ct_cas_last_status(struct ct_env *e)
     return last;
 }
 
+void ct_status_seen_read(struct ct_env *e, struct ct_status_seen *s)
+{
+    s->last = ct_cas_last_status(e);
+    s->status = ct_jstr(s->last, "status");
+    s->stage = ct_jstr(s->last, "stage");
+    s->msg = ct_jstr(s->last, "message");
+    str_sanitize(s->msg ? s->msg : "", s->shown, sizeof s->shown);
+}
+
+int ct_status_asks_reconnect(const struct ct_status_seen *s)
+{
+    return s->status && !strcmp(s->status, "error") && s->stage &&
+           !strcmp(s->stage, "Authorize") && s->msg && strstr(s->msg, "reconnect");
+}
+
 const cJSON *ct_activity_raw(const cJSON *act, cJSON **tmp)
 {
     *tmp = NULL;

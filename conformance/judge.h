@@ -84,6 +84,17 @@ int ct_post_events(struct ct_env *e, cJSON *events);
 
 /* The latest CAS status entry (caller frees), or NULL. */
 cJSON *ct_cas_last_status(struct ct_env *e);
+/* The last status the connector sent CAS, read for a verdict and its
+ * evidence. */
+struct ct_status_seen {
+    cJSON *last;                        /* owns status, stage and msg; cJSON_Delete it */
+    const char *status, *stage, *msg;   /* NULL when absent */
+    char shown[200];                    /* msg, sanitised for the evidence ("" if none) */
+};
+void ct_status_seen_read(struct ct_env *e, struct ct_status_seen *s);
+/* 1 when it is error / Authorize with a message naming "reconnect": a
+ * refused token reported as the contract asks (section 5). */
+int ct_status_asks_reconnect(const struct ct_status_seen *s);
 
 /* Runs a sync and returns 0 when it exited 0; otherwise -1 with a
  * description of how it ended in e->err. */

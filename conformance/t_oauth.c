@@ -766,11 +766,9 @@ static int refused_refresh_once(struct ct_env *e, const char *shape, char *ev, s
                  "tried)" : what);
     if (!refused_seq)
         after = after401;
-    cJSON *last = ct_cas_last_status(e);
-    const char *status = ct_jstr(last, "status"), *stage = ct_jstr(last, "stage"),
-               *msg = ct_jstr(last, "message");
-    int reported = status && !strcmp(status, "error") && stage && !strcmp(stage, "Authorize") &&
-                   msg && strstr(msg, "reconnect");
+    struct ct_status_seen c;
+    ct_status_seen_read(e, &c);
+    int reported = ct_status_asks_reconnect(&c);
     /* The calls stay stopped: a rerun of sync must not try the dead tokens
      * again (as PRE-004: no authorization, no API request). */
     char how2[64] = "not run";
@@ -796,8 +794,7 @@ static int refused_refresh_once(struct ct_env *e, const char *shape, char *ev, s
         run_result_release(&r2);
     }
     int ok = first_ok && rerun_ok;
-    char shown[200], rerun[160];
-    str_sanitize(msg ? msg : "", shown, sizeof shown);
+    char rerun[160];
     if (!first_ok)
         snprintf(rerun, sizeof rerun, "no rerun (the sync already broke the rule)");
     else if (again < 0)
@@ -807,10 +804,10 @@ static int refused_refresh_once(struct ct_env *e, const char *shape, char *ev, s
                  "(want 0)", how2, again, again == 1 ? "" : "s");
     snprintf(ev, cap, "%s token errors: sync %s (want exit 3); %s at request #%lld; %lld API "
              "request%s after it (want 0); last CAS status %s/%s \"%s\"; %s", shape, how,
-             refusal, at, after, after == 1 ? "" : "s", status ? status : "none",
-             stage ? stage : "-", shown, rerun);
+             refusal, at, after, after == 1 ? "" : "s", c.status ? c.status : "none",
+             c.stage ? c.stage : "-", c.shown, rerun);
     *evidence_only = after > 0 || again > 0;
-    cJSON_Delete(last);
+    cJSON_Delete(c.last);
     cJSON_Delete(j);
     run_result_release(&r);
     return ok;
@@ -889,19 +886,15 @@ static void test_refused_after_refresh(void **st)
             form_get(f, strlen(f), "grant_type", g, sizeof g) == 1 && !strcmp(g, "refresh_token"))
             renewed++;
     }
-    cJSON *last = ct_cas_last_status(&e);
-    const char *status = ct_jstr(last, "status"), *stage = ct_jstr(last, "stage"),
-               *msg = ct_jstr(last, "message");
-    int reported = status && !strcmp(status, "error") && stage && !strcmp(stage, "Authorize") &&
-                   msg && strstr(msg, "reconnect");
-    char shown[200];
-    str_sanitize(msg ? msg : "", shown, sizeof shown);
-    ct_judge(&e, "OAUTH-014", r.exited && r.code == 3 && reported,
+    struct ct_status_seen c;
+    ct_status_seen_read(&e, &c);
+    ct_judge(&e, "OAUTH-014", r.exited && r.code == 3 && ct_status_asks_reconnect(&c),
              "every users request answered 401 (errorCode 1002): sync %s (want exit 3); %d users "
              "request%s refused, %d successful refresh%s; last CAS status %s/%s \"%s\" (want "
              "error/Authorize naming reconnect)", how, refused, refused == 1 ? "" : "s", renewed,
-             renewed == 1 ? "" : "es", status ? status : "none", stage ? stage : "-", shown);
-    cJSON_Delete(last);
+             renewed == 1 ? "" : "es", c.status ? c.status : "none", c.stage ? c.stage : "-",
+             c.shown);
+    cJSON_Delete(c.last);
     cJSON_Delete(j);
     run_result_release(&r);
 out:

@@ -16,24 +16,6 @@
 
 #define RUN_MS 60000
 
-/* What a `check` left behind: its outcome and the last status it sent CAS. */
-struct check_seen {
-    cJSON *last;                        /* owns status, stage and msg */
-    const char *status, *stage, *msg;   /* NULL when absent */
-    char how[64];                       /* "exit 4", "killed after 60 s", ... */
-    char shown[200];                    /* msg, sanitised for the evidence */
-};
-
-static void check_seen_read(struct ct_env *e, const struct run_result *r, struct check_seen *c)
-{
-    c->last = ct_cas_last_status(e);
-    c->status = ct_jstr(c->last, "status");
-    c->stage = ct_jstr(c->last, "stage");
-    c->msg = ct_jstr(c->last, "message");
-    ct_run_outcome(r, c->how, sizeof c->how);
-    str_sanitize(c->msg ? c->msg : "", c->shown, sizeof c->shown);
-}
-
 /* Connects, runs check, and judges exit code and the last CAS status. */
 static void check_case(const char *id, const char *scenario, int want_exit,
                        const char *want_status, const char *want_stage, const char *want_words)
@@ -49,14 +31,16 @@ static void check_case(const char *id, const char *scenario, int want_exit,
         goto out;
     }
     ran = 1;
-    struct check_seen c;
-    check_seen_read(&e, &r, &c);
+    struct ct_status_seen c;
+    ct_status_seen_read(&e, &c);
+    char how[64];
+    ct_run_outcome(&r, how, sizeof how);
     int ok = r.exited && r.code == want_exit && c.status && !strcmp(c.status, want_status) &&
              (!want_stage || (c.stage && !strcmp(c.stage, want_stage))) &&
              (!want_words || (c.msg && strcasestr(c.msg, want_words)));
     ct_judge(&e, id, ok,
                "scenario %s: check %s (want exit %d); last CAS status %s/%s \"%s\" (want %s%s%s%s%s)",
-               scenario, c.how, want_exit, c.status ? c.status : "none", c.stage ? c.stage : "-",
+               scenario, how, want_exit, c.status ? c.status : "none", c.stage ? c.stage : "-",
                c.shown, want_status, want_stage ? "/" : "", want_stage ? want_stage : "",
                want_words ? " naming " : "", want_words ? want_words : "");
     cJSON_Delete(c.last);
@@ -98,8 +82,10 @@ static void test_get_user_fails(void **st)
         goto out;
     }
     ran = 1;
-    struct check_seen c;
-    check_seen_read(&e, &r, &c);
+    struct ct_status_seen c;
+    ct_status_seen_read(&e, &c);
+    char how[64];
+    ct_run_outcome(&r, how, sizeof how);
     /* The problem is named by the HTTP status, Smartsheet's errorCode or its
      * message. */
     int named = c.msg && (strstr(c.msg, "404") || strstr(c.msg, "1006") ||
@@ -109,7 +95,7 @@ static void test_get_user_fails(void **st)
     ct_judge(&e, id, ok,
              "GET /users/me answered 404 (errorCode 1006, \"Not Found.\"): check %s (want a "
              "failure); last CAS status %s/%s \"%s\" (want error/Get user naming 404, 1006 or "
-             "Not Found)", c.how, c.status ? c.status : "none", c.stage ? c.stage : "-", c.shown);
+             "Not Found)", how, c.status ? c.status : "none", c.stage ? c.stage : "-", c.shown);
     cJSON_Delete(c.last);
 out:
     if (ran)
