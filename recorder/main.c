@@ -533,6 +533,9 @@ int main(int argc, char **argv)
     printf("recorded %ld users and %ld events in %ld page%s into %s (%ld requests%s)\n", st.users,
            st.events, st.pages, st.pages == 1 ? "" : "s", dir, f.requests,
            o.pseudonymise ? ", pseudonymised" : ", NOT pseudonymised");
+    if (st.still_generating)
+        printf("the stream was still being generated at %ld place%s: kept as stillGenerating\n",
+               st.still_generating, st.still_generating == 1 ? "" : "s");
     if (st.duplicates || st.out_of_order || st.outside)
         fprintf(stderr, "recorder: left out %ld duplicate, %ld out-of-order and %ld out-of-window "
                         "event%s\n", st.duplicates, st.out_of_order, st.outside,

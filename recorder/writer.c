@@ -16,6 +16,11 @@
 #include "strutil.h"
 
 #define MAX_FILE ((size_t)256 << 20)
+/* The scenario format's bound on stillGenerating (docs/fixtures.md). */
+#define STILL_PLACES_MAX 1000
+/* Smartsheet's June 2026 additions (docs/fixtures.md, profile): a
+ * recording made since then is of profile 2026.  2026-06-01T00:00:00Z. */
+#define PROFILE_2026_FROM_MS 1780272000000LL
 
 /* The app every checked-in scenario registers (docs/fixtures.md), so a
  * connector configured once can be pointed at a recording too. */
@@ -414,7 +419,7 @@ int writer_run(const struct writer_opts *o, struct pseudo *p, struct writer_stat
     struct pager pg = {.dir = o->dir, .size = o->page_size};
     pg.held = xcalloc((size_t)o->page_size, sizeof(char *));
     pg.names = cJSON_CreateArray();
-    cJSON *sc = NULL, *me = NULL, *raw_users = NULL;
+    cJSON *sc = NULL, *me = NULL, *raw_users = NULL, *still = NULL;
 
     rec_fmt(path, sizeof path, "%s/users.json", o->partial);
     raw_users = read_json(path);
@@ -497,6 +502,10 @@ int writer_run(const struct writer_opts *o, struct pseudo *p, struct writer_stat
     }
     clear_pages(o->dir);
     int64_t last_ms = INT64_MIN;
+    /* Places where the stream was still generating: an empty page with
+     * moreAvailable true (a short page alone may be a server's page cap). */
+    still = cJSON_CreateArray();
+    long last_place = 0;
     for (int k = 1; k <= o->raw_pages; k++) {
         rec_fmt(path, sizeof path, "%s/raw-%06d.json", o->partial, k);
         cJSON *page = read_json(path);
@@ -538,7 +547,23 @@ int writer_run(const struct writer_opts *o, struct pseudo *p, struct writer_stat
             }
             st->events++;
         }
+        if (cJSON_GetArraySize(data) == 0 &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(page, "moreAvailable")) &&
+            st->events > last_place && cJSON_GetArraySize(still) < STILL_PLACES_MAX) {
+            cJSON_AddItemToArray(still, cJSON_CreateNumber((double)st->events));
+            last_place = st->events;
+        }
         cJSON_Delete(page);
+    }
+    /* A place at the very end is the recording's end, not a gap. */
+    int nplaces = cJSON_GetArraySize(still);
+    if (nplaces && last_place >= st->events)
+        cJSON_DeleteItemFromArray(still, --nplaces);
+    st->still_generating = nplaces;
+    if (o->recorded_ms >= PROFILE_2026_FROM_MS) {
+        cJSON_AddStringToObject(sc, "profile", "2026");
+        if (nplaces)
+            cJSON_AddItemToObject(sc, "stillGenerating", still), still = NULL;
     }
     if (pager_flush(&pg, 0)) {
         rec_fmt(err, errlen, "cannot write the events pages in %s/events", o->dir);
@@ -594,6 +619,7 @@ out:
     cJSON_Delete(sc);
     cJSON_Delete(me);
     cJSON_Delete(raw_users);
+    cJSON_Delete(still);
     idset_free(&emails);
     idset_free(&seen);
     return rc;

@@ -23,6 +23,7 @@ struct writer_opts {
 
 struct writer_stats {
     long users, events, pages, duplicates, outside, out_of_order;
+    long still_generating;      /* places where the stream was still generating */
 };
 
 /* Returns 0, or -1 with a message in err. */

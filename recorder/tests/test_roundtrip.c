@@ -349,6 +349,36 @@ static void copy_file(const char *from, const char *to)
     free(s);
 }
 
+/* The recording of a profile-2026 scenario with places where the stream
+ * was still generating: profile 2026, and as many places as the upstream
+ * has, ascending, inside the recorded stream. */
+static void check_still_generating(const char *dir, const char *up_scenario_json)
+{
+    cJSON *up_sc = read_json(up_scenario_json);
+    assert_non_null(up_sc);
+    const cJSON *up_places = cJSON_GetObjectItemCaseSensitive(up_sc, "stillGenerating");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/scenario.json", dir);
+    cJSON *sc = read_json(path);
+    assert_non_null(sc);
+    const cJSON *profile = cJSON_GetObjectItemCaseSensitive(sc, "profile");
+    assert_true(cJSON_IsString(profile) && !strcmp(profile->valuestring, "2026"));
+    const cJSON *places = cJSON_GetObjectItemCaseSensitive(sc, "stillGenerating");
+    assert_true(cJSON_IsArray(up_places) && cJSON_GetArraySize(up_places) > 0);
+    assert_int_equal(cJSON_GetArraySize(places), cJSON_GetArraySize(up_places));
+    cJSON *rev = recorded_events(dir);
+    double prev = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, places) {
+        assert_true(cJSON_IsNumber(x) && x->valuedouble > prev &&
+                    x->valuedouble < cJSON_GetArraySize(rev));
+        prev = x->valuedouble;
+    }
+    cJSON_Delete(rev);
+    cJSON_Delete(sc);
+    cJSON_Delete(up_sc);
+}
+
 static void test_record_replay(void **st)
 {
     (void)st;
@@ -382,6 +412,8 @@ static void test_record_replay(void **st)
     snprintf(p, sizeof p, "%s/scenarios/default", root);
     assert_int_equal(record(up.url, p, 0), 0);
     check_pseudonymised(p, up_users, up_events);
+    snprintf(p2, sizeof p2, "%s/scenarios/default/scenario.json", fixtures);
+    check_still_generating(p, p2);
 
     /* An interrupted recording resumes: the third events request is
      * refused (403), the rerun meets a 429 and last pages without
