@@ -1,5 +1,6 @@
 #include "spawn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -136,6 +137,65 @@ static int wait_pid(pid_t pid, int timeout_ms, int *status)
     }
 }
 
+/* The parent of process pid from /proc/pid/stat ("pid (comm) state ppid
+ * ..."; comm may hold spaces and parentheses: read after the last ')').
+ * 0 when unknown. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    line[n] = '\0';
+    const char *rp = strrchr(line, ')');
+    int ppid = 0;
+    char state;
+    if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+        return 0;
+    return (pid_t)ppid;
+}
+
+int spawn_kill_tree(pid_t pid, int sig)
+{
+    if (pid <= 0)
+        return 0;
+    /* every process with its parent, read once */
+    pid_t all[4096][2];
+    size_t nall = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d)) && nall < sizeof all / sizeof all[0]) {
+        char *end;
+        long v = strtol(de->d_name, &end, 10);
+        if (*end || v <= 0)
+            continue;
+        pid_t pp = parent_of((pid_t)v);
+        if (pp > 0) {
+            all[nall][0] = (pid_t)v;
+            all[nall][1] = pp;
+            nall++;
+        }
+    }
+    if (d)
+        closedir(d);
+    /* breadth first from pid */
+    pid_t tree[SPAWN_TREE_MAX];
+    size_t ntree = 0;
+    tree[ntree++] = pid;
+    for (size_t i = 0; i < ntree; i++)
+        for (size_t k = 0; k < nall && ntree < SPAWN_TREE_MAX; k++)
+            if (all[k][1] == tree[i])
+                tree[ntree++] = all[k][0];
+    for (size_t i = 0; i < ntree; i++)
+        kill(tree[i], sig);
+    return (int)ntree;
+}
+
 int spawn_stop(struct child *c, int timeout_ms)
 {
     if (c->pid <= 0)
@@ -144,7 +204,7 @@ int spawn_stop(struct child *c, int timeout_ms)
     kill(c->pid, SIGTERM);
     int r = wait_pid(c->pid, timeout_ms, &status);
     if (r == 1) {
-        kill(c->pid, SIGKILL);
+        spawn_kill_tree(c->pid, SIGKILL);
         wait_pid(c->pid, 5000, &status);
     }
     c->pid = 0;
@@ -208,7 +268,7 @@ int spawn_run(char *const argv[], char *const envp[], int timeout_ms, int kill_a
         int64_t now = dclock_mono_ms();
         int64_t limit = kill_after_ms >= 0 ? kill_after_ms : timeout_ms;
         if (!killed && now - start >= limit) {
-            kill(pid, SIGKILL);
+            spawn_kill_tree(pid, SIGKILL);
             killed = 1;
             res->timed_out = kill_after_ms < 0;
         }

@@ -42,6 +42,13 @@ int spawn_run(char *const argv[], char *const envp[], int timeout_ms,
               int kill_after_ms, struct run_result *res);
 void run_result_release(struct run_result *res);
 
+/* Sends sig to pid and to every process descended from it (found in /proc
+ * before any is signalled: a launcher script's children, a connector's
+ * helpers), so that a kill leaves no orphan running.  At most
+ * SPAWN_TREE_MAX processes.  Returns how many were signalled. */
+#define SPAWN_TREE_MAX 256
+int spawn_kill_tree(pid_t pid, int sig);
+
 /* Removes dir and everything below it (a spawned program's working folder),
  * without following symbolic links.  Best effort: what cannot be removed
  * stays. */

@@ -206,7 +206,7 @@ static const struct ct_req reqs[] = {
     {"RES-014", "RES", CT_SHOULD,
      "`run` (optional), stopped with SIGTERM while CAS holds one of its batches, waits for that "
      "batch and exits 0, and a sync afterwards delivers every user and event once",
-     CONTRACT " 3 (run), 4 (since 1.6)"},
+     CONTRACT " 3 (run), 9.4 (since 1.6)"},
     {"MAP-001", "MAP", CT_MUST,
      "Every activity has CAS's required fields, appId 11934, appName Smartsheet, source 2 and the "
      "event's time as timestamp (no structural violation at CAS)",

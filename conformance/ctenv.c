@@ -433,8 +433,9 @@ void ct_judge(const struct ct_env *e, const char *id, int ok, const char *fmt, .
 int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid)
 {
     static unsigned serial;
-    char *out = e->spawn_out;
-    snprintf(out, sizeof e->spawn_out, "%.1000s/spawn-%u-%.30s.out", e->dir, serial++, cmd);
+    char *out = e->spawn_out, *errp = e->spawn_err;
+    snprintf(out, sizeof e->spawn_out, "%.1000s/spawn-%u-%.30s.out", e->dir, serial, cmd);
+    snprintf(errp, sizeof e->spawn_err, "%.1000s/spawn-%u-%.30s.err", e->dir, serial++, cmd);
     snprintf(e->spawn_cmd, sizeof e->spawn_cmd, "%s", cmd);
     e->spawn_t0 = dclock_mono_ms();
     pid_t p = fork();
@@ -445,12 +446,13 @@ int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid)
     if (p == 0) {
         int in = open("/dev/null", O_RDONLY);
         int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in >= 0)
             dup2(in, 0);
-        if (fd >= 0) {
+        if (fd >= 0)
             dup2(fd, 1);
-            dup2(fd, 2);
-        }
+        if (fe >= 0)
+            dup2(fe, 2);
         char *argv[] = {ct_opts.connector, (char *)cmd, "--config", e->config_path, NULL};
         execv(argv[0], argv);
         _exit(127);
@@ -469,27 +471,34 @@ static void describe_status(int status, char *how, size_t cap)
         snprintf(how, cap, "status %d", status);
 }
 
-/* Records a background run that ended with status (its output is the
- * spawn file; stdout and stderr are one stream there). */
-static void record_spawned(struct ct_env *e, int status, int killed_by_test)
+/* Appends the file at path (capped by out's limit) to out. */
+static void read_spawn_file(const char *path, struct buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    char tmp[8192];
+    size_t n;
+    while (f && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_append(out, tmp, n);
+    if (f)
+        fclose(f);
+}
+
+/* Records a background run that ended with status (its output is in the
+ * two spawn files). */
+static void record_spawned(struct ct_env *e, int status, const char *killed_why)
 {
     struct run_result r;
     memset(&r, 0, sizeof r);
     buf_init(&r.out, 64u * 1024 * 1024);
-    buf_init(&r.err, 64);
-    FILE *f = fopen(e->spawn_out, "rb");
-    char tmp[8192];
-    size_t n;
-    while (f && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        buf_append(&r.out, tmp, n);
-    if (f)
-        fclose(f);
+    buf_init(&r.err, 64u * 1024 * 1024);
+    read_spawn_file(e->spawn_out, &r.out);
+    read_spawn_file(e->spawn_err, &r.err);
     r.exited = WIFEXITED(status);
     r.code = r.exited ? WEXITSTATUS(status) : WTERMSIG(status);
     ct_env_record(e, e->spawn_cmd, &r, (double)(dclock_mono_ms() - e->spawn_t0) / 1000.0);
-    if (killed_by_test && e->nruns)
+    if (killed_why && e->nruns)
         snprintf(e->runs[e->nruns - 1].how, sizeof e->runs[0].how,
-                 "killed with SIGKILL by the test (a crash point)");
+                 "killed with SIGKILL by the test (%.58s)", killed_why);
     run_result_release(&r);
 }
 
@@ -501,24 +510,24 @@ int ct_env_running(struct ct_env *e, pid_t pid, char *how, size_t cap)
         return 1;
     if (r == pid) {
         describe_status(status, how, cap);
-        record_spawned(e, status, 0);
+        record_spawned(e, status, NULL);
     } else {
         snprintf(how, cap, "gone");
     }
     return 0;
 }
 
-void ct_env_kill(struct ct_env *e, pid_t pid, char *how, size_t cap)
+void ct_env_kill(struct ct_env *e, pid_t pid, const char *why, char *how, size_t cap)
 {
     int status;
-    kill(pid, SIGKILL);
+    spawn_kill_tree(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
             snprintf(how, cap, "gone");
             return;
         }
     describe_status(status, how, cap);
-    record_spawned(e, status, WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    record_spawned(e, status, WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? why : NULL);
 }
 
 const char *ct_run_outcome(const struct run_result *r, char *out, size_t cap)

@@ -82,7 +82,7 @@ struct ct_env {
     double last_seconds;
     long long last_end_ms;
     /* The background run of ct_env_spawn (one at a time). */
-    char spawn_out[PATH_MAX], spawn_cmd[24];
+    char spawn_out[PATH_MAX], spawn_err[PATH_MAX], spawn_cmd[24];
     long long spawn_t0;
 };
 
@@ -120,13 +120,14 @@ int ct_budget_ms(int ms_at_60);
  * Returns 0 when the program ran. */
 int ct_env_run(struct ct_env *e, const char *cmd, const char *extra1, const char *extra2,
                int timeout_ms, int kill_after_ms, struct run_result *res);
-/* Starts "CONNECTOR <cmd> --config FILE" in the background (output to a
- * file in the test folder, standard input closed).  Returns 0 and the pid,
+/* Starts "CONNECTOR <cmd> --config FILE" in the background (stdout and
+ * stderr to two files in the test folder, standard input closed).  Returns 0 and the pid,
  * or -1 with e->err.  The caller ends it with ct_env_kill. */
 int ct_env_spawn(struct ct_env *e, const char *cmd, pid_t *pid);
-/* SIGKILLs a process from ct_env_spawn (if still running) and reaps it;
- * describes how it ended in how.  The run is recorded in e->runs. */
-void ct_env_kill(struct ct_env *e, pid_t pid, char *how, size_t cap);
+/* SIGKILLs a process from ct_env_spawn (if still running), with every
+ * process descended from it, and reaps it; describes how it ended in how.
+ * The run is recorded in e->runs, "killed ... by the test (why)". */
+void ct_env_kill(struct ct_env *e, pid_t pid, const char *why, char *how, size_t cap);
 /* Whether a process from ct_env_spawn is still running (not yet reaped;
  * once it has ended it is recorded in e->runs). */
 int ct_env_running(struct ct_env *e, pid_t pid, char *how, size_t cap);

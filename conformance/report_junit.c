@@ -1,7 +1,8 @@
 /* report_junit.c - junit-<group>.xml (see report.h): one test suite per
  * group, one test case per requirement; a failed MUST is a <failure>, an
- * unjudged one an <error>, a failed SHOULD passes with the warning in
- * <system-out>.  Each test case that did not pass carries the connector's
+ * unjudged one an <error>, an unjudged SHOULD is <skipped> (it does not
+ * fail the run: e.g. RES-014 of a connector without the optional `run`), a
+ * failed SHOULD passes with the warning in <system-out>.  Each test case that did not pass carries the connector's
  * output of the tests behind its verdict: standard output in <system-out>,
  * standard error in <system-err>, each run under a header line.  The files
  * validate against conformance/junit.xsd. */
@@ -165,6 +166,12 @@ static void testcase(struct buf *b, const struct ct_report *r, size_t i)
     snprintf(first, sizeof first, "%.*s", (int)strcspn(ev, "\n"), ev);
     if (o->result == CT_PASS) {
         pass_out(b, o);
+    } else if (o->result == CT_ERROR && q->level == CT_SHOULD) {
+        buf_puts(b, "      <skipped message=\"not judged: ");
+        ct_xml_escape(b, first);
+        buf_puts(b, "\"/>\n");
+        outputs(b, r, i, "stdout", NULL);
+        outputs(b, r, i, "stderr", NULL);
     } else if (o->result == CT_ERROR || q->level == CT_MUST) {
         int err = o->result == CT_ERROR;
         buf_puts(b, err ? "      <error type=\"not judged\" message=\""
@@ -188,14 +195,16 @@ static void testcase(struct buf *b, const struct ct_report *r, size_t i)
 
 static int write_group(const char *dir, const struct ct_report *r, const struct ct_group *g)
 {
-    int tests = 0, failures = 0, errors = 0;
+    int tests = 0, failures = 0, errors = 0, skipped = 0;
     double secs = 0;
     for (size_t i = 0; i < r->n; i++) {
         const struct ct_outcome *o = &r->o[i];
         if (!o->selected || strcmp(o->req->group, g->id))
             continue;
         tests++;
-        if (o->result == CT_ERROR)
+        if (o->result == CT_ERROR && o->req->level == CT_SHOULD)
+            skipped++;
+        else if (o->result == CT_ERROR)
             errors++;
         else if (o->result == CT_FAIL && o->req->level == CT_MUST)
             failures++;
@@ -210,8 +219,8 @@ static int write_group(const char *dir, const struct ct_report *r, const struct 
     buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"conformance\">\n"
                  "  <testsuite name=\"");
     ct_xml_escape(&b, g->id);
-    buf_printf(&b, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
-                   "timestamp=\"%s\" hostname=\"", tests, failures, errors, secs, stamp);
+    buf_printf(&b, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" "
+                   "timestamp=\"%s\" hostname=\"", tests, failures, errors, skipped, secs, stamp);
     ct_xml_escape(&b, r->host);
     buf_puts(&b, "\">\n");
     properties(&b, r);

@@ -305,7 +305,7 @@ static int killed_sync(struct ct_env *e, const struct crash_point *cp, struct cr
         nanosleep(&ts, NULL);
     }
     if (!ended[0])
-        ct_env_kill(e, pid, killed, sizeof killed);
+        ct_env_kill(e, pid, "a crash point", killed, sizeof killed);
     log->crashes += *landed;
     buf_printf(&log->text, "%s%s (%s)", log->text.len ? "; " : "", cp->where,
                *landed ? "killed while it was held"
@@ -728,7 +728,8 @@ static void test_run_stopped(void **st)
     }
     if (!held) {
         if (!ended[0]) {
-            ct_env_kill(&e, pid, ended, sizeof ended);
+            ct_env_kill(&e, pid, "no second batch by the limit", ended,
+                        sizeof ended);
             ct_blocked(id, "`run` had not sent a second activity batch %d s after it started "
                        "(stopped by the suite)", ct_budget_ms(30000) / 1000);
         } else if (!strcmp(ended, "exit 2")) {
@@ -751,7 +752,7 @@ static void test_run_stopped(void **st)
     if (!ended[0]) {
         char how[64];
         int later = api_requests_after(&e, sig_seq);
-        ct_env_kill(&e, pid, how, sizeof how);
+        ct_env_kill(&e, pid, "still running at the limit after SIGTERM", how, sizeof how);
         /* the page in flight may finish; more is a sync that went on */
         if (later > 1)
             ct_verdict(id, 0, "`run` was still running %d s after SIGTERM and had made %d "

@@ -152,7 +152,7 @@ static int realistic_try(int max_scale, const char *reqs, struct realistic *out)
         nanosleep(&ts, NULL);
     }
     if (!ended[0])
-        ct_env_kill(&e, pid, how, sizeof how);
+        ct_env_kill(&e, pid, "a minute's worth of requests made", how, sizeof how);
     out->rerun_failed = ct_sync_ok(&e, RUN_MS) != 0;
     snprintf(out->rerun_err, sizeof out->rerun_err, "%.290s", out->rerun_failed ? e.err : "");
     cJSON *j = ct_ss_journal(&e, "/2.0/");
