@@ -240,6 +240,13 @@ int ct_sync_ok(struct ct_env *e, int timeout_ms)
     return ok ? 0 : -1;
 }
 
+int ct_sync_ok_why(struct ct_env *e, int timeout_ms, char *why, size_t cap)
+{
+    int s = ct_sync_ok(e, timeout_ms);
+    snprintf(why, cap, "%s", s ? e->err : "");
+    return s;
+}
+
 int ct_busiest_window(const struct ct_req_time *r, int n, long long window_ms,
                       long long *end_seq)
 {

@@ -99,5 +99,8 @@ int ct_status_asks_reconnect(const struct ct_status_seen *s);
 /* Runs a sync and returns 0 when it exited 0; otherwise -1 with a
  * description of how it ended in e->err. */
 int ct_sync_ok(struct ct_env *e, int timeout_ms);
+/* The same, keeping how a failed sync ended in why ("" when it succeeded):
+ * the calls that gather the evidence afterwards overwrite e->err. */
+int ct_sync_ok_why(struct ct_env *e, int timeout_ms, char *why, size_t cap);
 
 #endif

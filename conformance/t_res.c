@@ -106,9 +106,8 @@ static void fault_case(const char *id, const char *what, const struct fault *f, 
         }
     }
     int64_t t0 = dclock_wall_ms();
-    int s1 = ct_sync_ok(&e, run_ms);
     char err1[600], ev[300];
-    snprintf(err1, sizeof err1, "%s", s1 ? e.err : "");
+    int s1 = ct_sync_ok_why(&e, run_ms, err1, sizeof err1);
     if (stall && e.overtime[0] && stall_unretried(&e, ev, sizeof ev)) {
         ct_verdict(id, 0, "%s: %s", what, ev);
         goto out;
@@ -417,9 +416,8 @@ static void test_crash(void **st)
         ct_blocked(reqs, "no sync reached a crash point: %s", log.text.ptr);
         goto out;
     }
-    int s = ct_sync_ok(&e, RUN_MS);
     char err[600];
-    snprintf(err, sizeof err, "%s", s ? e.err : "");
+    int s = ct_sync_ok_why(&e, RUN_MS, err, sizeof err);
     long long now = cas_duplicates(&e);
     if (prev_landed && now - dups > log.worst_dups) {
         log.worst_dups = now - dups;
@@ -463,21 +461,48 @@ out:
     ct_verdict_end();
 }
 
-/* The scenario's users and CAS's entities counted, and the events of the
- * last week checked at CAS (d); -1 with `id` not judged when the doubles
- * could not be read. */
-static int count_delivered(struct ct_env *e, int64_t t0, const char *id, int *nu, int *ne,
-                           struct ct_delivery *d)
+/* What the doubles hold after the sync without faults that ends a test: the
+ * scenario's users and CAS's entities counted, the events of the last week
+ * checked at CAS, and the sentence for the evidence. */
+struct delivered {
+    int sync_ok;                 /* that sync exited 0 */
+    int nu, ne;                  /* users at Smartsheet, entities at CAS */
+    struct ct_delivery d;
+    char text[1300];             /* "succeeded; 160 of 160 users stored; 2783 events ..." */
+};
+
+/* s and err: how that sync ended (0 and "" when it succeeded).  -1 with
+ * `id` not judged when the doubles could not be read. */
+static int count_delivered(struct ct_env *e, int64_t t0, const char *id, int s, const char *err,
+                           struct delivered *out)
 {
     cJSON *users = ct_ss_users(e), *ents = users ? ct_cas_entities(e) : NULL;
-    int bad = !ents || ct_delivery_check(e, t0 - 7 * CT_DAY_MS, d);
+    int bad = !ents || ct_delivery_check(e, t0 - 7 * CT_DAY_MS, &out->d);
     if (bad)
         ct_blocked(id, "%s", e->err);
-    *nu = cJSON_GetArraySize(users);
-    *ne = cJSON_GetArraySize(ents);
+    out->sync_ok = s == 0;
+    out->nu = cJSON_GetArraySize(users);
+    out->ne = cJSON_GetArraySize(ents);
     cJSON_Delete(users);
     cJSON_Delete(ents);
+    char dtext[600];
+    ct_delivery_text(&out->d, dtext, sizeof dtext);
+    snprintf(out->text, sizeof out->text, "%s%.400s; %d of %d users stored; %s",
+             s == 0 ? "succeeded" : "failed: ", err, out->ne, out->nu, dtext);
     return bad ? -1 : 0;
+}
+
+/* Everything arrived once. */
+static int delivered_all(const struct delivered *v)
+{
+    return v->sync_ok && ct_delivery_ok(&v->d) && v->ne >= v->nu;
+}
+
+/* The sync succeeded but something is missing or doubled: a loss whatever
+ * the harness's timing. */
+static int delivered_wrong(const struct delivered *v)
+{
+    return v->sync_ok && (!ct_delivery_ok(&v->d) || v->ne < v->nu);
 }
 
 /* RES-009: CAS refuses the users once, later one batch of activities: each
@@ -515,25 +540,21 @@ static void test_refused_delivery(void **st)
             goto out;
         }
     }
-    int s = ct_sync_ok(&e, RUN_MS);
     char err[600];
-    snprintf(err, sizeof err, "%s", s ? e.err : "");
-    struct ct_delivery d;
-    char text[600];
-    int nu, ne;
-    if (count_delivered(&e, t0, id, &nu, &ne, &d))
+    int s = ct_sync_ok_why(&e, RUN_MS, err, sizeof err);
+    struct delivered v;
+    if (count_delivered(&e, t0, id, s, err, &v))
         goto out;
-    ct_delivery_text(&d, text, sizeof text);
     int exits_ok = !strcmp(how[0], "exit 1") && !strcmp(how[1], "exit 1");
     int evident = !exits_ok && (!strcmp(how[0], "exit 0") || !strcmp(how[1], "exit 0"));
     char ev[2600];
     snprintf(ev, sizeof ev, "CAS refused %s with 400: sync %s (want exit 1); then %s: sync %s "
-             "(want exit 1); a sync without refusals %s%.400s; %d of %d users stored; %s", what[0],
-             how[0], what[1], how[1], s == 0 ? "succeeded" : "failed: ", err, ne, nu, text);
-    if (evident || (s == 0 && (!ct_delivery_ok(&d) || ne < nu)))
+             "(want exit 1); a sync without refusals %s", what[0], how[0], what[1], how[1],
+             v.text);
+    if (evident || delivered_wrong(&v))
         ct_verdict(id, 0, "%s", ev);
     else
-        ct_judge(&e, id, exits_ok && s == 0 && ct_delivery_ok(&d) && ne >= nu, "%s", ev);
+        ct_judge(&e, id, exits_ok && delivered_all(&v), "%s", ev);
 out:
     ct_env_stop(&e);
     ct_verdict_end();
@@ -561,9 +582,7 @@ static int faulted_syncs(struct ct_env *e, const struct fault *f, int nf, char h
                      : ct_ss_do(e, "DELETE", "/_mock/faults", NULL))
             return -2;
     }
-    int s = ct_sync_ok(e, RUN_MS);
-    snprintf(err, cap, "%s", s ? e->err : "");
-    return s;
+    return ct_sync_ok_why(e, RUN_MS, err, cap);
 }
 
 /* RES-012: CAS answers 200 but rejects the last activity of the second
@@ -628,31 +647,27 @@ static void test_users_fields(void **st)
         {0, "{\"path\":\"/2.0/users\",\"nth\":1,\"action\":\"edit\",\"field\":\"totalCount\","
             "\"count\":1}"},
     };
-    char how[2][64], err[600], text[600];
+    char how[2][64], err[600];
     long long fired[2];
     int64_t t0 = dclock_wall_ms();
     int s = faulted_syncs(&e, f, 2, how, fired, err, sizeof err);
-    struct ct_delivery d;
     if (s == -2) {
         ct_blocked(id, "setup: %s", e.err);
         goto out;
     }
-    int nu, ne;
-    if (count_delivered(&e, t0, id, &nu, &ne, &d))
+    struct delivered v;
+    if (count_delivered(&e, t0, id, s, err, &v))
         goto out;
-    ct_delivery_text(&d, text, sizeof text);
-    char ev[1400];
+    char ev[1800];
     snprintf(ev, sizeof ev, "a users page without data: sync %s; a first users page without "
-             "totalCount: sync %s (want exit 0, 1 or 5, no crash); a sync without faults "
-             "%s%.400s; %d of %d users stored; %s", how[0], how[1],
-             s == 0 ? "succeeded" : "failed: ", err, ne, nu, text);
+             "totalCount: sync %s (want exit 0, 1 or 5, no crash); a sync without faults %s",
+             how[0], how[1], v.text);
     if (fired[0] < 1 || fired[1] < 1)
         ct_blocked(id, "a fault never fired: %s", ev);
-    else if (!documented_exit(how[0]) || !documented_exit(how[1]) ||
-             (s == 0 && (!ct_delivery_ok(&d) || ne < nu)))
+    else if (!documented_exit(how[0]) || !documented_exit(how[1]) || delivered_wrong(&v))
         ct_verdict(id, 0, "%s", ev);
     else
-        ct_judge(&e, id, s == 0 && ct_delivery_ok(&d) && ne >= nu, "%s", ev);
+        ct_judge(&e, id, delivered_all(&v), "%s", ev);
 out:
     ct_env_stop(&e);
     ct_verdict_end();
@@ -781,26 +796,21 @@ static void test_run_stopped(void **st)
         ct_blocked(id, "setup: %s", e.err);
         goto out;
     }
-    int s = ct_sync_ok(&e, RUN_MS);
     char err[600];
-    snprintf(err, sizeof err, "%s", s ? e.err : "");
-    struct ct_delivery d;
-    char text[600];
-    int nu, ne;
-    if (count_delivered(&e, t0, id, &nu, &ne, &d))
+    int s = ct_sync_ok_why(&e, RUN_MS, err, sizeof err);
+    struct delivered v;
+    if (count_delivered(&e, t0, id, s, err, &v))
         goto out;
-    ct_delivery_text(&d, text, sizeof text);
     int stopped_ok = !strcmp(ended, "exit 0") && abandoned == 0;
     char ev[1800];
     snprintf(ev, sizeof ev, "SIGTERM while CAS held the second activity batch: `run` %s (want "
-             "exit 0)%s; a sync afterwards %s%.300s; %d of %d users stored; %s", ended,
+             "exit 0)%s; a sync afterwards %s", ended,
              abandoned ? ", and it closed the connection of the held batch instead of waiting "
-                         "for CAS's answer" : ", after CAS answered the held batch",
-             s == 0 ? "succeeded" : "failed: ", err, ne, nu, text);
-    if (!stopped_ok)
+                         "for CAS's answer" : ", after CAS answered the held batch", v.text);
+    if (!stopped_ok || delivered_wrong(&v))
         ct_verdict(id, 0, "%s", ev);
     else
-        ct_judge(&e, id, s == 0 && ct_delivery_ok(&d) && ne >= nu, "%s", ev);
+        ct_judge(&e, id, delivered_all(&v), "%s", ev);
 out:
     ct_env_stop(&e);
     ct_verdict_end();

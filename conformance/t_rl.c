@@ -240,9 +240,8 @@ static void test_429(void **st)
         ct_blocked(reqs, "fault: %s", e.err);
         goto out;
     }
-    int s = ct_sync_ok(&e, RUN_MS);
     char err[600];
-    snprintf(err, sizeof err, "%s", s ? e.err : "");
+    int s = ct_sync_ok_why(&e, RUN_MS, err, sizeof err);
     cJSON *j = ct_ss_journal(&e, "/2.0/events");
     long long dur[4] = {0}, seqs[4] = {0};
     int k = 0;

@@ -393,9 +393,8 @@ static void test_users_batches(void **st)
     cJSON *ents = ct_cas_entities(&e);
     int after_refusal = cJSON_GetArraySize(ents);
     cJSON_Delete(ents);
-    int s = ct_sync_ok(&e, RUN_MS);
     char err[600];
-    snprintf(err, sizeof err, "%s", s ? e.err : "");
+    int s = ct_sync_ok_why(&e, RUN_MS, err, sizeof err);
     cJSON *users = ct_ss_users(&e);
     ents = users ? ct_cas_entities(&e) : NULL;
     int nu = cJSON_GetArraySize(users), ne = cJSON_GetArraySize(ents);
