@@ -1,6 +1,7 @@
 /* portal.c - the portal's routes, page frame and the OAuth redirect hook. */
 #include "portal.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "../mock-cas/cas.h"
 #include "../mock-cas/handlers.h"
+#include "../mock-cas/store.h"
 #include "kit_limits.h"
 #include "strutil.h"
 #include "webpage.h"
@@ -55,6 +57,17 @@ static const char portal_css[] =
     "dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}"
     "dt{font-weight:600;color:#605e5c}dd{margin:0;word-break:break-word}"
     "svg text{font-family:inherit}.nw{white-space:nowrap}pre .k{color:#0b5cab}";
+
+struct cJSON *portal_instances(struct cas_app *app)
+{
+    struct buf list;
+    buf_init(&list, 4 * 1024 * 1024);
+    cJSON *j = NULL;
+    if (!store_instances_json(app->store, &list))
+        j = cJSON_ParseWithLength(list.ptr, list.len);
+    buf_release(&list);
+    return j;
+}
 
 void portal_time(int64_t ms, char out[40])
 {

@@ -67,6 +67,9 @@ void portal_page_begin(struct buf *b, const char *title, const char *active);
 void portal_page_end(struct http_resp *resp, int status, struct buf *b);
 /* "2026-11-29 10:04:05 UTC" for epoch ms (0 gives "-"). */
 void portal_time(int64_t ms, char out[40]);
+/* The store's instances ({"instances":[...]}, as GET /_mock/instances
+ * answers), or NULL when the store cannot be read; the caller frees it. */
+struct cJSON *portal_instances(struct cas_app *app);
 
 /* portal_conn.c */
 /* Creates an instance with a connector folder and config; writes the

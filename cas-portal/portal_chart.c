@@ -12,7 +12,6 @@
 #include "../mock-cas/cas.h"
 #include "dclock.h"
 #include "httpc.h"
-#include "../mock-cas/store.h"
 #include "webpage.h"
 
 #define CHART_MINUTES 60          /* at most the newest hour is drawn */
@@ -212,12 +211,7 @@ static void backfill_card(struct cas_app *app, struct buf *b, const char *ss_url
     cJSON_ArrayForEach(e, events)
         window += jnum(e, "eventTimestamp") >= since;
     cJSON_Delete(events);
-    struct buf list;
-    buf_init(&list, 4 * 1024 * 1024);
-    cJSON *j = NULL;
-    if (!store_instances_json(app->store, &list))
-        j = cJSON_ParseWithLength(list.ptr, list.len);
-    buf_release(&list);
+    cJSON *j = portal_instances(app);
     buf_printf(b, "<div class=\"card\"><h2>Backfill progress</h2><p class=\"note\">Activities "
                   "received against the %lld Smartsheet events of the last %d days (from the hour, as Smartsheet resolves a backfill's start).</p>\n",
                (long long)window, BACKFILL_DAYS);

@@ -138,12 +138,7 @@ void portal_connectors(struct cas_app *app, const struct http_req *req, struct h
                  "href=\"/connectors/new\" title=\"Add an app connector\" "
                  "aria-label=\"Add an app connector\">+</a> "
                  "<a class=\"button\" href=\"/connectors\">Refresh</a></p>\n");
-    struct buf list;
-    buf_init(&list, 4 * 1024 * 1024);
-    cJSON *j = NULL;
-    if (!store_instances_json(app->store, &list))
-        j = cJSON_ParseWithLength(list.ptr, list.len);
-    buf_release(&list);
+    cJSON *j = portal_instances(app);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "instances");
     if (!cJSON_GetArraySize(arr)) {
         buf_puts(&b, "<p>No app connector yet. Select <strong>+</strong> to connect "

@@ -101,8 +101,7 @@ struct req_state {
     struct http_server *srv;
     /* While the request's line is read but its handler not yet called:
      * its place in the worker thread's list (see "A Content-Length
-     * libmicrohttpd cannot read"). */
-    struct MHD_Connection *conn;
+     * libmicrohttpd cannot read"); req.conn is set from the start. */
     struct req_state **awaiting_head, *awaiting_prev, *awaiting_next;
     char *uri;                 /* request target, split at '?' into path and query */
     struct buf body;
@@ -616,7 +615,7 @@ static __thread struct req_state *awaiting_handler;
 
 static void awaiting_add(struct req_state *st, struct MHD_Connection *conn)
 {
-    st->conn = conn;
+    st->req.conn = conn;
     st->awaiting_head = &awaiting_handler;
     st->awaiting_prev = NULL;
     st->awaiting_next = awaiting_handler;
@@ -892,11 +891,11 @@ static void http_date(char *out, size_t cap)
 static int answer_on_socket(struct req_state *st, const struct http_resp *resp)
 {
     const union MHD_ConnectionInfo *fi =
-        MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        MHD_get_connection_info(st->req.conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     gnutls_session_t tls = NULL;
     if (st->srv->cfg.tls_cert_file) {
         const union MHD_ConnectionInfo *ti =
-            MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            MHD_get_connection_info(st->req.conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
         tls = ti ? ti->tls_session : NULL;
         if (!tls)
             return 0;
@@ -940,7 +939,7 @@ static int answer_on_socket(struct req_state *st, const struct http_resp *resp)
 
 static void answer_bad_length(struct req_state *st, int status)
 {
-    const char *clen = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND,
+    const char *clen = MHD_lookup_connection_value(st->req.conn, MHD_HEADER_KIND,
                                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
     char shown[40], msg[160];
     str_sanitize(clen ? clen : "", shown, sizeof shown);
@@ -971,7 +970,7 @@ static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
     struct req_state *hit = NULL;
     for (struct req_state *st = awaiting_handler; st; st = st->awaiting_next) {
         /* header size is known once the headers are complete */
-        if (!MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE))
+        if (!MHD_get_connection_info(st->req.conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE))
             continue;
         if (hit)
             return;   /* two: cannot tell which (never seen; be safe) */
